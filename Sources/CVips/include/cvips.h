@@ -1,0 +1,18 @@
+#ifndef FOLIO_CVIPS_H
+#define FOLIO_CVIPS_H
+
+#include <vips/vips.h>
+
+/// Starts libvips once per process; returns 0 on success.
+int folio_vips_init(void);
+
+/// Whether the installed libvips has a saver for the given suffix (".avif", ".webp", ".jpg").
+int folio_vips_can_save(const char *suffix);
+
+/// The libvips version as "major.minor.micro".
+const char *folio_vips_version(void);
+
+/// Reads width and height from a file's header without decoding pixels; returns 0 on success.
+int folio_vips_header(const char *path, int *width, int *height);
+
+#endif

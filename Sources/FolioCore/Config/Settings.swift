@@ -1,0 +1,67 @@
+/// Every setting of `folio.yml`, with the defaults Folio uses when the file leaves one out.
+public struct Settings: Sendable {
+    public var title = "Showcase"
+    public var description = "Images generated from prompts."
+    /// Absolute URL of the published site, with a trailing slash; nil keeps feeds and cards relative.
+    public var baseURL: String?
+    public var language = "en"
+    public var gateway = Gateway()
+    public var defaults = Defaults.builtIn
+    public var images = Images()
+    /// Images per index page.
+    public var pagination = 60
+    /// The output folder, relative to the project.
+    public var output = "site"
+
+    public init() {}
+
+    /// How Folio talks to the gateway.
+    public struct Gateway: Sendable {
+        public var baseURL = "https://api.anyint.ai"
+        /// Requests in flight at once; a Kling task holds `n` of them.
+        public var concurrency = 4
+        /// Attempts for a retryable failure.
+        public var retries = 5
+        /// How long a task is polled before the run leaves it pending, in seconds.
+        public var pollTimeout: Double = 600
+        /// Largest download accepted, in bytes.
+        public var maxDownloadBytes = 50 * 1024 * 1024
+    }
+
+    /// Values applied to prompts that leave a key unset: for every route, or for one route.
+    public struct Defaults: Sendable {
+        /// Applied to every prompt whose route takes the key.
+        public var all: [FrontMatterKey: YAMLNode] = [:]
+        /// Applied to the prompts of one route; these win over `all`.
+        public var byRoute: [RouteID: [FrontMatterKey: YAMLNode]] = [:]
+
+        /// Folio's own: gemini, and square 1k Kling images.
+        public static var builtIn: Defaults {
+            func value(_ text: String) -> YAMLNode {
+                YAMLNode(value: .scalar(text, plain: true), file: "folio.yml", line: 1, column: 1)
+            }
+            var defaults = Defaults()
+            defaults.all[.route] = value("gemini")
+            defaults.byRoute[.kling] = [.aspectRatio: value("1:1"), .resolution: value("1k")]
+            return defaults
+        }
+
+        /// The default for `key` on `route`, if any.
+        public func value(for key: FrontMatterKey, route: RouteID) -> YAMLNode? {
+            if let value = byRoute[route]?[key] { return value }
+            guard route.rules.accepts(key) else { return nil }
+            return all[key]
+        }
+    }
+
+    /// Sizes and formats of the published images.
+    public struct Images: Sendable {
+        public var widths = [480, 960, 1600]
+        public var formats: [ImageOutputFormat] = [.webp, .jpeg]
+    }
+}
+
+/// A format the site's resized images can be written in.
+public enum ImageOutputFormat: String, CaseIterable, Sendable, Codable {
+    case webp, jpeg, avif
+}

@@ -1,0 +1,232 @@
+import Foundation
+
+/// Reads `folio.yml` into `Settings`, reporting every problem with its line.
+public enum SettingsLoader {
+    public static let fileName = "folio.yml"
+
+    static let topKeys = ["title", "description", "base_url", "language", "gateway", "defaults", "images", "pagination", "output"]
+    static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout"]
+    static let imageKeys = ["widths", "formats"]
+    /// Keys that describe one image, not a gallery's habit, and so make no sense as defaults.
+    static let perPromptOnly: Set<FrontMatterKey> = [.title, .alt, .caption, .date, .cover, .weight, .images]
+
+    /// Loads `folio.yml` from `project`; a missing file gives the defaults.
+    public static func load(project: URL) -> (Settings, [Diagnostic]) {
+        let url = project.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return (Settings(), []) }
+        let text: String
+        switch SourceText.decode(data, file: fileName) {
+        case .success(let decoded): text = decoded
+        case .failure(let diagnostic): return (Settings(), [diagnostic])
+        }
+        return load(text: text)
+    }
+
+    /// Loads settings from the text of a `folio.yml`.
+    public static func load(text: String) -> (Settings, [Diagnostic]) {
+        var settings = Settings()
+        var problems: [Diagnostic] = []
+        let root: YAMLNode?
+        do {
+            root = try YAMLDocument.parse(text, file: fileName)
+        } catch {
+            return (settings, [error])
+        }
+        guard let root, !root.isNull else { return (settings, []) }
+        let entries: [YAMLEntry]
+        do {
+            entries = try root.entries(key: "folio.yml")
+        } catch {
+            return (settings, [Diagnostic(file: fileName, line: root.line, column: root.column,
+                                          message: "folio.yml must be a mapping of settings (title: …, gateway: …)")])
+        }
+        for entry in entries {
+            do {
+                try apply(entry, to: &settings, problems: &problems)
+            } catch {
+                problems.append(error)
+            }
+        }
+        return (settings, problems)
+    }
+
+    private static func unknown(_ entry: YAMLEntry, in section: String?, known: [String]) -> Diagnostic {
+        let place = section.map { "in '\($0)' " } ?? ""
+        return entry.keyNode.diagnostic(
+            "unknown setting '\(entry.key)' \(place)of folio.yml\(Suggest.didYouMean(entry.key, in: known)); known: \(known.listed)",
+            key: section.map { "\($0).\(entry.key)" } ?? entry.key)
+    }
+
+    private static func apply(_ entry: YAMLEntry, to settings: inout Settings, problems: inout [Diagnostic]) throws(Diagnostic) {
+        let v = entry.value
+        switch entry.key {
+        case "title": settings.title = try v.text(key: "title")
+        case "description": settings.description = try v.text(key: "description")
+        case "language": settings.language = try v.text(key: "language")
+        case "base_url":
+            if v.isNull { settings.baseURL = nil; return }
+            var url = try v.text(key: "base_url")
+            guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+                throw v.diagnostic("base_url must be an absolute http(s) URL such as https://example.com/gallery/, not \(v.describe)", key: "base_url")
+            }
+            if !url.hasSuffix("/") { url += "/" }
+            settings.baseURL = url
+        case "pagination":
+            let value = try v.integer(key: "pagination")
+            guard value >= 1 else { throw v.diagnostic("pagination must be 1 or more images per page, not \(value)", key: "pagination") }
+            settings.pagination = value
+        case "output":
+            let value = try v.text(key: "output").trimmingCharacters(in: .whitespaces)
+            let normalized = value.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard !normalized.isEmpty, ![".", "..", "prompts", "assets", "templates"].contains(normalized) else {
+                throw v.diagnostic("output '\(value)' would overwrite the project's own files; name a folder of its own, such as site", key: "output")
+            }
+            settings.output = value
+        case "gateway":
+            for item in try v.entries(key: "gateway") {
+                do {
+                    try applyGateway(item, to: &settings.gateway)
+                } catch {
+                    problems.append(error)
+                }
+            }
+        case "images":
+            for item in try v.entries(key: "images") {
+                do {
+                    try applyImages(item, to: &settings.images)
+                } catch {
+                    problems.append(error)
+                }
+            }
+        case "defaults":
+            problems += applyDefaults(v, to: &settings.defaults)
+        default:
+            throw unknown(entry, in: nil, known: topKeys)
+        }
+    }
+
+    private static func applyGateway(_ entry: YAMLEntry, to gateway: inout Settings.Gateway) throws(Diagnostic) {
+        let v = entry.value
+        let key = "gateway.\(entry.key)"
+        switch entry.key {
+        case "base_url":
+            let url = try v.text(key: key)
+            guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+                throw v.diagnostic("\(key) must be an absolute http(s) URL such as https://api.anyint.ai, not \(v.describe)", key: key)
+            }
+            gateway.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        case "concurrency":
+            let value = try v.integer(key: key)
+            guard (1...64).contains(value) else { throw v.diagnostic("\(key) must be between 1 and 64, not \(value)", key: key) }
+            gateway.concurrency = value
+        case "retries":
+            let value = try v.integer(key: key)
+            guard (0...20).contains(value) else { throw v.diagnostic("\(key) must be between 0 and 20, not \(value)", key: key) }
+            gateway.retries = value
+        case "poll_timeout":
+            let text = try v.text(key: key)
+            guard let seconds = DurationText.seconds(text), seconds > 0 else {
+                throw v.diagnostic("\(key) must be a duration such as 90s, 10m or 1h, not \(v.describe)", key: key)
+            }
+            gateway.pollTimeout = seconds
+        default:
+            throw unknown(entry, in: "gateway", known: gatewayKeys)
+        }
+    }
+
+    private static func applyImages(_ entry: YAMLEntry, to images: inout Settings.Images) throws(Diagnostic) {
+        let v = entry.value
+        let key = "images.\(entry.key)"
+        switch entry.key {
+        case "widths":
+            guard case .sequence(let items) = v.value, !items.isEmpty else {
+                throw v.diagnostic("\(key) must be a list of pixel widths such as [480, 960, 1600]", key: key)
+            }
+            var widths: [Int] = []
+            for item in items {
+                let width = try item.integer(key: key)
+                guard (16...10000).contains(width) else {
+                    throw item.diagnostic("\(key): \(width) is not a usable width; give pixel widths from 16 to 10000", key: key)
+                }
+                widths.append(width)
+            }
+            images.widths = Array(Set(widths)).sorted()
+        case "formats":
+            let names = try v.textList(key: key)
+            guard !names.isEmpty else { throw v.diagnostic("\(key) must name at least one of webp, jpeg, avif", key: key) }
+            var formats: [ImageOutputFormat] = []
+            for name in names {
+                let lowered = name.lowercased() == "jpg" ? "jpeg" : name.lowercased()
+                guard let format = ImageOutputFormat(rawValue: lowered) else {
+                    throw v.diagnostic("\(key): unknown format '\(name)'\(Suggest.didYouMean(name, in: ImageOutputFormat.allCases.map(\.rawValue))); allowed: webp, jpeg, avif", key: key)
+                }
+                if !formats.contains(format) { formats.append(format) }
+            }
+            images.formats = formats
+        default:
+            throw unknown(entry, in: "images", known: imageKeys)
+        }
+    }
+
+    private static func applyDefaults(_ node: YAMLNode, to defaults: inout Settings.Defaults) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let entries: [YAMLEntry]
+        do {
+            entries = try node.entries(key: "defaults")
+        } catch {
+            return [error]
+        }
+        let frontKeys = FrontMatterKey.allCases.filter { !perPromptOnly.contains($0) }.map(\.rawValue)
+        for entry in entries {
+            if let route = RouteID(rawValue: entry.key) {
+                let items: [YAMLEntry]
+                do {
+                    items = try entry.value.entries(key: "defaults.\(entry.key)")
+                } catch {
+                    problems.append(error)
+                    continue
+                }
+                for item in items {
+                    let dotted = "defaults.\(route.rawValue).\(item.key)"
+                    guard let key = FrontMatterKey(rawValue: item.key), !perPromptOnly.contains(key), key != .route else {
+                        let known = route.rules.acceptedKeyNames.filter { FrontMatterKey(rawValue: $0).map { !perPromptOnly.contains($0) && $0 != .route } ?? false }
+                        problems.append(item.keyNode.diagnostic(
+                            "unknown default '\(item.key)' for route \(route.rawValue)\(Suggest.didYouMean(item.key, in: known)); known: \(known.listed)",
+                            key: dotted))
+                        continue
+                    }
+                    guard route.rules.accepts(key) else {
+                        problems.append(item.keyNode.diagnostic(route.rules.refusal(of: key), key: dotted))
+                        continue
+                    }
+                    defaults.byRoute[route, default: [:]][key] = item.value
+                }
+                continue
+            }
+            guard let key = FrontMatterKey(rawValue: entry.key), !perPromptOnly.contains(key) else {
+                let known = frontKeys + RouteID.allCases.map(\.rawValue)
+                problems.append(entry.keyNode.diagnostic(
+                    "unknown default '\(entry.key)'\(Suggest.didYouMean(entry.key, in: known)); defaults take generation keys, tags, draft, private, or a route name (\(RouteID.allCases.map(\.rawValue).listed)) holding that route's defaults",
+                    key: "defaults.\(entry.key)"))
+                continue
+            }
+            if key == .model {
+                problems.append(entry.keyNode.diagnostic(
+                    "a default model belongs to one route: put it under that route, as in 'defaults: { kling: { model: kling-v2-1 } }'",
+                    key: "defaults.model"))
+                continue
+            }
+            if key == .route {
+                let name = (try? entry.value.text(key: "defaults.route")) ?? ""
+                guard RouteID(rawValue: name) != nil else {
+                    problems.append(entry.value.diagnostic(
+                        "unknown route '\(name)'\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue))); routes: \(RouteID.allCases.map(\.rawValue).listed)",
+                        key: "defaults.route"))
+                    continue
+                }
+            }
+            defaults.all[key] = entry.value
+        }
+        return problems
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Why `folio.lock` could not be read; each message says how to recover.
+public struct LockfileError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+extension Lockfile {
+    /// Reads `folio.lock` from `project`; a missing file is an empty lockfile.
+    public static func load(project: URL) throws(LockfileError) -> Lockfile {
+        let url = project.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            if FileManager.default.fileExists(atPath: url.path) {
+                throw LockfileError(description: "\(fileName): cannot read the file; check its permissions")
+            }
+            return Lockfile()
+        }
+        return try decode(data)
+    }
+
+    /// Decodes the bytes of a lockfile.
+    public static func decode(_ data: Data) throws(LockfileError) -> Lockfile {
+        let recovery = "It was left unchanged. Restore it from version control ('git checkout -- folio.lock'), or move it aside to start a new one: the images in assets/ stay, but prompts without an entry are generated (and paid for) again."
+        let schema: Schema
+        do {
+            let probe = try JSONDecoder().decode(VersionProbe.self, from: data)
+            guard probe.version <= currentVersion else {
+                throw LockfileError(description: "\(fileName) is version \(probe.version), written by a newer Folio; this Folio reads version \(currentVersion). Upgrade Folio to use this project. The file was left unchanged.")
+            }
+            guard probe.version == currentVersion else {
+                throw LockfileError(description: "\(fileName) has version \(probe.version), which no Folio wrote. \(recovery)")
+            }
+            schema = try JSONDecoder().decode(Schema.self, from: data)
+        } catch let error as LockfileError {
+            throw error
+        } catch let error as DecodingError {
+            throw LockfileError(description: "\(fileName) is damaged: \(describe(error)). \(recovery)")
+        } catch {
+            throw LockfileError(description: "\(fileName) is not valid JSON: \(error.localizedDescription). \(recovery)")
+        }
+        var entries: [String: LockEntry] = [:]
+        entries.reserveCapacity(schema.entries.count)
+        for (id, e) in schema.entries {
+            guard let route = RouteID(rawValue: e.route) else {
+                throw LockfileError(description: "\(fileName) is damaged: entry '\(id)' names an unknown route '\(e.route)'. \(recovery)")
+            }
+            entries[id] = LockEntry(
+                inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
+                taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
+                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost)
+        }
+        return Lockfile(entries: entries)
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.isEmpty ? "the top level" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return "not valid JSON" + (underlying.map { " (\($0))" } ?? "")
+        case .keyNotFound(let key, let context):
+            return "'\(key.stringValue)' is missing at \(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "unexpected value at \(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// The file's text: version 1, entries sorted by id, two-space indent, trailing newline.
+    public func encoded() -> String {
+        let sorted = entries.keys.sorted()
+        let object: JSONValue = .object([
+            ("version", .int(Self.currentVersion)),
+            ("entries", .object(sorted.map { ($0, entries[$0]!.json) })),
+        ])
+        return object.pretty
+    }
+
+    // MARK: On-disk schema
+
+    private struct VersionProbe: Decodable {
+        var version: Int
+    }
+
+    private struct Schema: Decodable {
+        var version: Int
+        var entries: [String: EntrySchema]
+    }
+
+    // swiftlint:disable identifier_name
+    private struct EntrySchema: Decodable {
+        var input_hash: String
+        var route: String
+        var model: String
+        var state: LockEntry.State
+        var external_task_id: String?
+        var task_id: String?
+        var request_id: String?
+        var created_at: String?
+        var updated_at: String?
+        var outputs: [LockOutput]?
+        var text: String?
+        var error: LockError?
+        var cost: JSONValue?
+    }
+    // swiftlint:enable identifier_name
+}
+
+extension LockEntry {
+    /// The entry as written, fields in a fixed order, absent optionals as `null`.
+    var json: JSONValue {
+        func string(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        var pairs: [(String, JSONValue)] = [
+            ("input_hash", .string(inputHash)),
+            ("route", .string(route.rawValue)),
+            ("model", .string(model)),
+            ("state", .string(state.rawValue)),
+            ("external_task_id", string(externalTaskID)),
+            ("task_id", string(taskID)),
+            ("request_id", string(requestID)),
+            ("created_at", string(createdAt)),
+            ("updated_at", string(updatedAt)),
+            ("outputs", .array(outputs.map(\.json))),
+            ("text", string(text)),
+            ("error", error.map(\.json) ?? .null),
+        ]
+        if let cost { pairs.append(("cost", cost)) }
+        return .object(pairs)
+    }
+}
+
+extension LockOutput {
+    var json: JSONValue {
+        .object([
+            ("index", .int(index)),
+            ("url", url.map { .string($0) } ?? .null),
+            ("file", .string(file)),
+            ("sha256", .string(sha256)),
+            ("bytes", .int(bytes)),
+            ("width", .int(width)),
+            ("height", .int(height)),
+            ("mime", .string(mime)),
+        ])
+    }
+}
+
+extension LockError {
+    var json: JSONValue {
+        .object([("kind", .string(kind.rawValue)), ("code", code.map { .string($0) } ?? .null), ("message", .string(message))])
+    }
+}

@@ -1,0 +1,107 @@
+/// What Folio generated, from what, and where it is: the in-memory model of `folio.lock`.
+public struct Lockfile: Sendable, Equatable {
+    /// The schema version this Folio reads and writes.
+    public static let currentVersion = 1
+    public static let fileName = "folio.lock"
+
+    /// Entries by prompt id.
+    public var entries: [String: LockEntry]
+
+    public init(entries: [String: LockEntry] = [:]) {
+        self.entries = entries
+    }
+}
+
+/// One prompt's generation record.
+public struct LockEntry: Sendable, Equatable {
+    /// Where a prompt's generation stands.
+    public enum State: String, Sendable, Codable, CaseIterable {
+        /// About to send a create request; `externalTaskID` is set, no task id yet.
+        case submitting
+        /// A task exists and has not finished.
+        case pending
+        case succeeded
+        case failed
+    }
+
+    public var inputHash: String
+    public var route: RouteID
+    public var model: String
+    public var state: State
+    public var externalTaskID: String?
+    public var taskID: String?
+    public var requestID: String?
+    /// ISO 8601, UTC.
+    public var createdAt: String?
+    public var updatedAt: String?
+    public var outputs: [LockOutput]
+    /// The model's text reply (Gemini).
+    public var text: String?
+    public var error: LockError?
+    /// What the gateway reported it charged, as the route reports it.
+    public var cost: JSONValue?
+
+    public init(
+        inputHash: String, route: RouteID, model: String, state: State, externalTaskID: String? = nil,
+        taskID: String? = nil, requestID: String? = nil, createdAt: String? = nil, updatedAt: String? = nil,
+        outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil
+    ) {
+        self.inputHash = inputHash
+        self.route = route
+        self.model = model
+        self.state = state
+        self.externalTaskID = externalTaskID
+        self.taskID = taskID
+        self.requestID = requestID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.outputs = outputs
+        self.text = text
+        self.error = error
+        self.cost = cost
+    }
+}
+
+/// One generated image: where it came from and where it is now.
+public struct LockOutput: Sendable, Equatable, Codable {
+    public var index: Int
+    /// The URL it was downloaded from; nil for inline (Gemini) images.
+    public var url: String?
+    /// Relative to the project: `assets/<sha256>.<ext>`.
+    public var file: String
+    public var sha256: String
+    public var bytes: Int
+    public var width: Int
+    public var height: Int
+    public var mime: String
+
+    public init(index: Int, url: String?, file: String, sha256: String, bytes: Int, width: Int, height: Int, mime: String) {
+        self.index = index
+        self.url = url
+        self.file = file
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.width = width
+        self.height = height
+        self.mime = mime
+    }
+}
+
+/// Why a generation failed, in Folio's kinds and the provider's own code and message.
+public struct LockError: Sendable, Equatable, Codable {
+    /// Folio's classification of a failure.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case moderation, billing, invalid, auth, server, network, timeout
+    }
+
+    public var kind: Kind
+    /// The provider's code (`1301`, `DataInspectionFailed`, `IMAGE_SAFETY`), as text.
+    public var code: String?
+    public var message: String
+
+    public init(kind: Kind, code: String?, message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+
+/// What a build would do with one prompt.
+public enum PlanAction: String, Sendable, Codable, CaseIterable {
+    /// Never generated: requests will be sent.
+    case new
+    /// Generated from the same input, assets present: nothing to do.
+    case cached
+    /// The prompt changed since it was generated: requests will be sent; old assets stay.
+    case stale
+    /// A task is pending (or was being submitted): polled, not created again.
+    case resume
+    /// Failed before; kept failed until the prompt changes or `--retry-failed`.
+    case failed
+    /// Assets missing but their URLs are still valid: downloaded again, not regenerated.
+    case download
+    /// Assets missing and their URLs expired: regenerated only with `--regenerate`.
+    case missing
+}
+
+/// One prompt's line of a plan.
+public struct PlanEntry: Sendable, Hashable {
+    public var id: String
+    public var file: String
+    public var route: RouteID
+    public var model: String
+    public var action: PlanAction
+    /// Create requests a build would send (polls not counted).
+    public var requests: Int
+    /// Files a build would download again.
+    public var downloads: Int
+    /// Why, when the action needs explaining.
+    public var reason: String?
+}
+
+/// Per-route counts of a plan.
+public struct PlanTotals: Sendable, Hashable {
+    public var counts: [PlanAction: Int] = [:]
+    public var requests = 0
+    public var downloads = 0
+}
+
+/// What `folio build` would do, computed without network.
+public struct Plan: Sendable {
+    public var entries: [PlanEntry]
+    public var drafts: Int
+
+    public var totals: [RouteID: PlanTotals] {
+        var totals: [RouteID: PlanTotals] = [:]
+        for entry in entries {
+            totals[entry.route, default: PlanTotals()].counts[entry.action, default: 0] += 1
+            totals[entry.route]!.requests += entry.requests
+            totals[entry.route]!.downloads += entry.downloads
+        }
+        return totals
+    }
+
+    /// Create requests over all routes.
+    public var requests: Int { entries.reduce(0) { $0 + $1.requests } }
+}
+
+/// Options that change what a build would send.
+public struct PlanOptions: Sendable {
+    /// Generate failed entries again.
+    public var retryFailed = false
+    /// Generate entries whose assets are gone and whose URLs expired.
+    public var regenerate = false
+    /// The moment URL lifetimes are measured against.
+    public var now = Date()
+
+    public init(retryFailed: Bool = false, regenerate: Bool = false, now: Date = Date()) {
+        self.retryFailed = retryFailed
+        self.regenerate = regenerate
+        self.now = now
+    }
+}
+
+/// Compares prompts with the lockfile and the asset store.
+public enum Planner {
+    /// The plan for `prompts` (drafts skipped) against `lock`, checking assets under `project`.
+    public static func plan(_ prompts: [Prompt], lock: Lockfile, project: URL, options: PlanOptions = PlanOptions()) -> Plan {
+        var entries: [PlanEntry] = []
+        var drafts = 0
+        for prompt in prompts {
+            if prompt.draft {
+                drafts += 1
+                continue
+            }
+            entries.append(entry(for: prompt, lock: lock.entries[prompt.id], project: project, options: options))
+        }
+        return Plan(entries: entries, drafts: drafts)
+    }
+
+    static func entry(for prompt: Prompt, lock: LockEntry?, project: URL, options: PlanOptions) -> PlanEntry {
+        let g = prompt.generation
+        var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, action: .new,
+                              requests: g.requests, downloads: 0, reason: nil)
+        guard let lock else { return entry }
+        guard lock.inputHash == prompt.inputHash else {
+            entry.action = .stale
+            entry.reason = "the prompt changed since it was generated"
+            return entry
+        }
+        switch lock.state {
+        case .pending:
+            entry.action = .resume
+            entry.requests = 0
+            entry.reason = "task \(lock.taskID ?? "?") is pending; it is polled, not created again"
+        case .submitting:
+            entry.action = .resume
+            entry.requests = 0
+            entry.reason = "looked up by external_task_id \(lock.externalTaskID ?? "?") before anything is created"
+        case .failed:
+            if options.retryFailed {
+                entry.reason = "retrying a failed generation (--retry-failed)"
+            } else {
+                entry.action = .failed
+                entry.requests = 0
+                entry.reason = lock.error.map { "\($0.kind.rawValue): \($0.message)" } ?? "failed"
+            }
+        case .succeeded:
+            let missing = lock.outputs.filter { !AssetCheck.present($0, project: project) }
+            if missing.isEmpty, lock.outputs.count >= 1 {
+                entry.action = .cached
+                entry.requests = 0
+                return entry
+            }
+            let fetchable = missing.allSatisfy { AssetCheck.urlAlive($0, entry: lock, now: options.now) }
+            if fetchable, !missing.isEmpty {
+                entry.action = .download
+                entry.requests = 0
+                entry.downloads = missing.count
+                entry.reason = "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing; downloaded again from \(missing.count == 1 ? "its URL" : "their URLs")"
+            } else if options.regenerate {
+                entry.reason = "assets missing and their URLs expired; regenerated (--regenerate)"
+            } else {
+                entry.action = .missing
+                entry.requests = 0
+                entry.reason = lock.outputs.isEmpty
+                    ? "the lockfile lists no images for it; run with --regenerate"
+                    : "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing and the URLs have expired; run with --regenerate to generate again"
+            }
+        }
+        return entry
+    }
+}
+
+/// Checks on the files in `assets/`.
+public enum AssetCheck {
+    /// The asset exists with the recorded size. (The full hash is checked when it is used.)
+    public static func present(_ output: LockOutput, project: URL) -> Bool {
+        let path = project.appendingPathComponent(output.file).path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? NSNumber else { return false }
+        return size.intValue == output.bytes
+    }
+
+    /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.
+    public static func urlAlive(_ output: LockOutput, entry: LockEntry, now: Date) -> Bool {
+        guard output.url != nil, let lifetime = entry.route.rules.resultLifetime else { return false }
+        guard let created = entry.updatedAt.flatMap(Timestamp.parse) ?? entry.createdAt.flatMap(Timestamp.parse) else { return false }
+        // A margin, so a download does not start on a link about to die.
+        return now.timeIntervalSince(created) < lifetime - 300
+    }
+}
+
+/// ISO 8601 timestamps as the lockfile writes them.
+public enum Timestamp {
+    /// `2026-11-25T12:00:00Z`.
+    public static func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}

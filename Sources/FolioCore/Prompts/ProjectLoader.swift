@@ -1,0 +1,134 @@
+import Foundation
+
+/// A project read from disk: its settings, its prompts and every problem found on the way.
+public struct LoadedProject: Sendable {
+    public var root: URL
+    public var settings: Settings
+    /// Every prompt without errors, drafts included, sorted by id.
+    public var prompts: [Prompt]
+    /// Sorted by file and position.
+    public var diagnostics: [Diagnostic]
+
+    /// The prompts a build generates and publishes.
+    public var published: [Prompt] { prompts.filter { !$0.draft } }
+}
+
+/// Reads `folio.yml` and every prompt file under `prompts/`, in parallel.
+public enum ProjectLoader {
+    public static let promptsFolder = "prompts"
+
+    /// Loads the project at `root`.
+    public static func load(_ root: URL) async -> LoadedProject {
+        let root = root.standardizedFileURL
+        let (settings, settingsProblems) = SettingsLoader.load(project: root)
+        var diagnostics = settingsProblems
+        let promptsURL = root.appendingPathComponent(promptsFolder)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: promptsURL.path, isDirectory: &isFolder), isFolder.boolValue else {
+            diagnostics.append(Diagnostic(
+                file: promptsFolder,
+                message: "no prompts/ folder in \(root.path); create it and add a prompt file, or run 'folio init'"))
+            return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation())
+        }
+
+        let (files, pathProblems) = promptFiles(in: promptsURL)
+        diagnostics += pathProblems
+        let decoder = PromptDecoder(settings: settings, project: root)
+        let results = await decodeAll(files, decoder: decoder, root: root)
+        var prompts: [Prompt] = []
+        var seenDefaults = Set<String>()
+        for (prompt, problems) in results {
+            if let prompt { prompts.append(prompt) }
+            for problem in problems {
+                // A bad default in folio.yml would otherwise be reported once per prompt.
+                if problem.file == SettingsLoader.fileName {
+                    let key = "\(problem.line):\(problem.column):\(problem.key ?? "")"
+                    guard seenDefaults.insert(key).inserted else { continue }
+                }
+                diagnostics.append(problem)
+            }
+        }
+        prompts.sort { $0.id < $1.id }
+        return LoadedProject(root: root, settings: settings, prompts: prompts, diagnostics: diagnostics.sortedByLocation())
+    }
+
+    /// A prompt file found on disk, with the id its path gives.
+    struct Found: Sendable {
+        var path: String
+        var id: String
+    }
+
+    /// Every `.md` file under `prompts/`, with the id rule and duplicate ids checked.
+    static func promptFiles(in folder: URL) -> ([Found], [Diagnostic]) {
+        var found: [Found] = []
+        var problems: [Diagnostic] = []
+        var owners: [String: String] = [:]
+        guard let walker = FileManager.default.enumerator(
+            at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return ([], []) }
+        let prefixLength = folder.path.count + 1
+        var paths: [String] = []
+        for case let url as URL in walker {
+            guard url.pathExtension.lowercased() == "md",
+                  (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            paths.append(String(url.standardizedFileURL.path.dropFirst(prefixLength)))
+        }
+        paths.sort()
+        for relative in paths {
+            let file = "\(promptsFolder)/\(relative)"
+            var segments = relative.split(separator: "/").map(String.init)
+            let name = segments.removeLast()
+            let stem = String(name.dropLast(3))
+            var fits = true
+            for folder in segments where !Slug.fits(folder) {
+                fits = false
+                problems.append(Diagnostic(
+                    file: file,
+                    message: "folder name '\(folder)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename the folder to '\(Slug.suggest(folder))'"))
+            }
+            if !Slug.fits(stem) {
+                fits = false
+                problems.append(Diagnostic(
+                    file: file,
+                    message: "file name '\(name)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename it to '\(Slug.suggest(stem)).md'"))
+            }
+            guard fits else { continue }
+            let id = (segments + [stem]).joined(separator: "/")
+            if let owner = owners[id] {
+                problems.append(Diagnostic(
+                    file: file, message: "id '\(id)' is already taken by \(owner); rename one of the two files"))
+                continue
+            }
+            owners[id] = file
+            found.append(Found(path: file, id: id))
+        }
+        return (found, problems)
+    }
+
+    private static func decodeAll(_ files: [Found], decoder: PromptDecoder, root: URL) async -> [(Prompt?, [Diagnostic])] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
+        let chunk = (files.count + workers - 1) / max(workers, 1)
+        return await withTaskGroup(of: (Int, [(Prompt?, [Diagnostic])]).self) { group in
+            for worker in 0..<workers {
+                let slice = Array(files[min(worker * chunk, files.count)..<min((worker + 1) * chunk, files.count)])
+                group.addTask {
+                    (worker, slice.map { decodeOne($0, decoder: decoder, root: root) })
+                }
+            }
+            var parts = [[(Prompt?, [Diagnostic])]](repeating: [], count: workers)
+            for await (worker, results) in group { parts[worker] = results }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> (Prompt?, [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(found.path).path) else {
+            return (nil, [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
+        }
+        switch SourceText.decode(data, file: found.path) {
+        case .failure(let problem):
+            return (nil, [problem])
+        case .success(let text):
+            return decoder.decode(text: text, file: found.path, id: found.id)
+        }
+    }
+}

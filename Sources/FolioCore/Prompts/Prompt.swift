@@ -1,0 +1,107 @@
+/// One prompt file, read and validated: what it shows and what it asks the gateway for.
+public struct Prompt: Sendable, Hashable {
+    /// The path under `prompts/` without `.md`: `posters/launch`.
+    public var id: String
+    /// The first folder of the id, if the file is in one.
+    public var album: String?
+    /// The file, relative to the project: `prompts/posters/launch.md`.
+    public var file: String
+    public var title: String
+    public var alt: String?
+    public var tags: [String]
+    /// Markdown shown under the image.
+    public var caption: String?
+    /// `YYYY-MM-DD` or an ISO 8601 date and time, as written.
+    public var date: String?
+    public var weight: Int?
+    public var draft: Bool
+    /// Which variant leads the card.
+    public var cover: Int
+    /// Fields withheld from the page, the manifest and the embedded metadata.
+    public var privateFields: Set<PrivateField>
+    /// What is sent to the gateway, defaults applied.
+    public var generation: Generation
+
+    /// The input hash of `generation`.
+    public var inputHash: String { generation.inputHash }
+}
+
+/// A field a prompt file can keep off the published site.
+public enum PrivateField: String, CaseIterable, Sendable, Hashable, Codable {
+    case prompt
+    case negativePrompt = "negative_prompt"
+    case parameters
+}
+
+/// A reference image named by `images:`, hashed by content.
+public struct ReferenceImage: Sendable, Hashable, Codable {
+    /// Relative to the project: `prompts/products/bottle.png`.
+    public var path: String
+    /// Lowercase hex SHA-256 of the file's bytes.
+    public var sha256: String
+    public var bytes: Int
+    /// `png`, `jpeg`, `webp`, `heic` or `heif`.
+    public var format: String
+    public var width: Int?
+    public var height: Int?
+}
+
+/// The normalised generation keys of a prompt: every default applied, so equal requests are equal values.
+public struct Generation: Sendable, Hashable {
+    public var route: RouteID
+    public var model: String
+    /// The body, trimmed: the exact text sent.
+    public var prompt: String
+    /// Variants asked for (for a Kling Omni series: 1; the series size is `seriesAmount`).
+    public var n: Int
+    public var negativePrompt: String?
+    public var size: String?
+    public var aspectRatio: String?
+    public var resolution: String?
+    public var imageSize: String?
+    public var seed: Int?
+    public var watermark: Bool?
+    public var promptExtend: Bool?
+    public var resultType: String?
+    public var seriesAmount: Int?
+    public var images: [ReferenceImage]
+    /// Fields merged into the request body that Folio does not model.
+    public var extra: JSONValue?
+
+    /// Requests one full generation sends (polls not counted).
+    public var requests: Int { route.rules.requests(forVariants: n) }
+
+    /// Images one full generation yields.
+    public var expectedImages: Int {
+        if resultType == "series" { return seriesAmount ?? 4 }
+        return n
+    }
+
+    /// The canonical value the input hash is taken of.
+    public var hashInput: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("folio_hash", .int(1)),
+            ("route", .string(route.rawValue)),
+            ("model", .string(model)),
+            ("prompt", .string(prompt)),
+            ("n", .int(n)),
+        ]
+        func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
+        add("negative_prompt", negativePrompt)
+        add("size", size)
+        add("aspect_ratio", aspectRatio)
+        add("resolution", resolution)
+        add("image_size", imageSize)
+        add("result_type", resultType)
+        if let seed { pairs.append(("seed", .int(seed))) }
+        if let watermark { pairs.append(("watermark", .bool(watermark))) }
+        if let promptExtend { pairs.append(("prompt_extend", .bool(promptExtend))) }
+        if let seriesAmount { pairs.append(("series_amount", .int(seriesAmount))) }
+        if !images.isEmpty { pairs.append(("images", .array(images.map { .string("sha256:" + $0.sha256) }))) }
+        if let extra { pairs.append(("extra", extra)) }
+        return .object(pairs)
+    }
+
+    /// `sha256:` and the hex digest of `hashInput`'s canonical JSON.
+    public var inputHash: String { "sha256:" + SHA256Hex.of(Array(hashInput.canonical.utf8)) }
+}

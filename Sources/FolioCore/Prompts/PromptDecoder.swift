@@ -1,0 +1,443 @@
+import Foundation
+
+/// Turns one prompt file's text into a validated `Prompt`, collecting every problem it finds.
+public struct PromptDecoder: Sendable {
+    public var settings: Settings
+    /// The project folder, against which reference image paths are resolved.
+    public var project: URL
+
+    public init(settings: Settings, project: URL) {
+        self.settings = settings
+        self.project = project
+    }
+
+    /// Decodes the file at `file` (relative to the project) with id `id`.
+    /// Returns the prompt when it has no errors, and every diagnostic either way.
+    public func decode(text: String, file: String, id: String) -> (Prompt?, [Diagnostic]) {
+        var problems = Problems(file: file)
+        let split: PromptFile
+        do {
+            split = try PromptFile.split(text, file: file)
+        } catch {
+            return (nil, [error])
+        }
+
+        // Front matter: known keys only.
+        var fields: [FrontMatterKey: YAMLEntry] = [:]
+        if let yaml = split.frontMatter {
+            do {
+                if let root = try YAMLDocument.parse(yaml, file: file, firstLine: split.frontMatterLine), !root.isNull {
+                    guard case .mapping(let entries) = root.value else {
+                        return (nil, [root.diagnostic("the front matter must be 'key: value' lines, not \(root.kindName)", key: nil)])
+                    }
+                    for entry in entries {
+                        guard let key = FrontMatterKey(rawValue: entry.key) else {
+                            problems.add(entry.keyNode.diagnostic(
+                                "unknown key '\(entry.key)'\(Suggest.didYouMean(entry.key, in: FrontMatterKey.allCases.map(\.rawValue)))",
+                                key: entry.key))
+                            continue
+                        }
+                        fields[key] = entry
+                    }
+                }
+            } catch {
+                return (nil, [error])
+            }
+        } else if split.body.split(separator: "\n").contains(where: { $0.trimmingSuffix() == "---" }),
+                  let first = split.body.split(separator: "\n").first, first.range(of: #"^[a-z_]+:\s"#, options: .regularExpression) != nil {
+            problems.add(Diagnostic(file: file, line: 1, severity: .warning,
+                                    message: "this file has no front matter, so all of it is the prompt; did you forget the opening '---'?"))
+        }
+
+        let draft = (try? fields[.draft].map { try $0.value.bool(key: "draft") }) ?? nil
+        var context = Context(fields: fields, defaults: settings.defaults, file: file)
+
+        // Route first: what else is allowed depends on it.
+        let routeNode = context.node(.route, route: nil)
+        let route: RouteID
+        do {
+            let name = try routeNode?.text(key: "route") ?? "gemini"
+            guard let parsed = RouteID(rawValue: name) else {
+                throw routeNode!.diagnostic(
+                    "unknown route '\(name)'\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue))); routes: \(RouteID.allCases.map(\.rawValue).listed)",
+                    key: "route")
+            }
+            route = parsed
+        } catch let diagnostic as Diagnostic {
+            problems.add(diagnostic)
+            return (nil, problems.finish(draft: draft ?? false))
+        } catch {
+            return (nil, [Diagnostic(file: file, message: "\(error)")])
+        }
+        let rules = route.rules
+        context.route = route
+        for (key, entry) in fields where !rules.accepts(key) {
+            problems.add(entry.keyNode.diagnostic(rules.refusal(of: key), key: key.rawValue))
+        }
+
+        // The prompt text.
+        let body = split.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bodyLine = split.bodyLine + split.body.prefix { $0 == "\n" || $0 == " " || $0 == "\t" }.filter { $0 == "\n" }.count
+        if body.isEmpty {
+            problems.add(Diagnostic(file: file, line: split.bodyLine, key: "prompt",
+                                    message: "the prompt is empty; write the prompt text below the front matter"))
+        } else if let limit = rules.maxPromptLength, body.unicodeScalars.count > limit {
+            problems.add(Diagnostic(file: file, line: bodyLine, key: "prompt",
+                                    message: "the prompt is \(body.unicodeScalars.count) characters; route \(route.rawValue) takes at most \(limit)"))
+        }
+
+        var generation = Generation(route: route, model: rules.defaultModel, prompt: body, n: 1, images: [])
+        problems.run { generation.model = try context.model(rules) }
+        problems.run { generation.n = try context.int(.n, in: rules.n) ?? 1 }
+        problems.run { generation.aspectRatio = try context.choice(.aspectRatio, from: rules.aspectRatios) }
+        problems.run { generation.size = try context.choice(.size, from: rules.sizes) ?? rules.defaultSize }
+        problems.run { generation.resolution = try context.choice(.resolution, from: rules.resolutions) ?? rules.defaultResolution }
+        problems.run { generation.imageSize = try context.choice(.imageSize, from: rules.imageSizes) ?? rules.defaultImageSize }
+        problems.run { generation.seed = try context.int(.seed, in: rules.seedRange ?? 0...Int.max) }
+        problems.run { generation.watermark = try context.bool(.watermark) }
+        problems.run { generation.promptExtend = try context.bool(.promptExtend) }
+        problems.run { generation.negativePrompt = try context.negativePrompt(rules) }
+        problems.run { generation.images = try referenceImages(context, rules: rules) }
+        problems.run { generation.extra = try context.extra(rules) }
+        if route == .dashscope {
+            generation.promptExtend = generation.promptExtend ?? true
+            generation.watermark = generation.watermark ?? false
+        }
+        if route == .kling {
+            generation.aspectRatio = generation.aspectRatio ?? rules.defaultAspectRatio
+            if generation.negativePrompt != nil, !generation.images.isEmpty, let node = context.node(.negativePrompt, route: route) {
+                problems.add(node.diagnostic(
+                    "route kling takes no negative_prompt together with a reference image; remove one of them", key: "negative_prompt"))
+            }
+        }
+        if route == .klingOmni {
+            problems.run { try omni(&generation, context: context, rules: rules, bodyLine: bodyLine) }
+        }
+
+        // Display keys.
+        var prompt = Prompt(
+            id: id, album: id.contains("/") ? String(id.prefix { $0 != "/" }) : nil, file: file,
+            title: Self.title(fromID: id), alt: nil, tags: [], caption: nil, date: nil, weight: nil,
+            draft: draft ?? false, cover: 0, privateFields: [], generation: generation)
+        problems.run { if let v = try context.text(.title) { prompt.title = v } }
+        problems.run { prompt.alt = try context.text(.alt) }
+        problems.run { prompt.caption = try context.text(.caption) }
+        problems.run { prompt.weight = try context.int(.weight, in: Int.min...Int.max) }
+        problems.run { prompt.tags = try context.tags() }
+        problems.run { prompt.date = try context.date() }
+        problems.run { prompt.privateFields = try context.privateFields() }
+        problems.run { prompt.draft = try context.bool(.draft) ?? false }
+        problems.run {
+            let count = generation.expectedImages
+            prompt.cover = try context.int(.cover, in: 0...max(count - 1, 0), hint: "the variants are numbered 0 to \(max(count - 1, 0))") ?? 0
+        }
+
+        let diagnostics = problems.finish(draft: prompt.draft)
+        return (diagnostics.errors.isEmpty ? prompt : nil, diagnostics)
+    }
+
+    /// `launch-poster` → `Launch poster`.
+    static func title(fromID id: String) -> String {
+        let last = id.split(separator: "/").last.map(String.init) ?? id
+        let words = last.replacingOccurrences(of: "-", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
+    }
+
+    private func omni(_ generation: inout Generation, context: Context, rules: RouteRules, bodyLine: Int) throws(Diagnostic) {
+        let resultType = try context.choice(.resultType, from: ["single", "series"]) ?? "single"
+        generation.resultType = resultType
+        let amount = try context.int(.seriesAmount, in: rules.seriesAmount ?? 2...9)
+        if resultType == "series" {
+            generation.seriesAmount = amount ?? 4
+            if generation.n != 1, let node = context.node(.n, route: .klingOmni) {
+                throw node.diagnostic("with result_type: series the number of images is series_amount (2–9); leave n out", key: "n")
+            }
+        } else if amount != nil, let node = context.node(.seriesAmount, route: .klingOmni) {
+            throw node.diagnostic("series_amount applies only to result_type: series", key: "series_amount")
+        }
+        if generation.aspectRatio == nil {
+            generation.aspectRatio = generation.images.isEmpty ? (rules.defaultAspectRatio ?? "1:1") : "auto"
+        } else if generation.aspectRatio == "auto", generation.images.isEmpty, let node = context.node(.aspectRatio, route: .klingOmni) {
+            throw node.diagnostic("aspect_ratio 'auto' needs a reference image to take the shape from; give a ratio such as 1:1", key: "aspect_ratio")
+        }
+        // <<<image_N>>> must name a listed image.
+        let text = generation.prompt
+        var searchStart = text.startIndex
+        var referenced = false
+        while let open = text.range(of: "<<<image_", range: searchStart..<text.endIndex),
+              let close = text.range(of: ">>>", range: open.upperBound..<text.endIndex) {
+            referenced = true
+            let number = Int(text[open.upperBound..<close.lowerBound])
+            let line = bodyLine + text[text.startIndex..<open.lowerBound].filter { $0 == "\n" }.count
+            guard let number, (1...max(generation.images.count, 1)).contains(number), !generation.images.isEmpty else {
+                throw Diagnostic(
+                    file: context.file, line: line, key: "prompt",
+                    message: "the prompt refers to \(text[open.lowerBound..<close.upperBound]) but the file lists \(generation.images.count) reference image\(generation.images.count == 1 ? "" : "s") under images")
+            }
+            searchStart = close.upperBound
+        }
+        if !referenced, !generation.images.isEmpty, let node = context.node(.images, route: .klingOmni) {
+            throw node.diagnostic(
+                "route kling-omni addresses reference images in the prompt as <<<image_1>>>, <<<image_2>>>…; the prompt names none of them",
+                key: "images", severity: .warning)
+        }
+    }
+
+    private func referenceImages(_ context: Context, rules: RouteRules) throws(Diagnostic) -> [ReferenceImage] {
+        guard let node = context.node(.images, route: rules.route) else { return [] }
+        guard let limits = rules.references else { return [] }
+        let items: [YAMLNode]
+        switch node.value {
+        case .sequence(let list): items = list
+        case .scalar: items = [node]
+        case .mapping: throw node.diagnostic("'images' must be a list of file paths", key: "images")
+        }
+        guard items.count <= limits.maxCount else {
+            throw node.diagnostic(
+                "route \(rules.route.rawValue) takes at most \(limits.maxCount) reference image\(limits.maxCount == 1 ? "" : "s"), not \(items.count)",
+                key: "images")
+        }
+        let promptFolder = (context.file as NSString).deletingLastPathComponent
+        var images: [ReferenceImage] = []
+        for (index, item) in items.enumerated() {
+            let key = "images[\(index)]"
+            let path = try item.text(key: key)
+            let relative = ((promptFolder as NSString).appendingPathComponent(path) as NSString).standardizingPath
+            guard !path.hasPrefix("/"), !relative.hasPrefix("../"), relative != ".." else {
+                throw item.diagnostic("reference image '\(path)' must be a path inside the project, relative to the prompt file", key: key)
+            }
+            let url = project.appendingPathComponent(relative)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw item.diagnostic("reference image '\(path)' not found (looked for \(relative))", key: key)
+            }
+            guard data.count <= limits.maxBytes else {
+                throw item.diagnostic(
+                    "reference image '\(path)' is \(Self.megabytes(data.count)); route \(rules.route.rawValue) takes at most \(Self.megabytes(limits.maxBytes))",
+                    key: key)
+            }
+            guard let header = ImageHeader.read(data), limits.formats.contains(header.format) else {
+                let found = ImageHeader.read(data)?.format ?? "not an image Folio recognises"
+                throw item.diagnostic(
+                    "reference image '\(path)' is \(found); route \(rules.route.rawValue) takes \(limits.formats.listed)", key: key)
+            }
+            if let minSide = limits.minSide, let w = header.width, let h = header.height, min(w, h) < minSide {
+                throw item.diagnostic(
+                    "reference image '\(path)' is \(w)×\(h); route \(rules.route.rawValue) needs each side at least \(minSide) px", key: key)
+            }
+            if let range = limits.aspectRange, let w = header.width, let h = header.height, h > 0, !range.contains(Double(w) / Double(h)) {
+                throw item.diagnostic(
+                    "reference image '\(path)' is \(w)×\(h); route \(rules.route.rawValue) needs an aspect ratio between 1:2.5 and 2.5:1", key: key)
+            }
+            images.append(ReferenceImage(path: relative, sha256: SHA256Hex.of(data), bytes: data.count, format: header.format,
+                                         width: header.width, height: header.height))
+        }
+        return images
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    }
+}
+
+// MARK: - Reading one key
+
+/// The front matter of one file, with the defaults behind it.
+private struct Context {
+    var fields: [FrontMatterKey: YAMLEntry]
+    var defaults: Settings.Defaults
+    var file: String
+    var route: RouteID?
+
+    /// The node for `key`: the file's own, else the default for the route; nil when unset.
+    func node(_ key: FrontMatterKey, route: RouteID?) -> YAMLNode? {
+        if let entry = fields[key] { return entry.value.isNull ? nil : entry.value }
+        let fallback = route.map { defaults.value(for: key, route: $0) } ?? defaults.all[key]
+        guard let fallback, !fallback.isNull else { return nil }
+        return fallback
+    }
+
+    func node(_ key: FrontMatterKey) -> YAMLNode? {
+        guard let route else { return nil }
+        guard route.rules.accepts(key) else { return nil }
+        return node(key, route: route)
+    }
+
+    /// Adds where a default came from to messages about it.
+    func blame(_ diagnostic: Diagnostic) -> Diagnostic {
+        guard diagnostic.file != file else { return diagnostic }
+        var changed = diagnostic
+        changed.message += " (a default from folio.yml, applied to \(file))"
+        return changed
+    }
+
+    func text(_ key: FrontMatterKey) throws(Diagnostic) -> String? {
+        guard let node = node(key) else { return nil }
+        do { return try node.text(key: key.rawValue) } catch { throw blame(error) }
+    }
+
+    func bool(_ key: FrontMatterKey) throws(Diagnostic) -> Bool? {
+        guard let node = node(key) else { return nil }
+        do { return try node.bool(key: key.rawValue) } catch { throw blame(error) }
+    }
+
+    func int(_ key: FrontMatterKey, in range: ClosedRange<Int>, hint: String? = nil) throws(Diagnostic) -> Int? {
+        guard let node = node(key) else { return nil }
+        let value: Int
+        do { value = try node.integer(key: key.rawValue) } catch { throw blame(error) }
+        guard range.contains(value) else {
+            let span = range.upperBound == Int.max ? "\(range.lowerBound) or more" : "from \(range.lowerBound) to \(range.upperBound)"
+            let onRoute = route.map { " on route \($0.rawValue)" } ?? ""
+            throw blame(node.diagnostic("\(key.rawValue) must be \(span)\(onRoute), not \(value)\(hint.map { "; \($0)" } ?? "")", key: key.rawValue))
+        }
+        return value
+    }
+
+    /// A value from a fixed list, with a did-you-mean for near misses (`2K` for `2k`).
+    func choice(_ key: FrontMatterKey, from allowed: [String]) throws(Diagnostic) -> String? {
+        guard let node = node(key) else { return nil }
+        let value: String
+        do { value = try node.text(key: key.rawValue) } catch { throw blame(error) }
+        guard allowed.contains(value) else {
+            let onRoute = route.map { " on route \($0.rawValue)" } ?? ""
+            throw blame(node.diagnostic(
+                "\(key.rawValue) '\(value)' is not allowed\(onRoute)\(Suggest.didYouMean(value, in: allowed)); allowed: \(allowed.listed)",
+                key: key.rawValue))
+        }
+        return value
+    }
+
+    func model(_ rules: RouteRules) throws(Diagnostic) -> String {
+        guard let node = node(.model) else { return rules.defaultModel }
+        let value: String
+        do { value = try node.text(key: "model") } catch { throw blame(error) }
+        guard rules.models.contains(value) else {
+            throw blame(node.diagnostic(
+                "model '\(value)' is not available on route \(rules.route.rawValue)\(Suggest.didYouMean(value, in: rules.models)); models: \(rules.models.listed)",
+                key: "model"))
+        }
+        return value
+    }
+
+    func negativePrompt(_ rules: RouteRules) throws(Diagnostic) -> String? {
+        guard let node = node(.negativePrompt), let limit = rules.maxNegativePromptLength else { return nil }
+        let value: String
+        do { value = try node.text(key: "negative_prompt").trimmingCharacters(in: .whitespacesAndNewlines) } catch { throw blame(error) }
+        if value.isEmpty { return nil }
+        guard value.unicodeScalars.count <= limit else {
+            throw blame(node.diagnostic(
+                "negative_prompt is \(value.unicodeScalars.count) characters; route \(rules.route.rawValue) takes at most \(limit)",
+                key: "negative_prompt"))
+        }
+        return value
+    }
+
+    func tags() throws(Diagnostic) -> [String] {
+        guard let node = node(.tags) else { return [] }
+        var seen = Set<String>()
+        do {
+            return try node.textList(key: "tags").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+        } catch { throw blame(error) }
+    }
+
+    func date() throws(Diagnostic) -> String? {
+        guard let node = node(.date) else { return nil }
+        let value: String
+        do { value = try node.text(key: "date") } catch { throw blame(error) }
+        let pattern = #"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"#
+        guard value.range(of: pattern, options: .regularExpression) != nil, Self.validDay(value) else {
+            throw blame(node.diagnostic("date '\(value)' is not a date; write it as 2026-11-25 or 2026-11-25T14:30:00Z", key: "date"))
+        }
+        return value
+    }
+
+    private static func validDay(_ value: String) -> Bool {
+        let parts = value.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return false }
+        let days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][parts[1] - 1]
+        return (1...days).contains(parts[2])
+    }
+
+    func privateFields() throws(Diagnostic) -> Set<PrivateField> {
+        guard let node = node(.private) else { return [] }
+        let names: [String]
+        do { names = try node.textList(key: "private") } catch { throw blame(error) }
+        var fields = Set<PrivateField>()
+        let allowed = PrivateField.allCases.map(\.rawValue)
+        for name in names {
+            guard let field = PrivateField(rawValue: name) else {
+                throw blame(node.diagnostic(
+                    "private: unknown field '\(name)'\(Suggest.didYouMean(name, in: allowed)); fields: \(allowed.listed)",
+                    key: "private"))
+            }
+            fields.insert(field)
+        }
+        return fields
+    }
+
+    /// Body fields Folio sets itself, per route: `extra` may add fields but not replace these.
+    static let modelled: [RouteID: [String]] = [
+        .gemini: ["contents", "generationConfig.responseModalities", "generationConfig.imageConfig.aspectRatio",
+                  "generationConfig.imageConfig.imageSize"],
+        .dashscope: ["model", "input", "parameters.size", "parameters.negative_prompt", "parameters.prompt_extend",
+                     "parameters.watermark", "parameters.seed", "parameters.n"],
+        .kling: ["model_name", "model", "prompt", "negative_prompt", "resolution", "n", "aspect_ratio", "external_task_id",
+                 "image", "watermark_info"],
+        .klingOmni: ["model_name", "model", "prompt", "image_list", "resolution", "result_type", "n", "series_amount",
+                     "aspect_ratio", "external_task_id"],
+    ]
+
+    func extra(_ rules: RouteRules) throws(Diagnostic) -> JSONValue? {
+        guard let node = node(.extra) else { return nil }
+        guard case .mapping = node.value else {
+            throw blame(node.diagnostic("'extra' must be a mapping of request body fields, such as 'extra: { callback_url: … }'", key: "extra"))
+        }
+        let value = node.json
+        for path in Self.leafPaths(value, prefix: "") {
+            for owned in Self.modelled[rules.route] ?? [] where path == owned || path.hasPrefix(owned + ".") || owned.hasPrefix(path + ".") {
+                throw blame(node.diagnostic(
+                    "extra.\(path) would replace '\(owned)', which Folio sets from the front matter; set the front matter key instead",
+                    key: "extra.\(path)"))
+            }
+        }
+        return value
+    }
+
+    private static func leafPaths(_ value: JSONValue, prefix: String) -> [String] {
+        guard case .object(let pairs) = value, !pairs.isEmpty else { return prefix.isEmpty ? [] : [prefix] }
+        return pairs.flatMap { leafPaths($0.1, prefix: prefix.isEmpty ? $0.0 : prefix + "." + $0.0) }
+    }
+}
+
+/// The diagnostics of one file, deduplicated, with drafts' errors softened to warnings.
+private struct Problems {
+    var file: String
+    var list: [Diagnostic] = []
+
+    mutating func add(_ diagnostic: Diagnostic) {
+        if !list.contains(diagnostic) { list.append(diagnostic) }
+    }
+
+    mutating func run(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch let diagnostic as Diagnostic {
+            add(diagnostic)
+        } catch {
+            add(Diagnostic(file: file, message: "\(error)"))
+        }
+    }
+
+    /// A draft is not built, so what is wrong with it is a warning, not an error.
+    func finish(draft: Bool) -> [Diagnostic] {
+        guard draft else { return list }
+        return list.map {
+            var d = $0
+            if d.severity == .error {
+                d.severity = .warning
+                d.message += " (in a draft)"
+            }
+            return d
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// The four gateway routes a prompt file can name.
+public enum RouteID: String, CaseIterable, Sendable, Hashable, Codable, Comparable {
+    case gemini
+    case dashscope
+    case kling
+    case klingOmni = "kling-omni"
+
+    public static func < (lhs: RouteID, rhs: RouteID) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// The route's limits and values, from `api-reference.md`.
+    public var rules: RouteRules {
+        switch self {
+        case .gemini: .gemini
+        case .dashscope: .dashscope
+        case .kling: .kling
+        case .klingOmni: .klingOmni
+        }
+    }
+}
+
+/// The keys of a prompt file's front matter.
+public enum FrontMatterKey: String, CaseIterable, Sendable, Hashable {
+    // Display keys: changing them never regenerates.
+    case title, alt, tags, caption, date, weight, draft, cover, `private`
+    // Generation keys: changing them regenerates.
+    case route, model, n
+    case negativePrompt = "negative_prompt"
+    case size
+    case aspectRatio = "aspect_ratio"
+    case resolution
+    case imageSize = "image_size"
+    case seed, watermark
+    case promptExtend = "prompt_extend"
+    case resultType = "result_type"
+    case seriesAmount = "series_amount"
+    case images, extra
+
+    /// Whether a change to this key changes the input hash.
+    public var isGenerationKey: Bool {
+        switch self {
+        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private: false
+        default: true
+        }
+    }
+
+    /// Keys every route takes, whatever its rules.
+    static let everyRoute: Set<FrontMatterKey> = [
+        .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private, .route, .model, .n, .extra,
+    ]
+}

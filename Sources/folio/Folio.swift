@@ -1,0 +1,48 @@
+import ArgumentParser
+import FolioCore
+import Foundation
+
+/// The `folio` command: its subcommands live one per file beside this one.
+@main
+struct Folio: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "folio",
+        abstract: "Turn a folder of Markdown prompt files into a published image gallery.",
+        version: "folio \(version)",
+        subcommands: [CheckCommand.self, PlanCommand.self, VersionCommand.self]
+    )
+
+    /// Runs the command line, mapping failures to SPEC §4's exit codes (usage errors are 2).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as FolioExit {
+            if !exit.message.isEmpty { Output.error(exit.message) }
+            Foundation.exit(exit.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Output.error(fullMessage(for: error))
+            Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput : code.rawValue)
+        }
+    }
+}
+
+/// `folio version`: the version and the C libraries it links.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Folio's version and its libraries'.")
+
+    func run() {
+        print("folio \(Folio.version) (\(Libraries.versions))")
+    }
+}

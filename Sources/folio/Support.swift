@@ -1,0 +1,75 @@
+import ArgumentParser
+import FolioCore
+import Foundation
+
+/// SPEC §4's exit codes.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let error: Int32 = 1
+    static let invalidInput: Int32 = 2
+    static let pending: Int32 = 3
+    static let partial: Int32 = 4
+}
+
+/// Ends a command with an exit code and, optionally, a message for standard error.
+struct FolioExit: Error {
+    var code: Int32
+    var message: String = ""
+}
+
+/// Options every project command takes.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: .long, help: "The project folder.")
+    var project: String = "."
+
+    @Flag(name: .long, help: "Machine-readable output.")
+    var json = false
+
+    @Flag(name: .long, help: "Say more.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Say only what went wrong.")
+    var quiet = false
+
+    var projectURL: URL {
+        URL(fileURLWithPath: project, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+    }
+
+    /// Loads the project; its warnings go to standard error, its errors end the command with exit 2.
+    func loadValidProject() async throws -> LoadedProject {
+        let project = await ProjectLoader.load(projectURL)
+        Output.report(project.diagnostics, quiet: quiet)
+        let errors = project.diagnostics.errors.count
+        if errors > 0 {
+            throw FolioExit(code: ExitStatus.invalidInput,
+                            message: "\(errors) error\(errors == 1 ? "" : "s") in the project; nothing was done. Fix \(errors == 1 ? "it" : "them") and run again ('folio check' lists them).")
+        }
+        return project
+    }
+
+    func loadLockfile() throws -> Lockfile {
+        do {
+            return try Lockfile.load(project: projectURL)
+        } catch {
+            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+        }
+    }
+}
+
+/// Where output goes: results to standard output, errors and warnings to standard error.
+enum Output {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Prints diagnostics to standard error, warnings left out when quiet.
+    static func report(_ diagnostics: [Diagnostic], quiet: Bool) {
+        let shown = quiet ? diagnostics.errors : diagnostics
+        guard !shown.isEmpty else { return }
+        error(shown.map(\.description).joined(separator: "\n"))
+    }
+
+    static func json(_ value: JSONValue) {
+        FileHandle.standardOutput.write(Data(value.pretty.utf8))
+    }
+}

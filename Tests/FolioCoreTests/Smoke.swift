@@ -1,0 +1,3 @@
+import Testing
+@testable import FolioCore
+@Test func smoke() { #expect(1 == 1) }
