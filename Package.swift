@@ -37,7 +37,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FolioCoreTests",
-            dependencies: ["FolioCore"]
+            // `folio` is built so tests can run it as a user would.
+            dependencies: ["FolioCore", "folio"]
         ),
     ]
 )

@@ -53,7 +53,7 @@ public enum SettingsLoader {
     private static func unknown(_ entry: YAMLEntry, in section: String?, known: [String]) -> Diagnostic {
         let place = section.map { "in '\($0)' " } ?? ""
         return entry.keyNode.diagnostic(
-            "unknown setting '\(entry.key)' \(place)of folio.yml\(Suggest.didYouMean(entry.key, in: known)); known: \(known.listed)",
+            "unknown setting '\(entry.key)' \(place)of folio.yml; settings: \(known.listed)\(Suggest.didYouMean(entry.key, in: known))",
             key: section.map { "\($0).\(entry.key)" } ?? entry.key)
     }
 
@@ -158,7 +158,7 @@ public enum SettingsLoader {
             for name in names {
                 let lowered = name.lowercased() == "jpg" ? "jpeg" : name.lowercased()
                 guard let format = ImageOutputFormat(rawValue: lowered) else {
-                    throw v.diagnostic("\(key): unknown format '\(name)'\(Suggest.didYouMean(name, in: ImageOutputFormat.allCases.map(\.rawValue))); allowed: webp, jpeg, avif", key: key)
+                    throw v.diagnostic("\(key): unknown format '\(name)'; allowed: webp, jpeg, avif\(Suggest.didYouMean(name, in: ImageOutputFormat.allCases.map(\.rawValue)))", key: key)
                 }
                 if !formats.contains(format) { formats.append(format) }
             }
@@ -191,7 +191,7 @@ public enum SettingsLoader {
                     guard let key = FrontMatterKey(rawValue: item.key), !perPromptOnly.contains(key), key != .route else {
                         let known = route.rules.acceptedKeyNames.filter { FrontMatterKey(rawValue: $0).map { !perPromptOnly.contains($0) && $0 != .route } ?? false }
                         problems.append(item.keyNode.diagnostic(
-                            "unknown default '\(item.key)' for route \(route.rawValue)\(Suggest.didYouMean(item.key, in: known)); known: \(known.listed)",
+                            "unknown default '\(item.key)' for route \(route.rawValue); it takes: \(known.listed)\(Suggest.didYouMean(item.key, in: known))",
                             key: dotted))
                         continue
                     }
@@ -206,7 +206,7 @@ public enum SettingsLoader {
             guard let key = FrontMatterKey(rawValue: entry.key), !perPromptOnly.contains(key) else {
                 let known = frontKeys + RouteID.allCases.map(\.rawValue)
                 problems.append(entry.keyNode.diagnostic(
-                    "unknown default '\(entry.key)'\(Suggest.didYouMean(entry.key, in: known)); defaults take generation keys, tags, draft, private, or a route name (\(RouteID.allCases.map(\.rawValue).listed)) holding that route's defaults",
+                    "unknown default '\(entry.key)'; defaults take generation keys, tags, draft, private, or a route name (\(RouteID.allCases.map(\.rawValue).listed)) holding that route's defaults\(Suggest.didYouMean(entry.key, in: known))",
                     key: "defaults.\(entry.key)"))
                 continue
             }
@@ -220,7 +220,7 @@ public enum SettingsLoader {
                 let name = (try? entry.value.text(key: "defaults.route")) ?? ""
                 guard RouteID(rawValue: name) != nil else {
                     problems.append(entry.value.diagnostic(
-                        "unknown route '\(name)'\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue))); routes: \(RouteID.allCases.map(\.rawValue).listed)",
+                        "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
                         key: "defaults.route"))
                     continue
                 }

@@ -27,7 +27,7 @@ public enum ProjectLoader {
         guard FileManager.default.fileExists(atPath: promptsURL.path, isDirectory: &isFolder), isFolder.boolValue else {
             diagnostics.append(Diagnostic(
                 file: promptsFolder,
-                message: "no prompts/ folder in \(root.path); create it and add a prompt file, or run 'folio init'"))
+                message: "the project has no prompts/ folder; create it and add a prompt file (prompts/first.md), or run 'folio init'"))
             return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation())
         }
 

@@ -59,7 +59,7 @@ public struct PromptDecoder: Sendable {
             let name = try routeNode?.text(key: "route") ?? "gemini"
             guard let parsed = RouteID(rawValue: name) else {
                 throw routeNode!.diagnostic(
-                    "unknown route '\(name)'\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue))); routes: \(RouteID.allCases.map(\.rawValue).listed)",
+                    "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
                     key: "route")
             }
             route = parsed
@@ -168,10 +168,12 @@ public struct PromptDecoder: Sendable {
               let close = text.range(of: ">>>", range: open.upperBound..<text.endIndex) {
             referenced = true
             let number = Int(text[open.upperBound..<close.lowerBound])
-            let line = bodyLine + text[text.startIndex..<open.lowerBound].filter { $0 == "\n" }.count
+            let before = text[text.startIndex..<open.lowerBound]
+            let line = bodyLine + before.filter { $0 == "\n" }.count
+            let column = before.reversed().prefix { $0 != "\n" }.count + 1
             guard let number, (1...max(generation.images.count, 1)).contains(number), !generation.images.isEmpty else {
                 throw Diagnostic(
-                    file: context.file, line: line, key: "prompt",
+                    file: context.file, line: line, column: column, key: "prompt",
                     message: "the prompt refers to \(text[open.lowerBound..<close.upperBound]) but the file lists \(generation.images.count) reference image\(generation.images.count == 1 ? "" : "s") under images")
             }
             searchStart = close.upperBound
@@ -300,7 +302,7 @@ private struct Context {
         guard allowed.contains(value) else {
             let onRoute = route.map { " on route \($0.rawValue)" } ?? ""
             throw blame(node.diagnostic(
-                "\(key.rawValue) '\(value)' is not allowed\(onRoute)\(Suggest.didYouMean(value, in: allowed)); allowed: \(allowed.listed)",
+                "\(key.rawValue) '\(value)' is not allowed\(onRoute); allowed: \(allowed.listed)\(Suggest.didYouMean(value, in: allowed))",
                 key: key.rawValue))
         }
         return value
@@ -312,7 +314,7 @@ private struct Context {
         do { value = try node.text(key: "model") } catch { throw blame(error) }
         guard rules.models.contains(value) else {
             throw blame(node.diagnostic(
-                "model '\(value)' is not available on route \(rules.route.rawValue)\(Suggest.didYouMean(value, in: rules.models)); models: \(rules.models.listed)",
+                "model '\(value)' is not available on route \(rules.route.rawValue); models: \(rules.models.listed)\(Suggest.didYouMean(value, in: rules.models))",
                 key: "model"))
         }
         return value
@@ -367,7 +369,7 @@ private struct Context {
         for name in names {
             guard let field = PrivateField(rawValue: name) else {
                 throw blame(node.diagnostic(
-                    "private: unknown field '\(name)'\(Suggest.didYouMean(name, in: allowed)); fields: \(allowed.listed)",
+                    "private: unknown field '\(name)'; fields: \(allowed.listed)\(Suggest.didYouMean(name, in: allowed))",
                     key: "private"))
             }
             fields.insert(field)

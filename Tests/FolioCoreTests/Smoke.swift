@@ -1,3 +1,0 @@
-import Testing
-@testable import FolioCore
-@Test func smoke() { #expect(1 == 1) }
