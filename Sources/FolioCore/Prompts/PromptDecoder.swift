@@ -97,7 +97,12 @@ public struct PromptDecoder: Sendable {
         problems.run { generation.watermark = try context.bool(.watermark) }
         problems.run { generation.promptExtend = try context.bool(.promptExtend) }
         problems.run { generation.negativePrompt = try context.negativePrompt(rules) }
-        problems.run { generation.images = try referenceImages(context, rules: rules) }
+        var imagesRead = true
+        problems.run {
+            imagesRead = false
+            generation.images = try referenceImages(context, rules: rules)
+            imagesRead = true
+        }
         problems.run { generation.extra = try context.extra(rules) }
         if route == .dashscope {
             generation.promptExtend = generation.promptExtend ?? true
@@ -110,7 +115,7 @@ public struct PromptDecoder: Sendable {
                     "route kling takes no negative_prompt together with a reference image; remove one of them", key: "negative_prompt"))
             }
         }
-        if route == .klingOmni {
+        if route == .klingOmni, imagesRead {
             problems.run { try omni(&generation, context: context, rules: rules, bodyLine: bodyLine) }
         }
 
@@ -204,8 +209,7 @@ public struct PromptDecoder: Sendable {
         for (index, item) in items.enumerated() {
             let key = "images[\(index)]"
             let path = try item.text(key: key)
-            let relative = ((promptFolder as NSString).appendingPathComponent(path) as NSString).standardizingPath
-            guard !path.hasPrefix("/"), !relative.hasPrefix("../"), relative != ".." else {
+            guard !path.hasPrefix("/"), let relative = Self.normalize(promptFolder + "/" + path) else {
                 throw item.diagnostic("reference image '\(path)' must be a path inside the project, relative to the prompt file", key: key)
             }
             let url = project.appendingPathComponent(relative)
@@ -234,6 +238,20 @@ public struct PromptDecoder: Sendable {
                                          width: header.width, height: header.height))
         }
         return images
+    }
+
+    /// `prompts/a/../b.png` → `prompts/b.png`; nil when the path climbs out of the project.
+    static func normalize(_ path: String) -> String? {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." && !part.isEmpty {
+            if part == ".." {
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
     static func megabytes(_ bytes: Int) -> String {

@@ -18,7 +18,7 @@ public enum Suggest {
         }
         guard let best else { return nil }
         // Short words are too easily near each other (`5:4` and `3:4`) to guess at.
-        let limit = lowered.count <= 3 ? 0 : max(1, lowered.count / 3)
+        let limit = lowered.count <= 3 ? 0 : max(1, lowered.count / 4)
         return best.distance <= limit ? best.candidate : nil
     }
 
