@@ -58,6 +58,8 @@ extension Lockfile {
             return keys.isEmpty ? "the top level" : keys.joined(separator: ".")
         }
         switch error {
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return "unexpected value at \(path(context)): \(context.debugDescription)"
         case .dataCorrupted(let context):
             let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
             return "not valid JSON" + (underlying.map { " (\($0))" } ?? "")
