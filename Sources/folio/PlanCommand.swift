@@ -17,10 +17,13 @@ struct PlanCommand: AsyncParsableCommand {
     var regenerate = false
 
     func run() async throws {
-        let project = try await options.loadValidProject()
-        let lock = try options.loadLockfile()
-        let plan = Planner.plan(project.prompts, lock: lock, project: project.root,
-                                options: PlanOptions(retryFailed: retryFailed, regenerate: regenerate))
+        var steps = StepTimer(verbose: options.verbose)
+        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
+        let plan = try await steps.run("plan") {
+            Planner.plan(project.prompts, lock: lock, project: project.root,
+                         options: PlanOptions(retryFailed: retryFailed, regenerate: regenerate))
+        }
         if options.json {
             Output.json(plan.json)
         } else {

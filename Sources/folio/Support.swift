@@ -73,3 +73,26 @@ enum Output {
         FileHandle.standardOutput.write(Data(value.pretty.utf8))
     }
 }
+
+/// Names each step as it runs and, when verbose, how long it took: `[2/3] read folio.lock 0.041 s`.
+struct StepTimer {
+    var verbose: Bool
+    private var index = 0
+    private let clock = ContinuousClock()
+
+    init(verbose: Bool) {
+        self.verbose = verbose
+    }
+
+    mutating func run<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        index += 1
+        let start = clock.now
+        let result = try await body()
+        if verbose {
+            let elapsed = start.duration(to: clock.now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            Output.error(String(format: "[%d] %@ %.3f s", index, name, seconds))
+        }
+        return result
+    }
+}

@@ -259,3 +259,13 @@ import Testing
         ])
     }
 }
+
+@Suite struct DateTests {
+    @Test(arguments: ["2026-11-25", "2024-02-29", "2026-11-25T14:30", "2026-11-25T14:30:00Z", "2026-11-25 14:30:00",
+                      "2026-11-25T14:30:00.123+01:00", "2026-11-25T14:30:00-0500"])
+    func accepted(_ text: String) { #expect(DateText.isValid(text)) }
+
+    @Test(arguments: ["2026-02-30", "2026-13-01", "26-11-25", "2026/11/25", "2026-11-25T25:00", "2026-11-25T14:30:00ZZ",
+                      "2026-11-25T14:30:00.", "yesterday", "2026-11-25T14:30:00+1"])
+    func refused(_ text: String) { #expect(!DateText.isValid(text)) }
+}

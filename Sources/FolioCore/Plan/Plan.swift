@@ -149,10 +149,7 @@ public enum Planner {
 public enum AssetCheck {
     /// The asset exists with the recorded size. (The full hash is checked when it is used.)
     public static func present(_ output: LockOutput, project: URL) -> Bool {
-        let path = project.appendingPathComponent(output.file).path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber else { return false }
-        return size.intValue == output.bytes
+        FastFiles.size(project.path + "/" + output.file) == output.bytes
     }
 
     /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.

@@ -63,16 +63,7 @@ public enum ProjectLoader {
         var found: [Found] = []
         var problems: [Diagnostic] = []
         var owners: [String: String] = [:]
-        guard let walker = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return ([], []) }
-        let prefixLength = folder.path.count + 1
-        var paths: [String] = []
-        for case let url as URL in walker {
-            guard url.pathExtension.lowercased() == "md",
-                  (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            paths.append(String(url.standardizedFileURL.path.dropFirst(prefixLength)))
-        }
-        paths.sort()
+        let paths = FastFiles.walk(folder.path).filter { $0.lowercased().hasSuffix(".md") }.sorted()
         for relative in paths {
             let file = "\(promptsFolder)/\(relative)"
             var segments = relative.split(separator: "/").map(String.init)
@@ -121,7 +112,7 @@ public enum ProjectLoader {
     }
 
     private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> (Prompt?, [Diagnostic]) {
-        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(found.path).path) else {
+        guard let data = FastFiles.read(root.path + "/" + found.path) else {
             return (nil, [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
         }
         switch SourceText.decode(data, file: found.path) {

@@ -364,18 +364,10 @@ private struct Context {
         guard let node = node(.date) else { return nil }
         let value: String
         do { value = try node.text(key: "date") } catch { throw blame(error) }
-        let pattern = #"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"#
-        guard value.range(of: pattern, options: .regularExpression) != nil, Self.validDay(value) else {
+        guard DateText.isValid(value) else {
             throw blame(node.diagnostic("date '\(value)' is not a date; write it as 2026-11-25 or 2026-11-25T14:30:00Z", key: "date"))
         }
         return value
-    }
-
-    private static func validDay(_ value: String) -> Bool {
-        let parts = value.prefix(10).split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]) else { return false }
-        let days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][parts[1] - 1]
-        return (1...days).contains(parts[2])
     }
 
     func privateFields() throws(Diagnostic) -> Set<PrivateField> {

@@ -4,7 +4,12 @@ import Foundation
 public enum SourceText {
     /// The text, or a diagnostic naming the line of the first byte that is not UTF-8.
     public static func decode(_ data: Data, file: String) -> Result<String, Diagnostic> {
-        var bytes = [UInt8](data)
+        decode([UInt8](data), file: file)
+    }
+
+    /// The text of `bytes`, or a diagnostic naming the line of the first byte that is not UTF-8.
+    public static func decode(_ bytes: [UInt8], file: String) -> Result<String, Diagnostic> {
+        var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let (line, column, byte) = firstInvalidByte(bytes)

@@ -51,7 +51,9 @@ public enum YAMLDocument {
     public static func parse(_ text: String, file: String, firstLine: Int = 1) throws(Diagnostic) -> YAMLNode? {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver skips Yams' per-scalar regular expressions (Folio types values itself), and
+            // naming the encoding spares Yams a read of the whole environment per document.
+            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw diagnostic(for: error, file: file, firstLine: firstLine)
         } catch {
