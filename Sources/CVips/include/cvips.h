@@ -1,6 +1,8 @@
 #ifndef FOLIO_CVIPS_H
 #define FOLIO_CVIPS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <vips/vips.h>
 
 /// Starts libvips once per process; returns 0 on success.
@@ -14,5 +16,9 @@ const char *folio_vips_version(void);
 
 /// Reads width and height from a file's header without decoding pixels; returns 0 on success.
 int folio_vips_header(const char *path, int *width, int *height);
+
+/// Renders a deterministic test image of width×height from seed, with title drawn on it, encoded as
+/// "png", "jpeg" or "webp". Returns 0 and sets *out (free with g_free) and *length; -1 on failure.
+int folio_sim_render(int width, int height, uint64_t seed, const char *title, const char *format, void **out, size_t *length);
 
 #endif

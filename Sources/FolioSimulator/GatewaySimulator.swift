@@ -1,0 +1,150 @@
+import FolioCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The AnyInt gateway's four image routes on loopback, with a storage host for result URLs.
+///
+/// Start it, point Folio's gateway at `baseURL`, and stop it when done:
+/// ```swift
+/// let simulator = try await GatewaySimulator.start(SimulatorConfiguration())
+/// defer { Task { await simulator.stop() } }
+/// ```
+public final class GatewaySimulator: Sendable {
+    /// `http://127.0.0.1:PORT`: the gateway.
+    public let baseURL: String
+    /// `http://127.0.0.1:PORT`: the host that serves result images.
+    public let storageURL: String
+    private let core: SimulatorCore
+    private let servers: [LoopbackServer]
+
+    private init(baseURL: String, storageURL: String, core: SimulatorCore, servers: [LoopbackServer]) {
+        self.baseURL = baseURL
+        self.storageURL = storageURL
+        self.core = core
+        self.servers = servers
+    }
+
+    /// Starts the storage host and the gateway on 127.0.0.1.
+    public static func start(_ configuration: SimulatorConfiguration) async throws -> GatewaySimulator {
+        _ = Libraries.startVips
+        let state = SimulatorState(seed: configuration.randomSeed)
+        let log = RequestLog(path: configuration.logPath)
+
+        // The storage host first: the gateway's answers carry its address.
+        // Serving a download needs the shared state and log, not the storage host's own address.
+        let storageCore = SimulatorCore(configuration: configuration, state: state, log: log, storageBase: "")
+        let storageRouter = Router()
+        storageRouter.get("/dashscope/:request/:file") { request, _ in await storageCore.download(request) }
+        storageRouter.get("/kling/:task/:file") { request, _ in await storageCore.download(request) }
+        let storage = try await LoopbackServer.start(router: storageRouter, port: configuration.storagePort, name: "folio-sim-storage")
+        let storageURL = "http://127.0.0.1:\(storage.port)"
+        let core = SimulatorCore(configuration: configuration, state: state, log: log, storageBase: storageURL)
+
+        let router = Router()
+        router.add(middleware: GatewayNotFound())
+        router.post("/gemini/v1beta/models/{model}:generateContent") { request, context in
+            try await core.gemini(request, model: try context.parameters.require("model"))
+        }
+        router.post("/dashscope/v1/services/aigc/multimodal-generation/generation") { request, _ in
+            try await core.dashscope(request)
+        }
+        router.post("/transtreams/kling/v1/images/generations") { request, _ in
+            try await core.klingCreate(request, route: .kling)
+        }
+        router.get("/transtreams/kling/v1/images/generations/:id") { request, context in
+            try await core.klingQuery(request, route: .kling, id: try context.parameters.require("id"))
+        }
+        router.post("/transtreams/kling/v1/images/omni-image") { request, _ in
+            try await core.klingCreate(request, route: .klingOmni)
+        }
+        router.get("/transtreams/kling/v1/images/omni-image/:id") { request, context in
+            try await core.klingQuery(request, route: .klingOmni, id: try context.parameters.require("id"))
+        }
+        let gateway: LoopbackServer
+        do {
+            gateway = try await LoopbackServer.start(router: router, port: configuration.port, name: "folio-sim")
+        } catch {
+            await storage.stop()
+            throw error
+        }
+        return GatewaySimulator(baseURL: "http://127.0.0.1:\(gateway.port)", storageURL: storageURL, core: core, servers: [gateway, storage])
+    }
+
+    /// Stops both servers; requests in flight are finished first.
+    public func stop() async {
+        for server in servers { await server.stop() }
+    }
+
+    /// Every request answered so far, oldest first.
+    public func requests() async -> [SimulatorLogEntry] {
+        await core.log.entries
+    }
+
+    /// Create (or sync generate) requests that reached a route with a prompt containing `text`.
+    public func creates(containing text: String) async -> [SimulatorLogEntry] {
+        await requests().filter { ($0.kind == "create" || $0.kind == "generate") && ($0.prompt?.contains(text) ?? false) }
+    }
+}
+
+/// Unknown paths get the gateway's own envelope, as the reference warns they may.
+struct GatewayNotFound<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return SimulatorCore.respond(404, .object([("error", .object([
+                ("message", .string("No route for \(request.method.rawValue) \(request.uri.path)")),
+                ("type", .string("invalid_request_error")), ("code", .string("route_not_found")),
+            ]))]))
+        }
+    }
+}
+
+/// A Hummingbird application on 127.0.0.1, run in the background until stopped.
+final class LoopbackServer: Sendable {
+    let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    static func start(router: Router<BasicRequestContext>, port: Int, name: String) async throws -> LoopbackServer {
+        var logger = Logger(label: name)
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? -1)
+                continuation.finish()
+            },
+            logger: logger)
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            _ = try? await task.value
+            throw SimulatorError("could not listen on 127.0.0.1:\(port)")
+        }
+        return LoopbackServer(port: bound, group: group, task: task)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,28 @@
+import FolioCore
+
+/// How a simulator behaves: its key, its clock, its image sizes, its faults.
+public struct SimulatorConfiguration: Sendable {
+    /// The bearer token it accepts; nil accepts any non-empty one.
+    public var key: String?
+    /// Multiplies every simulated duration: latencies, task run times, URL lifetimes, retry delays.
+    /// 1 is real time; tests use 0.001 or less.
+    public var timeScale: Double = 1
+    /// Divides every image's pixel dimensions (1 gives the real sizes).
+    public var imageScale: Int = 1
+    /// Faults from a file; markers in prompt text add more.
+    public var faults: [FaultRule] = []
+    /// How long result URLs live, in simulated seconds, per route.
+    public var urlLifetimes: [RouteID: Double] = [.dashscope: 24 * 3600, .kling: 30 * 24 * 3600, .klingOmni: 30 * 24 * 3600]
+    /// Kling concurrency slots (each running task holds `n`); past them creates get 429 code 1303.
+    public var klingSlots = 64
+    /// Port of the gateway; 0 lets the system choose.
+    public var port = 0
+    /// Port of the storage host that serves result URLs; 0 lets the system choose.
+    public var storagePort = 0
+    /// Where the request log is appended as JSON lines, if anywhere.
+    public var logPath: String?
+    /// Latency spread is drawn from this, so runs repeat.
+    public var randomSeed: UInt64 = 0x5EED
+
+    public init() {}
+}

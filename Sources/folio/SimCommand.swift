@@ -1,0 +1,90 @@
+import ArgumentParser
+import FolioCore
+import FolioSimulator
+import Foundation
+
+/// `folio sim`: the gateway simulator on loopback, until interrupted.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run the gateway simulator on 127.0.0.1: the four routes, no key or network needed.",
+        discussion: "Prints its base URL on the first line of standard output, then serves until interrupted.")
+
+    @Option(help: "Port to listen on (0: the system chooses).")
+    var port: Int = 0
+
+    @Option(help: "Multiplies every simulated duration (latency, task time, URL lifetime); 0.01 runs 100× faster.")
+    var timeScale: Double = 1
+
+    @Option(help: "Divides every image's pixel dimensions.")
+    var imageScale: Int = 1
+
+    @Option(help: "The API key to accept (default: ANYINT_API_KEY; without either, any non-empty bearer token).")
+    var key: String?
+
+    @Option(help: "A YAML file of faults to put on.")
+    var faults: String?
+
+    @Option(help: "Append a JSON line per request to this file.")
+    var log: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard timeScale >= 0 else { throw ValidationError("--time-scale must be 0 or more") }
+        guard imageScale >= 1 else { throw ValidationError("--image-scale must be 1 or more") }
+    }
+
+    func run() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.port = port
+        configuration.timeScale = timeScale
+        configuration.imageScale = imageScale
+        configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.logPath = log
+        if let faults {
+            do {
+                configuration.faults = try Faults.load(path: faults)
+            } catch {
+                throw FolioExit(code: ExitStatus.invalidInput, message: "error: \(error)")
+            }
+        }
+        let simulator: GatewaySimulator
+        do {
+            simulator = try await GatewaySimulator.start(configuration)
+        } catch {
+            throw FolioExit(code: ExitStatus.error, message: "error: \(error)")
+        }
+        FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
+        let accepts = configuration.key == nil ? "any non-empty bearer token" : "one key (given by --key or ANYINT_API_KEY)"
+        Output.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
+        await Signals.waitForInterrupt()
+        await simulator.stop()
+    }
+}
+
+/// Waiting for SIGINT or SIGTERM without a thread blocked on it.
+enum Signals {
+    static func waitForInterrupt() async {
+        var sources: [DispatchSourceSignal] = []
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Once(continuation)
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { once.resume() }
+                source.resume()
+                sources.append(source)
+            }
+        }
+        for source in sources { source.cancel() }
+    }
+
+    /// Resumes a continuation the first time only.
+    final class Once: Sendable {
+        private let state: Mutex<CheckedContinuation<Void, Never>?>
+        init(_ continuation: CheckedContinuation<Void, Never>) { state = Mutex(continuation) }
+        func resume() { state.withLock { $0.take() }?.resume() }
+    }
+}
+
+import Synchronization
