@@ -93,7 +93,7 @@ extension SimulatorCore {
             var rest = text[...]
             while let open = rest.range(of: "<<<image_"), let close = rest.range(of: ">>>", range: open.upperBound..<rest.endIndex) {
                 let number = Int(rest[open.upperBound..<close.lowerBound]) ?? 0
-                guard (1...max(referenceCount, 0)).contains(number) else {
+                guard number >= 1, number <= referenceCount else {
                     return await invalid("prompt refers to <<<image_\(number)>>> but image_list has \(referenceCount) images")
                 }
                 rest = rest[close.upperBound...]
