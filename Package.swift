@@ -31,6 +31,9 @@ let package = Package(
                 "CVips", "CCmark", "CLibXML2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The gateway simulator: the four routes of api-reference.md on loopback, for tests, CI and trying Folio without a key.

@@ -102,6 +102,13 @@ public enum Planner {
             return entry
         }
         switch lock.state {
+        case .pending where g.route.rules.style == .sync:
+            // A sync route's pending entry holds the variants received so far.
+            let received = lock.outputs.filter { $0.url != nil || !$0.file.isEmpty }
+            entry.action = .resume
+            entry.requests = max(0, g.n - received.count)
+            entry.downloads = received.filter { !AssetCheck.present($0, project: project) }.count
+            entry.reason = "\(received.count) of \(g.n) variants received; the rest are generated"
         case .pending:
             entry.action = .resume
             entry.requests = 0
@@ -149,7 +156,7 @@ public enum Planner {
 public enum AssetCheck {
     /// The asset exists with the recorded size. (The full hash is checked when it is used.)
     public static func present(_ output: LockOutput, project: URL) -> Bool {
-        FastFiles.size(project.path + "/" + output.file) == output.bytes
+        !output.file.isEmpty && FastFiles.size(project.path + "/" + output.file) == output.bytes
     }
 
     /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.

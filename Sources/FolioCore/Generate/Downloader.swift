@@ -1,0 +1,168 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file in `assets/`, verified.
+struct StoredAsset: Sendable {
+    /// `assets/<sha256>.<ext>`.
+    var file: String
+    var sha256: String
+    var bytes: Int
+    var width: Int
+    var height: Int
+    var mime: String
+}
+
+/// Why a download failed.
+struct DownloadFailure: Error, Sendable {
+    var message: String
+    /// The URL answered that the file is gone (expired link): not worth retrying.
+    var gone: Bool
+    var retryable: Bool
+}
+
+/// Downloads result images into `assets/`: streamed to a temporary file, capped, checked by magic
+/// bytes, hashed, and renamed to its content address only when complete. Never sends the key.
+struct Downloader: Sendable {
+    let http: GatewayHTTP
+    let assets: URL
+    let maxBytes: Int
+    static let folder = "assets"
+
+    init(http: GatewayHTTP, project: URL, maxBytes: Int) {
+        self.http = http
+        assets = project.appendingPathComponent(Self.folder)
+        self.maxBytes = maxBytes
+    }
+
+    /// Stores inline image bytes (Gemini) the same way a download is stored.
+    func store(_ bytes: [UInt8]) throws(DownloadFailure) -> StoredAsset {
+        guard bytes.count <= maxBytes else { throw DownloadFailure(message: "the image is larger than \(maxBytes) bytes", gone: false, retryable: false) }
+        try prepareFolder()
+        let temporary = temporaryPath()
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw DownloadFailure(message: "cannot write \(temporary)", gone: false, retryable: false)
+        }
+        return try finish(temporary: temporary, head: bytes, sha256: SHA256Hex.of(bytes), count: bytes.count)
+    }
+
+    /// Downloads `url` (http or https only; redirects followed by hand, http(s) only, at most 3).
+    func download(_ url: String) async throws(DownloadFailure) -> StoredAsset {
+        var current = url
+        for _ in 0...3 {
+            guard let parsed = URL(string: current), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  parsed.host != nil else {
+                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': only http and https URLs are fetched", gone: false, retryable: false)
+            }
+            var request = HTTPClientRequest(url: current)
+            request.method = .GET
+            request.headers.add(name: "User-Agent", value: "folio/0.1")
+            let response: HTTPClientResponse
+            do {
+                response = try await http.client.execute(request, timeout: .seconds(60))
+            } catch {
+                throw DownloadFailure(message: GatewayHTTP.transportFailure(error, scrub: http.endpoint.scrub).message, gone: false, retryable: true)
+            }
+            let status = Int(response.status.code)
+            if (300...399).contains(status), let location = response.headers.first(name: "Location") {
+                current = URL(string: location, relativeTo: parsed)?.absoluteString ?? location
+                continue
+            }
+            guard status == 200 else {
+                let gone = status == 403 || status == 404 || status == 410
+                throw DownloadFailure(message: "HTTP \(status) from the image host\(gone ? " (the link has expired or is gone)" : "")", gone: gone,
+                                      retryable: status >= 500 || status == 429)
+            }
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
+                throw DownloadFailure(message: "the image is \(length) bytes, over the \(maxBytes)-byte cap", gone: false, retryable: false)
+            }
+            return try await receive(response, expected: response.headers.first(name: "Content-Length").flatMap(Int.init))
+        }
+        throw DownloadFailure(message: "too many redirects", gone: false, retryable: false)
+    }
+
+    private func receive(_ response: HTTPClientResponse, expected: Int?) async throws(DownloadFailure) -> StoredAsset {
+        try prepareFolder()
+        let temporary = temporaryPath()
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DownloadFailure(message: "cannot create \(temporary)", gone: false, retryable: false) }
+        var completed = false
+        defer {
+            if !completed { unlink(temporary) }
+        }
+        var hasher = SHA256()
+        var count = 0
+        var head: [UInt8] = []
+        do {
+            defer { close(fd) }
+            for try await chunk in response.body {
+                count += chunk.readableBytes
+                guard count <= maxBytes else {
+                    throw DownloadFailure(message: "the image is over the \(maxBytes)-byte cap", gone: false, retryable: false)
+                }
+                try chunk.withUnsafeReadableBytes { raw in
+                    hasher.update(bufferPointer: raw)
+                    if head.count < 256 * 1024 { head.append(contentsOf: raw.prefix(256 * 1024 - head.count)) }
+                    var offset = 0
+                    while offset < raw.count {
+                        let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                        if written < 0 {
+                            if errno == EINTR { continue }
+                            throw DownloadFailure(message: "cannot write \(temporary)", gone: false, retryable: false)
+                        }
+                        offset += written
+                    }
+                }
+            }
+            guard fsync(fd) == 0 else { throw DownloadFailure(message: "cannot sync \(temporary)", gone: false, retryable: false) }
+        } catch let failure as DownloadFailure {
+            throw failure
+        } catch {
+            throw DownloadFailure(message: "the download broke off after \(count) bytes: \(GatewayHTTP.transportFailure(error, scrub: http.endpoint.scrub).message)",
+                                  gone: false, retryable: true)
+        }
+        if let expected, expected != count {
+            throw DownloadFailure(message: "the download stopped at \(count) of \(expected) bytes", gone: false, retryable: true)
+        }
+        let digest = SHA256Hex.hex(hasher.finalize())
+        let stored = try finish(temporary: temporary, head: head, sha256: digest, count: count)
+        completed = true
+        return stored
+    }
+
+    /// Checks the image and renames the temporary file to `assets/<sha256>.<ext>`.
+    private func finish(temporary: String, head: [UInt8], sha256: String, count: Int) throws(DownloadFailure) -> StoredAsset {
+        guard let header = ImageHeader.read(head), ["png", "jpeg", "webp"].contains(header.format) else {
+            unlink(temporary)
+            throw DownloadFailure(message: "the download is not a PNG, JPEG or WebP image", gone: false, retryable: true)
+        }
+        guard let width = header.width, let height = header.height, width > 0, height > 0 else {
+            unlink(temporary)
+            throw DownloadFailure(message: "the image's size cannot be read; the file is damaged", gone: false, retryable: true)
+        }
+        let name = "\(sha256).\(header.fileExtension)"
+        let final = assets.appendingPathComponent(name).path
+        guard rename(temporary, final) == 0 else {
+            unlink(temporary)
+            throw DownloadFailure(message: "cannot move the download to \(final)", gone: false, retryable: false)
+        }
+        return StoredAsset(file: "\(Self.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime)
+    }
+
+    private func prepareFolder() throws(DownloadFailure) {
+        do {
+            try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)
+        } catch {
+            throw DownloadFailure(message: "cannot create \(assets.path)", gone: false, retryable: false)
+        }
+    }
+
+    private func temporaryPath() -> String {
+        assets.appendingPathComponent(".download-\(UUID().uuidString).part").path
+    }
+}

@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where the gateway is and the key it takes. The key goes to this base URL and nowhere else.
+public struct GatewayEndpoint: Sendable {
+    /// `https://api.anyint.ai`, no trailing slash.
+    public var baseURL: String
+    var key: String
+
+    /// Checks that the key may be sent to `baseURL`: over HTTPS, or plain HTTP to a loopback address.
+    public init(baseURL: String, key: String) throws(GenerationError) {
+        let trimmed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else {
+            throw GenerationError("the gateway URL '\(baseURL)' is not an absolute URL")
+        }
+        guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+            throw GenerationError("refusing to send the API key to \(trimmed): use https, or plain http only to a loopback address")
+        }
+        guard !key.isEmpty else { throw GenerationError("the API key is empty") }
+        self.baseURL = trimmed
+        self.key = key
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
+    /// Removes the key from text that may have echoed it (an error body, a message).
+    public func scrub(_ text: String) -> String {
+        key.count >= 4 ? text.replacingOccurrences(of: key, with: "[redacted]") : text
+    }
+}
+
+/// A problem that stops generation as a whole (not one prompt's failure).
+public struct GenerationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One HTTP answer, body collected.
+struct HTTPReply: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
+
+    /// At most 500 characters of the body, for messages.
+    var excerpt: String {
+        let text = String(decoding: body.prefix(2000), as: UTF8.self)
+            .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+        return text.count > 500 ? String(text.prefix(497)) + "..." : text
+    }
+}
+
+/// How a request failed before any HTTP answer came back.
+struct TransportFailure: Error, Sendable {
+    var message: String
+    var timedOut: Bool
+}
+
+/// The one HTTP client Folio uses, for the gateway and for downloads.
+public final class GatewayHTTP: Sendable {
+    let client: HTTPClient
+    let endpoint: GatewayEndpoint
+    /// How long one gateway call may take before its answer starts.
+    let requestTimeout: TimeAmount
+
+    public init(endpoint: GatewayEndpoint, connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120),
+                requestTimeout: Duration = .seconds(300)) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .init(connectTimeout), read: .init(readTimeout))
+        // Redirects are followed by hand, so a download can never be sent on to another scheme.
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.endpoint = endpoint
+        self.requestTimeout = .init(requestTimeout)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Sends a request to the gateway, with the key, and collects the answer (at most 64 MB).
+    func gateway(_ method: HTTPMethod, _ path: String, json: JSONValue? = nil) async throws(TransportFailure) -> HTTPReply {
+        var request = HTTPClientRequest(url: endpoint.baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.key)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "folio/0.1")
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json.compact))
+        }
+        do {
+            let response = try await client.execute(request, timeout: requestTimeout)
+            let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            return HTTPReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                             body: Array(buffer: body))
+        } catch {
+            throw Self.transportFailure(error, scrub: endpoint.scrub)
+        }
+    }
+
+    static func transportFailure(_ error: any Error, scrub: (String) -> String) -> TransportFailure {
+        if let error = error as? HTTPClientError {
+            let timedOut = error == .readTimeout || error == .connectTimeout || error == .deadlineExceeded
+            return TransportFailure(message: scrub(Self.describe(error)), timedOut: timedOut)
+        }
+        return TransportFailure(message: scrub("\(error)"), timedOut: false)
+    }
+
+    private static func describe(_ error: HTTPClientError) -> String {
+        switch error {
+        case .readTimeout: "no data arrived in time (read timeout)"
+        case .connectTimeout: "could not connect in time"
+        case .deadlineExceeded: "the answer did not start in time"
+        case .remoteConnectionClosed: "the connection was closed before the answer was complete"
+        default: "\(error)"
+        }
+    }
+}

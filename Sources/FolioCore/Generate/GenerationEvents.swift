@@ -1,0 +1,50 @@
+/// What generation reports as it goes; the command line turns these into progress lines.
+public enum GenerationEvent: Sendable {
+    /// A prompt's work began.
+    case started(id: String, route: RouteID, action: PlanAction)
+    /// A Kling task exists (created now or found again) and is being polled.
+    case submitted(id: String, taskID: String)
+    /// A call failed in a way worth trying again, after `delay` seconds.
+    case retrying(id: String, attempt: Int, delay: Double, reason: String)
+    /// Every image of the prompt is in `assets/`.
+    case generated(id: String, images: Int)
+    /// Nothing to do.
+    case cached(id: String)
+    /// Its task is still running; a later run resumes it.
+    case pending(id: String, reason: String)
+    case failed(id: String, error: LockError)
+    /// Its assets are gone and cannot be fetched again without `--regenerate`.
+    case missing(id: String, reason: String)
+}
+
+/// What a generation run came to.
+public struct GenerationReport: Sendable {
+    public var generated: [String] = []
+    public var downloaded: [String] = []
+    public var cached: [String] = []
+    public var pending: [(id: String, reason: String)] = []
+    public var failed: [(id: String, error: LockError)] = []
+    public var missing: [(id: String, reason: String)] = []
+    /// Create requests sent to the gateway.
+    public var requests = 0
+    public var seconds: Double = 0
+
+    /// `12 generated, 3 cached, 1 failed in 41 s`.
+    public var summary: String {
+        var parts = ["\(generated.count) generated"]
+        if !downloaded.isEmpty { parts.append("\(downloaded.count) downloaded again") }
+        parts.append("\(cached.count) cached")
+        if !pending.isEmpty { parts.append("\(pending.count) pending") }
+        parts.append("\(failed.count) failed")
+        if !missing.isEmpty { parts.append("\(missing.count) missing") }
+        let time = seconds < 10 ? String(format: "%.1f s", seconds) : "\(Int(seconds.rounded())) s"
+        return parts.joined(separator: ", ") + " in \(time)"
+    }
+
+    /// SPEC §4: 3 while tasks are pending, 4 when prompts failed or lost their assets, else 0.
+    public var exitCode: Int32 {
+        if !pending.isEmpty { return 3 }
+        if !failed.isEmpty || !missing.isEmpty { return 4 }
+        return 0
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+// MARK: - Task routes (Kling, Kling Omni)
+
+extension Generator {
+    func taskJob(_ prompt: Prompt, resume: Bool, counter: Counter) async -> Outcome {
+        let g = prompt.generation
+        // A running task holds one slot per image it makes.
+        let held = g.expectedImages
+        await slots.acquire(held)
+        let outcome: Outcome
+        do {
+            outcome = try await taskSteps(prompt, resume: resume, counter: counter)
+        } catch {
+            outcome = error.outcome
+        }
+        await slots.release(held)
+        return outcome
+    }
+
+    private func taskPath(_ route: RouteID) -> String {
+        route == .kling ? "/transtreams/kling/v1/images/generations" : "/transtreams/kling/v1/images/omni-image"
+    }
+
+    /// One call to a Kling route, classified.
+    private func klingCall(_ method: HTTPMethodName, _ path: String, body: JSONValue? = nil) async -> Result<TaskSnapshot, CallFailure> {
+        do {
+            let reply = try await http.gateway(method == .post ? .POST : .GET, path, json: body)
+            return Classify.kling(reply, scrub: http.endpoint.scrub)
+        } catch {
+            return .failure(Classify.transport(error))
+        }
+    }
+
+    enum HTTPMethodName { case get, post }
+
+    private func taskSteps(_ prompt: Prompt, resume: Bool, counter: Counter) async throws(StopJob) -> Outcome {
+        let g = prompt.generation
+        let path = taskPath(g.route)
+        var entry = await store.entry(prompt.id)
+        let resumable = resume && entry?.inputHash == prompt.inputHash && (entry?.state == .pending || entry?.state == .submitting)
+        if !resumable {
+            // Write-ahead: the external id is on disk before the create is sent.
+            let external = "folio-" + UUID().uuidString.lowercased()
+            try await begin(prompt, state: .submitting, externalID: external)
+            entry = await store.entry(prompt.id)
+        }
+        guard var current = entry else { throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "the lockfile entry vanished"))) }
+
+        if current.state == .submitting {
+            guard let external = current.externalTaskID else {
+                throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "a submitting entry without external_task_id")))
+            }
+            let snapshot = try await createOnce(prompt, external: external, path: path, lookupFirst: resumable, counter: counter)
+            try await commit(prompt.id) { e in
+                e.state = .pending
+                e.taskID = snapshot.taskID
+                e.requestID = snapshot.requestID ?? e.requestID
+            }
+            current = await store.entry(prompt.id) ?? current
+        }
+        guard let taskID = current.taskID else {
+            throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "a pending entry without task_id")))
+        }
+        await events(.submitted(id: prompt.id, taskID: taskID))
+
+        // Poll until the task ends or the deadline passes.
+        let deadline = ContinuousClock.now + .seconds(options.pollTimeout)
+        var poll = 0
+        var final: TaskSnapshot?
+        while final == nil {
+            let result = await withRetries(prompt.id) { await klingCall(.get, "\(path)/\(taskID)") }
+            switch result {
+            case .failure(let failure):
+                if failure.unknownTask {
+                    return await fail(prompt.id, LockError(kind: .invalid, code: failure.code, message: "the gateway does not know task \(taskID) any more"))
+                }
+                guard !failure.retryable else {
+                    return .pending("task \(taskID): \(failure.summary); a later run polls it again")
+                }
+                return await fail(prompt.id, failure.lockError)
+            case .success(let snapshot):
+                if snapshot.finished { final = snapshot; break }
+                guard ContinuousClock.now < deadline else {
+                    return .pending("task \(taskID) is still \(snapshot.status) after \(Int(options.pollTimeout)) s; run again to resume it")
+                }
+                do { try await options.timing.sleep(options.timing.pollDelay(poll)) } catch { return .pending("interrupted") }
+                poll += 1
+            }
+        }
+        guard let final else { return .pending("interrupted") }
+        if final.status == "failed" {
+            let message = final.message ?? "the task failed"
+            let kind: LockError.Kind = message.lowercased().contains("risk control") || message.lowercased().contains("content") ? .moderation : .server
+            return await fail(prompt.id, LockError(kind: kind, code: "task_failed", message: message))
+        }
+        guard !final.urls.isEmpty else {
+            return await fail(prompt.id, LockError(kind: .server, code: nil, message: "the task succeeded without images"))
+        }
+        // The URLs first: if a download breaks, a later run fetches them instead of paying again.
+        try await commit(prompt.id) { e in
+            e.cost = final.cost
+            e.outputs = final.urls.enumerated().map { index, url in
+                e.outputs.first { $0.index == index && $0.url == url && !$0.file.isEmpty }
+                    ?? LockOutput(index: index, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: "")
+            }
+        }
+        for (index, url) in final.urls.enumerated() {
+            if let known = await store.entry(prompt.id)?.outputs.first(where: { $0.index == index }), !known.file.isEmpty,
+               AssetCheck.present(known, project: project) { continue }
+            let stored = try await save(.url(url), id: prompt.id)
+            try await commit(prompt.id) { e in
+                guard let slot = e.outputs.firstIndex(where: { $0.index == index }) else { return }
+                e.outputs[slot] = LockOutput(index: index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
+                                             width: stored.width, height: stored.height, mime: stored.mime)
+            }
+        }
+        try await commit(prompt.id) { e in
+            e.state = .succeeded
+            e.error = nil
+        }
+        return .generated
+    }
+
+    /// Finds the task by its external id (when resuming) or creates it; never creates twice for one external id.
+    private func createOnce(_ prompt: Prompt, external: String, path: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot {
+        let g = prompt.generation
+        var lookup = lookupFirst
+        var tries = 0
+        while true {
+            if lookup {
+                switch await withRetries(prompt.id, { await klingCall(.get, "\(path)/\(external)") }) {
+                case .success(let snapshot): return snapshot
+                case .failure(let failure) where failure.unknownTask: break
+                case .failure(let failure):
+                    throw StopJob(outcome: .pending("cannot tell whether task \(external) exists: \(failure.summary); a later run looks again"))
+                }
+            }
+            let body: JSONValue
+            let references = try referenceBytes(g)
+            body = g.route == .kling ? RequestBodies.kling(g, externalID: external, references: references)
+                : RequestBodies.klingOmni(g, externalID: external, references: references)
+            counter.add()
+            let result = await klingCall(.post, path, body: body)
+            switch result {
+            case .success(let snapshot): return snapshot
+            case .failure(let failure):
+                guard failure.retryable, tries < options.retries else {
+                    if failure.retryable {
+                        throw StopJob(outcome: .pending("create of \(external) kept failing (\(failure.summary)); a later run looks it up and tries again"))
+                    }
+                    let error = failure.lockError
+                    do {
+                        try await commit(prompt.id) { e in
+                            e.state = .failed
+                            e.error = error
+                        }
+                    } catch {}
+                    throw StopJob(outcome: .failed(error))
+                }
+                // An answer lost in transit may hide a task that exists: look before creating again.
+                lookup = failure.kind == .network || failure.kind == .timeout || failure.code == nil
+                let delay = options.timing.retryDelay(attempt: tries, after: failure)
+                tries += 1
+                await events(.retrying(id: prompt.id, attempt: tries, delay: delay, reason: failure.summary))
+                try? await options.timing.sleep(delay)
+            }
+        }
+    }
+}

@@ -1,0 +1,384 @@
+import Foundation
+
+/// Options of one generation run.
+public struct GenerationOptions: Sendable {
+    /// Requests in flight at once; a running Kling task holds `n` of them.
+    public var jobs = 4
+    /// Retries of a retryable failure after the first try.
+    public var retries = 5
+    /// How long a Kling task is polled before it is left pending, in seconds.
+    public var pollTimeout: Double = 600
+    public var maxDownloadBytes = 50 * 1024 * 1024
+    public var retryFailed = false
+    public var regenerate = false
+    public var timing = Timing()
+
+    public init() {}
+}
+
+/// Turns the plan into images on disk: calls the routes, polls tasks, downloads, and records every
+/// step in the lockfile before the next one happens.
+public struct Generator: Sendable {
+    let prompts: [Prompt]
+    let project: URL
+    let store: LockStore
+    let http: GatewayHTTP
+    let options: GenerationOptions
+    let events: @Sendable (GenerationEvent) async -> Void
+    let slots: SlotPool
+    let downloads: SlotPool
+    let downloader: Downloader
+
+    public init(prompts: [Prompt], project: URL, store: LockStore, http: GatewayHTTP, options: GenerationOptions,
+                events: @escaping @Sendable (GenerationEvent) async -> Void) {
+        self.prompts = prompts.filter { !$0.draft }
+        self.project = project
+        self.store = store
+        self.http = http
+        self.options = options
+        self.events = events
+        slots = SlotPool(capacity: options.jobs)
+        downloads = SlotPool(capacity: max(2, options.jobs))
+        downloader = Downloader(http: http, project: project, maxBytes: options.maxDownloadBytes)
+    }
+
+    /// Runs every prompt's job; one prompt's failure never stops the others.
+    public func run() async -> GenerationReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let lock = await store.lock
+        let plan = Planner.plan(prompts, lock: lock, project: project,
+                                options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate))
+        let byID = Dictionary(uniqueKeysWithValues: prompts.map { ($0.id, $0) })
+        var report = GenerationReport()
+        await withTaskGroup(of: JobResult.self) { group in
+            for entry in plan.entries {
+                guard let prompt = byID[entry.id] else { continue }
+                group.addTask { await self.job(prompt, entry) }
+            }
+            for await result in group {
+                report.requests += result.requests
+                switch result.outcome {
+                case .generated: report.generated.append(result.id)
+                case .downloaded: report.downloaded.append(result.id)
+                case .cached: report.cached.append(result.id)
+                case .pending(let reason): report.pending.append((result.id, reason))
+                case .failed(let error): report.failed.append((result.id, error))
+                case .missing(let reason): report.missing.append((result.id, reason))
+                }
+            }
+        }
+        report.generated.sort()
+        report.downloaded.sort()
+        report.cached.sort()
+        report.pending.sort { $0.id < $1.id }
+        report.failed.sort { $0.id < $1.id }
+        report.missing.sort { $0.id < $1.id }
+        let elapsed = start.duration(to: clock.now)
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return report
+    }
+
+    // MARK: - One prompt
+
+    enum Outcome: Sendable {
+        case generated, downloaded, cached
+        case pending(String)
+        case failed(LockError)
+        case missing(String)
+    }
+
+    struct JobResult: Sendable {
+        var id: String
+        var outcome: Outcome
+        var requests = 0
+    }
+
+    /// Counts create requests sent by one job.
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func add() { value.withLock { $0 += 1 } }
+        var count: Int { value.withLock { $0 } }
+    }
+
+    private func job(_ prompt: Prompt, _ plan: PlanEntry) async -> JobResult {
+        let counter = Counter()
+        let outcome: Outcome
+        switch plan.action {
+        case .cached:
+            await events(.cached(id: prompt.id))
+            return JobResult(id: prompt.id, outcome: .cached)
+        case .failed:
+            let error = await store.entry(prompt.id)?.error ?? LockError(kind: .server, code: nil, message: plan.reason ?? "failed")
+            await events(.failed(id: prompt.id, error: error))
+            return JobResult(id: prompt.id, outcome: .failed(error))
+        case .missing:
+            await events(.missing(id: prompt.id, reason: plan.reason ?? "assets missing"))
+            return JobResult(id: prompt.id, outcome: .missing(plan.reason ?? "assets missing"))
+        case .download:
+            await events(.started(id: prompt.id, route: prompt.generation.route, action: .download))
+            outcome = await redownload(prompt)
+        case .new, .stale, .resume:
+            await events(.started(id: prompt.id, route: prompt.generation.route, action: plan.action))
+            let resume = plan.action == .resume
+            switch prompt.generation.route.rules.style {
+            case .sync: outcome = await syncJob(prompt, resume: resume, counter: counter)
+            case .task: outcome = await taskJob(prompt, resume: resume, counter: counter)
+            }
+        }
+        switch outcome {
+        case .generated, .downloaded:
+            await events(.generated(id: prompt.id, images: await store.entry(prompt.id)?.outputs.count ?? 0))
+        case .pending(let reason): await events(.pending(id: prompt.id, reason: reason))
+        case .failed(let error): await events(.failed(id: prompt.id, error: error))
+        case .missing(let reason): await events(.missing(id: prompt.id, reason: reason))
+        case .cached: break
+        }
+        return JobResult(id: prompt.id, outcome: outcome, requests: counter.count)
+    }
+
+    // MARK: Lockfile steps
+
+    static func now() -> String { Timestamp.format(Date()) }
+
+    /// Writes a change to the prompt's entry; a failed write stops that prompt.
+    func commit(_ id: String, _ change: @escaping @Sendable (inout LockEntry) -> Void) async throws(StopJob) {
+        do {
+            try await store.commit(id) { entry in
+                guard var current = entry else { return }
+                change(&current)
+                current.updatedAt = Self.now()
+                entry = current
+            }
+        } catch {
+            throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "cannot write folio.lock: \(error)")))
+        }
+    }
+
+    func begin(_ prompt: Prompt, state: LockEntry.State, externalID: String? = nil) async throws(StopJob) {
+        let g = prompt.generation
+        let now = Self.now()
+        do {
+            try await store.commit(prompt.id) { entry in
+                entry = LockEntry(inputHash: prompt.inputHash, route: g.route, model: g.model, state: state, externalTaskID: externalID,
+                                  createdAt: now, updatedAt: now)
+            }
+        } catch {
+            throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "cannot write folio.lock: \(error)")))
+        }
+    }
+
+    func fail(_ id: String, _ error: LockError) async -> Outcome {
+        do {
+            try await commit(id) {
+                $0.state = .failed
+                $0.error = error
+            }
+        } catch {
+            return error.outcome
+        }
+        return .failed(error)
+    }
+
+    /// Ends a job early with an outcome.
+    struct StopJob: Error {
+        var outcome: Outcome
+    }
+
+    // MARK: Calls with retries
+
+    /// Calls `attempt` until it succeeds, fails for good, or the retries run out.
+    func withRetries<T: Sendable>(_ id: String, _ attempt: () async -> Result<T, CallFailure>) async -> Result<T, CallFailure> {
+        var tries = 0
+        while true {
+            let result = await attempt()
+            guard case .failure(let failure) = result, failure.retryable, tries < options.retries else { return result }
+            let delay = options.timing.retryDelay(attempt: tries, after: failure)
+            tries += 1
+            await events(.retrying(id: id, attempt: tries, delay: delay, reason: failure.summary))
+            do { try await options.timing.sleep(delay) } catch { return result }
+        }
+    }
+
+    func referenceBytes(_ g: Generation) throws(StopJob) -> [Data] {
+        var list: [Data] = []
+        for image in g.images {
+            guard let data = FileManager.default.contents(atPath: project.appendingPathComponent(image.path).path),
+                  SHA256Hex.of(data) == image.sha256 else {
+                throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "reference image \(image.path) changed or vanished during the build")))
+            }
+            list.append(data)
+        }
+        return list
+    }
+}
+
+// MARK: - Sync routes
+
+extension Generator {
+    func syncJob(_ prompt: Prompt, resume: Bool, counter: Counter) async -> Outcome {
+        do {
+            return try await syncSteps(prompt, resume: resume, counter: counter)
+        } catch {
+            return error.outcome
+        }
+    }
+
+    private func syncSteps(_ prompt: Prompt, resume: Bool, counter: Counter) async throws(StopJob) -> Outcome {
+        let g = prompt.generation
+        let references = try referenceBytes(g)
+        var entry = await store.entry(prompt.id)
+        if !resume || entry?.state != .pending || entry?.inputHash != prompt.inputHash {
+            try await begin(prompt, state: .pending)
+            entry = await store.entry(prompt.id)
+        }
+        for variant in 0..<g.n {
+            let known = entry?.outputs.first { $0.index == variant }
+            if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
+            let image: ResultImage
+            if let known, let url = known.url {
+                image = .url(url)
+            } else {
+                let path: String
+                let body: JSONValue
+                switch g.route {
+                case .gemini:
+                    path = "/gemini/v1beta/models/\(g.model):generateContent"
+                    body = RequestBodies.gemini(g, references: references)
+                default:
+                    path = "/dashscope/v1/services/aigc/multimodal-generation/generation"
+                    body = RequestBodies.dashscope(g, variant: variant)
+                }
+                let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
+                    await slots.acquire(1)
+                    counter.add()
+                    let answer: Result<SyncResult, CallFailure>
+                    do {
+                        let reply = try await http.gateway(.POST, path, json: body)
+                        answer = g.route == .gemini ? Classify.gemini(reply, scrub: http.endpoint.scrub) : Classify.dashscope(reply, scrub: http.endpoint.scrub)
+                    } catch {
+                        answer = .failure(Classify.transport(error))
+                    }
+                    await slots.release(1)
+                    return answer
+                }
+                let answer: SyncResult
+                switch result {
+                case .success(let value): answer = value
+                case .failure(let failure): return await fail(prompt.id, failure.lockError)
+                }
+                image = answer.images[0]
+                try await commit(prompt.id) { e in
+                    if case .url(let url) = image {
+                        e.outputs.removeAll { $0.index == variant }
+                        e.outputs.append(LockOutput(index: variant, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: ""))
+                        e.outputs.sort { $0.index < $1.index }
+                    }
+                    if let text = answer.text { e.text = e.text.map { $0 == text ? $0 : $0 + "\n\n" + text } ?? text }
+                    e.cost = Self.addCost(e.cost, answer.cost)
+                    e.requestID = answer.requestID ?? e.requestID
+                }
+            }
+            let stored = try await save(image, id: prompt.id)
+            let url: String? = if case .url(let u) = image { u } else { nil }
+            try await commit(prompt.id) { e in
+                e.outputs.removeAll { $0.index == variant }
+                e.outputs.append(LockOutput(index: variant, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
+                                            width: stored.width, height: stored.height, mime: stored.mime))
+                e.outputs.sort { $0.index < $1.index }
+                if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }) {
+                    e.state = .succeeded
+                    e.error = nil
+                }
+            }
+            entry = await store.entry(prompt.id)
+        }
+        return .generated
+    }
+
+    /// Adds up what each call reported: numbers by key, anything else kept from the last call.
+    static func addCost(_ total: JSONValue?, _ more: JSONValue?) -> JSONValue? {
+        guard let more else { return total }
+        guard case .object(let old)? = total, case .object(let new) = more else { return more }
+        var pairs = old
+        for (key, value) in new {
+            if let index = pairs.firstIndex(where: { $0.0 == key }), let a = pairs[index].1.intValue, let b = value.intValue {
+                pairs[index].1 = .int(a + b)
+            } else if let index = pairs.firstIndex(where: { $0.0 == key }) {
+                pairs[index].1 = value
+            } else {
+                pairs.append((key, value))
+            }
+        }
+        return .object(pairs)
+    }
+
+    /// Stores an inline image or downloads a URL, retrying a broken download.
+    func save(_ image: ResultImage, id: String) async throws(StopJob) -> StoredAsset {
+        switch image {
+        case .inline(let bytes, _):
+            do {
+                return try downloader.store(bytes)
+            } catch {
+                throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: error.message)))
+            }
+        case .url(let url):
+            var tries = 0
+            while true {
+                await downloads.acquire(1)
+                let result: Result<StoredAsset, DownloadFailure>
+                do {
+                    result = .success(try await downloader.download(url))
+                } catch {
+                    result = .failure(error)
+                }
+                await downloads.release(1)
+                switch result {
+                case .success(let stored): return stored
+                case .failure(let failure):
+                    guard failure.retryable, tries < options.retries else {
+                        if failure.gone {
+                            throw StopJob(outcome: .missing("the image URL has expired (\(failure.message)); run with --regenerate to generate it again"))
+                        }
+                        throw StopJob(outcome: .pending("download failed: \(failure.message); the URL is kept, a later run downloads it"))
+                    }
+                    let delay = options.timing.retryDelay(attempt: tries, after: CallFailure(kind: .network, message: failure.message, retryable: true))
+                    tries += 1
+                    await events(.retrying(id: id, attempt: tries, delay: delay, reason: "download: \(failure.message)"))
+                    try? await options.timing.sleep(delay)
+                }
+            }
+        }
+    }
+
+    /// Downloads the assets of a succeeded entry whose files are gone but whose URLs still work.
+    func redownload(_ prompt: Prompt) async -> Outcome {
+        do {
+            guard let entry = await store.entry(prompt.id) else { return .missing("no lockfile entry") }
+            for output in entry.outputs where !AssetCheck.present(output, project: project) {
+                guard let url = output.url else { return .missing("an inline image is gone and has no URL; run with --regenerate") }
+                let stored = try await save(.url(url), id: prompt.id)
+                try await commit(prompt.id) { e in
+                    guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
+                    e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
+                                                  width: stored.width, height: stored.height, mime: stored.mime)
+                }
+            }
+            return .downloaded
+        } catch {
+            return error.outcome
+        }
+    }
+}
+
+extension CallFailure {
+    init(kind: LockError.Kind, message: String, retryable: Bool) {
+        self.init(kind: kind, code: nil, message: message, retryable: retryable)
+    }
+}
+
+extension LockError {
+    var outcome: Generator.Outcome { .failed(self) }
+}
+
+import Synchronization

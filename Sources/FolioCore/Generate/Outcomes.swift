@@ -1,0 +1,47 @@
+/// An image a route returned: inline bytes (Gemini) or a URL to download (DashScope, Kling).
+enum ResultImage: Sendable {
+    case inline([UInt8], mime: String)
+    case url(String)
+}
+
+/// A Kling task as a create or query answer shows it.
+struct TaskSnapshot: Sendable {
+    var taskID: String
+    /// `submitted`, `processing`, `succeed` or `failed`.
+    var status: String
+    var message: String?
+    /// Result URLs in index order (`images` or `series_images`).
+    var urls: [String]
+    var cost: JSONValue?
+    var requestID: String?
+
+    var finished: Bool { status == "succeed" || status == "failed" }
+}
+
+/// Why a call failed, classified by the reference's tables.
+struct CallFailure: Error, Sendable {
+    var kind: LockError.Kind
+    var code: String?
+    var message: String
+    /// Whether the reference says to try again.
+    var retryable: Bool
+    /// How long the provider asked to wait (Retry-After, Gemini's retryDelay), in seconds.
+    var retryAfter: Double?
+    /// At least this long between tries (Kling's rate limits: 1 s).
+    var minimumDelay: Double = 0
+    /// Kling's "task not found" (1203): for an external_task_id lookup it means "never created".
+    var unknownTask = false
+
+    var lockError: LockError { LockError(kind: kind, code: code, message: message) }
+
+    /// `moderation 1301: Trigger the content security policy…`
+    var summary: String { "\(kind.rawValue)\(code.map { " \($0)" } ?? ""): \(message)" }
+}
+
+/// A sync route's answer.
+struct SyncResult: Sendable {
+    var images: [ResultImage]
+    var text: String?
+    var cost: JSONValue?
+    var requestID: String?
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import FolioCore
+import FolioSimulator
+import Foundation
+
+/// Options of the commands that generate.
+struct GenerateOptions: ParsableArguments {
+    @Option(help: "Requests in flight at once (default: gateway.concurrency).")
+    var jobs: Int?
+
+    @Flag(help: "Run the built-in gateway simulator in-process: no key, no network.")
+    var simulate = false
+
+    @Flag(help: "Generate prompts that failed before (moderation, billing) again.")
+    var retryFailed = false
+
+    @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.")
+    var regenerate = false
+
+    func validate() throws {
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
+    }
+}
+
+/// `folio generate`: generate what is missing and download it; no rendering.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate what is missing and download it into assets/, recording every step in folio.lock.")
+
+    @OptionGroup var options: ProjectOptions
+    @OptionGroup var generation: GenerateOptions
+
+    func run() async throws {
+        let report = try await GenerationRun(options: options, generation: generation).run()
+        if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
+    }
+}
+
+/// `folio build`: generate, then render (rendering arrives with the gallery).
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Generate what is missing, then render the site.")
+
+    @OptionGroup var options: ProjectOptions
+    @OptionGroup var generation: GenerateOptions
+
+    func run() async throws {
+        let report = try await GenerationRun(options: options, generation: generation).run()
+        if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
+    }
+}
+
+/// The generate steps shared by `generate` and `build`: load, plan, (simulator), generate, report.
+struct GenerationRun {
+    var options: ProjectOptions
+    var generation: GenerateOptions
+
+    func run() async throws -> GenerationReport {
+        var steps = StepTimer(verbose: options.verbose)
+        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
+        let environment = ProcessInfo.processInfo.environment
+        let plan = Planner.plan(project.prompts, lock: lock, project: project.root,
+                                options: PlanOptions(retryFailed: generation.retryFailed, regenerate: generation.regenerate))
+        let needsGateway = plan.entries.contains { $0.requests > 0 || $0.action == .resume || $0.action == .download }
+
+        // Tests and demos speed every wait up by the same factor as the simulator's clock.
+        let timeScale = environment["FOLIO_TIME_SCALE"].flatMap(Double.init) ?? (generation.simulate ? 0.05 : 1)
+        var simulator: GatewaySimulator?
+        let endpoint: GatewayEndpoint
+        do {
+            if generation.simulate {
+                var configuration = SimulatorConfiguration()
+                configuration.timeScale = timeScale
+                configuration.imageScale = environment["FOLIO_SIM_IMAGE_SCALE"].flatMap(Int.init) ?? 1
+                let started = try await GatewaySimulator.start(configuration)
+                simulator = started
+                endpoint = try GatewayEndpoint(baseURL: started.baseURL, key: "simulated")
+            } else if needsGateway {
+                endpoint = try GatewaySetup.endpoint(settings: project.settings, environment: environment)
+            } else {
+                // Nothing to send: no key needed, and none is read.
+                endpoint = try GatewayEndpoint(baseURL: "https://gateway.invalid", key: "unused")
+            }
+        } catch let error as GenerationError {
+            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+        }
+
+        let store = LockStore(project: project.root, lock: lock)
+        let http = GatewayHTTP(endpoint: endpoint)
+        let printer = ProgressPrinter(total: plan.entries.count, quiet: options.quiet, verbose: options.verbose)
+        let generator = Generator(
+            prompts: project.prompts, project: project.root, store: store, http: http,
+            options: GatewaySetup.options(settings: project.settings, jobs: generation.jobs, retryFailed: generation.retryFailed,
+                                          regenerate: generation.regenerate, timeScale: timeScale),
+            events: { event in await printer.handle(event) })
+        let report = try await steps.run("generate and download") { await generator.run() }
+        await printer.finish()
+        await http.shutdown()
+        await simulator?.stop()
+        Output.summary(report, quiet: options.quiet)
+        return report
+    }
+}
