@@ -26,6 +26,8 @@ public enum FaultKind: String, Sendable, CaseIterable, Codable {
     case quota
     /// The answer comes late by `seconds` (real seconds, not scaled).
     case slow
+    /// A Kling create makes the task, then waits `seconds` (real) before answering: a client killed meanwhile has paid without knowing the task id.
+    case stall
     /// The connection is closed mid-response (for a Kling create: after the task was created).
     case reset
     /// 200 with a body that is not JSON.

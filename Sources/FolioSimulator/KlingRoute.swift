@@ -178,6 +178,9 @@ extension SimulatorCore {
             ("task_info", .object(external.map { [("external_task_id", .string($0))] } ?? [])),
             ("created_at", .int(Int(now.timeIntervalSince1970 * 1000))), ("updated_at", .int(Int(now.timeIntervalSince1970 * 1000))),
         ])
+        if let stall = fired.first(where: { $0.kind == .stall }) {
+            try? await Task.sleep(for: .seconds(stall.seconds ?? 5))
+        }
         if kinds.contains(.reset) {
             // The task exists, but the answer never arrives: the case `submitting` recovery is for.
             return await done(Self.reset(partial: "{\"code\": 0, \"message\": \"SUCCEED\", \"request_id\": \""), fault: .reset, taskID: taskID)

@@ -21,6 +21,8 @@ public struct SimulatorConfiguration: Sendable {
     public var storagePort = 0
     /// Where the request log is appended as JSON lines, if anywhere.
     public var logPath: String?
+    /// When set, every gateway answer takes exactly this many real seconds (for benchmarks), whatever the route.
+    public var fixedLatency: Double?
     /// Latency spread is drawn from this, so runs repeat.
     public var randomSeed: UInt64 = 0x5EED
 

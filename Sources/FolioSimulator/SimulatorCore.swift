@@ -24,6 +24,7 @@ struct SimulatorCore: Sendable {
 
     /// A simulated latency: `base` seconds give or take `spread`, from the simulator's fixed sequence.
     func latency(_ base: Double, spread: Double) async -> Double {
+        if let fixed = configuration.fixedLatency { return fixed / max(configuration.timeScale, 1e-9) }
         let u = await state.uniform()
         return max(0, base + (u * 2 - 1) * spread)
     }

@@ -28,6 +28,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Append a JSON line per request to this file.")
     var log: String?
 
+    @Option(help: ArgumentHelp("Answer every gateway request in exactly this many seconds (for benchmarks).", visibility: .hidden))
+    var latency: Double?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard timeScale >= 0 else { throw ValidationError("--time-scale must be 0 or more") }
@@ -41,6 +44,7 @@ struct SimCommand: AsyncParsableCommand {
         configuration.imageScale = imageScale
         configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.logPath = log
+        configuration.fixedLatency = latency
         if let faults {
             do {
                 configuration.faults = try Faults.load(path: faults)

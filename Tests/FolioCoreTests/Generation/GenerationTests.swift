@@ -1,0 +1,265 @@
+import Foundation
+@testable import FolioCore
+import FolioSimulator
+import Testing
+
+/// Generation against the simulator over real loopback HTTP.
+@Suite(.serialized) struct GenerationTests {
+    @Test func eachRoutesHappyPath() async throws {
+        let bottle = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("prompts/products/ref/bottle.png"), encoding: .isoLatin1)
+        let h = try await GenerationHarness(files: [
+            "prompts/fox.md": promptFile("gemini", "A watercolor fox", "aspect_ratio: \"3:4\"", "n: 2"),
+            "prompts/shoe.md": promptFile("dashscope", "A white running shoe", "size: 1328*1328", "seed: 7"),
+            "prompts/fisher.md": promptFile("kling", "portrait of an old fisherman", "aspect_ratio: \"3:4\"", "n: 3", "negative_prompt: blurry"),
+            "prompts/table.md": promptFile("kling-omni", "Put <<<image_1>>> on a marble table", "images: [bottle.png]", "resolution: 2k"),
+            "prompts/seasons.md": promptFile("kling-omni", "A lighthouse in four seasons", "result_type: series"),
+        ])
+        try Data(bottle.data(using: .isoLatin1)!).write(to: h.root.appendingPathComponent("prompts/bottle.png"))
+        let (report, lock, _) = try await h.generate()
+        defer { Task { await h.close() } }
+        #expect(report.generated == ["fisher", "fox", "seasons", "shoe", "table"])
+        #expect(report.failed.isEmpty && report.pending.isEmpty)
+        #expect(report.exitCode == 0)
+        let expected: [String: (count: Int, width: Int, height: Int)] = [
+            "fox": (2, 896 / 16, 1200 / 16), "shoe": (1, 1328 / 16, 1328 / 16), "fisher": (3, 768 / 16, 1024 / 16),
+            "table": (1, 2048 / 16, 2048 / 16), "seasons": (4, 1024 / 16, 1024 / 16),
+        ]
+        for (id, want) in expected {
+            let entry = try #require(lock.entries[id])
+            #expect(entry.state == .succeeded)
+            #expect(entry.outputs.count == want.count, "\(id)")
+            #expect(entry.outputs.map(\.index) == Array(0..<want.count))
+            for output in entry.outputs {
+                #expect(output.width == want.width && output.height == want.height, "\(id)")
+                let data = try Data(contentsOf: h.root.appendingPathComponent(output.file))
+                #expect(SHA256Hex.of(data) == output.sha256)
+                #expect(output.bytes == data.count)
+                #expect(output.file == "assets/\(output.sha256).\(output.mime == "image/jpeg" ? "jpg" : "png")")
+            }
+        }
+        #expect(lock.entries["fox"]?.text?.isEmpty == false, "Gemini's text reply is kept")
+        #expect(lock.entries["fox"]?.outputs.allSatisfy { $0.url == nil } == true)
+        #expect(lock.entries["fisher"]?.taskID != nil)
+        #expect(lock.entries["fisher"]?.externalTaskID?.hasPrefix("folio-") == true)
+        #expect(lock.entries["fisher"]?.cost == .object([("final_unit_deduction", .string("3"))]))
+        #expect(lock.entries["shoe"]?.cost?["image_count"]?.intValue == 1)
+        #expect(lock.entries["fox"]?.cost?["totalTokenCount"]?.intValue ?? 0 > 0)
+        // The bodies were what the reference says.
+        let requests = await h.simulator.requests()
+        let shoe = try #require(requests.first { $0.prompt == "A white running shoe" })
+        #expect(shoe.body?["parameters"]?["watermark"] == .bool(false))
+        #expect(shoe.body?["parameters"]?["prompt_extend"] == .bool(true))
+        let fisher = try #require(requests.first { $0.kind == "create" && $0.prompt == "portrait of an old fisherman" })
+        #expect(fisher.body?["model_name"] == fisher.body?["model"])
+        #expect(fisher.body?["external_task_id"]?.stringValue == lock.entries["fisher"]?.externalTaskID)
+        let seasons = try #require(requests.first { $0.kind == "create" && $0.prompt?.hasPrefix("A lighthouse") == true })
+        #expect(seasons.body?["aspect_ratio"]?.stringValue == "1:1", "an explicit ratio without reference images")
+        #expect(seasons.body?["series_amount"]?.intValue == 4)
+    }
+
+    @Test func aSecondBuildSendsNothing() async throws {
+        let h = try await GenerationHarness(files: [
+            "prompts/a.md": promptFile("gemini", "A fox"),
+            "prompts/b.md": promptFile("kling", "A poster", "n: 2"),
+            "prompts/c.md": promptFile("dashscope", "A shoe"),
+        ])
+        defer { Task { await h.close() } }
+        let (first, lockAfterFirst, _) = try await h.generate()
+        #expect(first.generated.count == 3)
+        let before = await h.simulator.requests().count
+        let lockText = try String(contentsOf: h.root.appendingPathComponent("folio.lock"), encoding: .utf8)
+        let (second, lockAfterSecond, _) = try await h.generate()
+        #expect(second.cached == ["a", "b", "c"])
+        #expect(second.requests == 0)
+        #expect(await h.simulator.requests().count == before, "no request at all, downloads included")
+        #expect(lockAfterSecond == lockAfterFirst)
+        #expect(try String(contentsOf: h.root.appendingPathComponent("folio.lock"), encoding: .utf8) == lockText)
+    }
+
+    @Test func rateLimitsAndServerErrorsAreRetriedThenSucceed() async throws {
+        let h = try await GenerationHarness(files: [
+            "prompts/g.md": promptFile("gemini", "gemini [[sim:rate-limit x2]]"),
+            "prompts/d.md": promptFile("dashscope", "dashscope [[sim:rate-limit x2]]"),
+            "prompts/k.md": promptFile("kling", "kling [[sim:concurrency x2]]"),
+            "prompts/s.md": promptFile("gemini", "server [[sim:server-error x1]]"),
+            "prompts/m.md": promptFile("dashscope", "malformed [[sim:malformed x1]]"),
+            "prompts/r.md": promptFile("gemini", "reset [[sim:reset x1]]"),
+            "prompts/p.md": promptFile("kling", "polls [[sim:poll-error x2]]"),
+        ])
+        defer { Task { await h.close() } }
+        let (report, lock, events) = try await h.generate()
+        #expect(report.generated == ["d", "g", "k", "m", "p", "r", "s"], "\(report.failed) \(report.pending)")
+        #expect(await h.creates("gemini [[") == 3)
+        #expect(await h.creates("dashscope [[") == 3)
+        #expect(await h.creates("kling [[") == 3)
+        #expect(await h.creates("server [[") == 2)
+        #expect(await h.creates("malformed [[") == 2)
+        #expect(await h.creates("polls [[") == 1)
+        #expect(lock.entries.values.allSatisfy { $0.state == .succeeded })
+        let retries = events.compactMap { if case .retrying(let id, _, _, let reason) = $0 { return (id, reason) } else { return nil } }
+        #expect(retries.contains { $0.0 == "g" && $0.1.contains("RESOURCE_EXHAUSTED") })
+        #expect(retries.contains { $0.0 == "k" && $0.1.contains("1303") })
+    }
+
+    @Test func geminiRetryDelayIsHonoured() async throws {
+        let h = try await GenerationHarness(files: ["prompts/g.md": promptFile("gemini", "slowly [[sim:rate-limit x1]]")],
+                                            configure: { $0.timeScale = 0.01 })
+        defer { Task { await h.close() } }
+        let (report, _, events) = try await h.generate()
+        #expect(report.generated == ["g"])
+        let delays = events.compactMap { if case .retrying(_, _, let delay, _) = $0 { return delay } else { return nil } }
+        // The simulator asks for 15 s on its clock (0.15 s here); the client scales waits by 0.001 as well.
+        #expect(delays == [0.15 * 0.001])
+    }
+
+    @Test(arguments: [
+        ("gemini", "[[sim:moderation]]", LockError.Kind.moderation, "IMAGE_SAFETY"),
+        ("gemini", "[[sim:blocked]]", .moderation, "PROHIBITED_CONTENT"),
+        ("gemini", "[[sim:refusal]]", .moderation, "STOP"),
+        ("gemini", "[[sim:billing]]", .billing, "FAILED_PRECONDITION"),
+        ("dashscope", "[[sim:moderation]]", .moderation, "DataInspectionFailed"),
+        ("dashscope", "[[sim:billing]]", .billing, "Arrearage"),
+        ("dashscope", "[[sim:quota]]", .billing, "Throttling.AllocationQuota"),
+        ("kling", "[[sim:moderation]]", .moderation, "1301"),
+        ("kling", "[[sim:billing]]", .billing, "1102"),
+        ("kling", "[[sim:permission]]", .auth, "1103"),
+        ("kling-omni", "[[sim:task-failed]]", .moderation, "task_failed"),
+    ])
+    func billingAndModerationAreNotRetried(route: String, marker: String, kind: LockError.Kind, code: String) async throws {
+        let h = try await GenerationHarness(files: ["prompts/x.md": promptFile(route, "bad \(marker)")])
+        defer { Task { await h.close() } }
+        let (report, lock, _) = try await h.generate()
+        #expect(report.failed.map(\.id) == ["x"])
+        #expect(report.exitCode == 4)
+        let entry = try #require(lock.entries["x"])
+        #expect(entry.state == .failed)
+        #expect(entry.error?.kind == kind)
+        #expect(entry.error?.code == code)
+        #expect(await h.creates("bad [[") == 1)
+        // Kept failed: a second run sends nothing; --retry-failed tries again.
+        let (again, _, _) = try await h.generate()
+        #expect(again.failed.map(\.id) == ["x"])
+        #expect(await h.creates("bad [[") == 1)
+        _ = try await h.generate(retryFailed: true)
+        #expect(await h.creates("bad [[") == 2)
+    }
+
+    @Test func aWrongKeyFailsAsAuthWithoutEchoingIt() async throws {
+        let h = try await GenerationHarness(files: ["prompts/x.md": promptFile("kling", "a poster")], configure: { $0.key = "another-key" })
+        defer { Task { await h.close() } }
+        let (report, lock, _) = try await h.generate()
+        #expect(lock.entries["x"]?.error?.kind == .auth)
+        #expect(report.failed.count == 1)
+        #expect(h.filesContaining(GenerationHarness.key).isEmpty)
+    }
+
+    @Test func aTruncatedDownloadIsRetriedAndLeavesNoPartialFile() async throws {
+        let h = try await GenerationHarness(files: [
+            "prompts/d.md": promptFile("dashscope", "cut [[sim:truncate]]"),
+            "prompts/k.md": promptFile("kling", "cut too [[sim:truncate]]", "n: 2"),
+        ])
+        defer { Task { await h.close() } }
+        let (report, lock, _) = try await h.generate()
+        #expect(report.generated == ["d", "k"])
+        #expect(h.assetFiles().allSatisfy { !$0.hasPrefix(".") }, "\(h.assetFiles())")
+        #expect(h.assetFiles().count == 3)
+        for output in lock.entries.values.flatMap(\.outputs) {
+            let data = try Data(contentsOf: h.root.appendingPathComponent(output.file))
+            #expect(SHA256Hex.of(data) == output.sha256)
+        }
+        let downloads = await h.simulator.requests().filter { $0.kind == "download" }
+        #expect(downloads.filter { $0.fault == .truncate }.count == 3)
+        #expect(await h.creates("cut") == 2)
+    }
+
+    @Test func anExpiredURLIsNotRegeneratedWithoutAsking() async throws {
+        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "short-lived"), "prompts/k.md": promptFile("kling", "kept")],
+                                            configure: { $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001 })
+        defer { Task { await h.close() } }
+        _ = try await h.generate()
+        // The asset is lost and its URL has expired meanwhile.
+        let lock = try Lockfile.load(project: h.root)
+        try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(lock.entries["d"]?.outputs.first?.file)))
+        try await Task.sleep(for: .milliseconds(700))
+        var edited = lock
+        edited.entries["d"]?.updatedAt = Timestamp.format(Date().addingTimeInterval(-25 * 3600))
+        try edited.write(project: h.root)
+        let (report, after, _) = try await h.generate()
+        #expect(report.missing.map(\.id) == ["d"])
+        #expect(report.exitCode == 4)
+        #expect(await h.creates("short-lived") == 1)
+        #expect(after.entries["d"]?.state == .succeeded)
+        let (regenerated, _, _) = try await h.generate(regenerate: true)
+        #expect(regenerated.generated == ["d"])
+        #expect(await h.creates("short-lived") == 2)
+    }
+
+    @Test func missingAssetsWithALiveURLAreDownloadedNotRegenerated() async throws {
+        let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "download me", "n: 2")])
+        defer { Task { await h.close() } }
+        let (_, lock, _) = try await h.generate()
+        for output in try #require(lock.entries["k"]).outputs { try FileManager.default.removeItem(at: h.root.appendingPathComponent(output.file)) }
+        let (report, after, _) = try await h.generate()
+        #expect(report.downloaded == ["k"])
+        #expect(await h.creates("download me") == 1)
+        #expect(after.entries["k"]?.outputs.map(\.sha256) == lock.entries["k"]?.outputs.map(\.sha256))
+        #expect(after.entries["k"]?.outputs.allSatisfy { FileManager.default.fileExists(atPath: h.root.appendingPathComponent($0.file).path) } == true)
+    }
+
+    @Test func aChangedPromptRegeneratesAndKeepsTheOldAssets() async throws {
+        let h = try await GenerationHarness(files: ["prompts/a.md": promptFile("gemini", "first version")])
+        defer { Task { await h.close() } }
+        let (_, first, _) = try await h.generate()
+        try Data(promptFile("gemini", "second version").utf8).write(to: h.root.appendingPathComponent("prompts/a.md"))
+        let (report, second, _) = try await h.generate()
+        #expect(report.generated == ["a"])
+        #expect(second.entries["a"]?.inputHash != first.entries["a"]?.inputHash)
+        #expect(FileManager.default.fileExists(atPath: h.root.appendingPathComponent(try #require(first.entries["a"]?.outputs.first?.file)).path))
+        #expect(h.assetFiles().count == 2)
+    }
+
+    @Test func concurrencyIsCappedAndKlingHoldsNSlots() async throws {
+        var files: [String: String] = [:]
+        for i in 0..<8 { files["prompts/g\(i).md"] = promptFile("gemini", "parallel \(i)") }
+        let h = try await GenerationHarness(files: files, configure: { $0.fixedLatency = 0.15 })
+        defer { Task { await h.close() } }
+        let start = ContinuousClock.now
+        let (report, _, _) = try await h.generate(jobs: 2)
+        let elapsed = ContinuousClock.now - start
+        #expect(report.generated.count == 8)
+        // 8 calls of 0.15 s, two at a time: 4 rounds.
+        #expect(elapsed >= .milliseconds(600))
+        let times = await h.simulator.requests().filter { $0.kind == "generate" }.map(\.time).sorted()
+        // No three answers within one latency of each other: at most two were in flight.
+        for i in 2..<times.count { #expect(times[i] - times[i - 2] >= 0.1) }
+    }
+
+    @Test func theKeyIsNeverWrittenAndNeverSentToTheImageHost() async throws {
+        let h = try await GenerationHarness(files: [
+            "prompts/a.md": promptFile("gemini", "a"), "prompts/b.md": promptFile("dashscope", "b"),
+            "prompts/c.md": promptFile("kling", "c [[sim:rate-limit x1]]"), "prompts/d.md": promptFile("kling-omni", "d [[sim:task-failed]]"),
+        ])
+        defer { Task { await h.close() } }
+        let (report, _, events) = try await h.generate()
+        #expect(report.generated.count == 3)
+        #expect(h.filesContaining(GenerationHarness.key).isEmpty)
+        let text = events.map { "\($0)" }.joined()
+        #expect(!text.contains(GenerationHarness.key))
+        let storage = await h.simulator.requests().filter { $0.host == "storage" }
+        #expect(!storage.isEmpty)
+        #expect(storage.allSatisfy { $0.authorization == "none" })
+        let gateway = await h.simulator.requests().filter { $0.host == "gateway" }
+        #expect(gateway.allSatisfy { $0.authorization == "valid" })
+    }
+
+    @Test func theKeyGoesOnlyOverHTTPSOrToLoopback() {
+        #expect(throws: GenerationError.self) { try GatewayEndpoint(baseURL: "http://api.anyint.ai", key: "k") }
+        #expect(throws: GenerationError.self) { try GatewayEndpoint(baseURL: "http://10.0.0.5:8080", key: "k") }
+        #expect(throws: GenerationError.self) { try GatewayEndpoint(baseURL: "ftp://127.0.0.1", key: "k") }
+        #expect(throws: Never.self) { try GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "k") }
+        #expect(throws: Never.self) { try GatewayEndpoint(baseURL: "http://127.0.0.1:9000/", key: "k") }
+        #expect(throws: Never.self) { try GatewayEndpoint(baseURL: "http://localhost:9000", key: "k") }
+        let endpoint = try? GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-secret-value")
+        #expect(endpoint?.scrub("bad key sk-secret-value given") == "bad key [redacted] given")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+@testable import FolioCore
+import FolioSimulator
+
+/// A project on disk, a simulator on loopback, and a way to run generation against it.
+final class GenerationHarness: Sendable {
+    static let key = "sk-folio-test-7f3a9c"
+    let root: URL
+    let simulator: GatewaySimulator
+
+    init(files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
+        root = makeProject(files)
+        var configuration = SimulatorConfiguration()
+        configuration.timeScale = 0.0005
+        configuration.imageScale = 16
+        configuration.key = Self.key
+        configure(&configuration)
+        simulator = try await GatewaySimulator.start(configuration)
+    }
+
+    /// Stops the simulator and removes the project.
+    func close() async {
+        await simulator.stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Loads the project and runs one generation, as `folio generate` would.
+    func generate(retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
+        let project = await ProjectLoader.load(root)
+        precondition(project.diagnostics.errors.isEmpty, "\(project.diagnostics)")
+        let lock = try Lockfile.load(project: root)
+        let store = LockStore(project: root, lock: lock)
+        let http = GatewayHTTP(endpoint: try GatewayEndpoint(baseURL: simulator.baseURL, key: Self.key))
+        var options = GenerationOptions()
+        options.jobs = jobs
+        options.retries = retries
+        options.retryFailed = retryFailed
+        options.regenerate = regenerate
+        options.timing.scale = 0.001
+        options.pollTimeout = 30
+        let events = EventLog()
+        let generator = Generator(prompts: project.prompts, project: root, store: store, http: http, options: options,
+                                  events: { await events.add($0) })
+        let report = await generator.run()
+        await http.shutdown()
+        return (report, try Lockfile.load(project: root), await events.all)
+    }
+
+    /// Creates (or sync generate calls) the simulator saw for prompts containing `text`.
+    func creates(_ text: String) async -> Int {
+        await simulator.creates(containing: text).count
+    }
+
+    /// Every file under the project whose bytes contain `needle`.
+    func filesContaining(_ needle: String) -> [String] {
+        FastFiles.walk(root.path).filter { path in
+            guard let bytes = FastFiles.read(root.path + "/" + path) else { return false }
+            return String(decoding: bytes, as: UTF8.self).contains(needle)
+        }
+    }
+
+    /// Files in assets/ (hidden temporary ones included).
+    func assetFiles() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("assets").path))?.sorted() ?? []
+    }
+}
+
+actor EventLog {
+    private(set) var all: [GenerationEvent] = []
+    func add(_ event: GenerationEvent) { all.append(event) }
+}
+
+/// A prompt file's text.
+func promptFile(_ route: String, _ body: String, _ keys: String...) -> String {
+    "---\nroute: \(route)\n" + keys.map { $0 + "\n" }.joined() + "---\n" + body + "\n"
+}
