@@ -263,3 +263,35 @@ import Testing
         #expect(endpoint?.scrub("bad key sk-secret-value given") == "bad key [redacted] given")
     }
 }
+
+@Suite(.serialized) struct StatusTests {
+    @Test func statusShowsStatesTaskIDsAndFailures() async throws {
+        let h = try await GenerationHarness(files: [
+            "prompts/ok.md": promptFile("kling", "fine", "n: 2"),
+            "prompts/bad.md": promptFile("dashscope", "nope [[sim:moderation]]"),
+            "prompts/later.md": promptFile("gemini", "not yet"),
+        ])
+        defer { Task { await h.close() } }
+        _ = try await h.generate()
+        try Data(promptFile("gemini", "not yet, changed").utf8).write(to: h.root.appendingPathComponent("prompts/later.md"))
+        try Data(promptFile("gemini", "brand new").utf8).write(to: h.root.appendingPathComponent("prompts/new.md"))
+        let result = try runFolio(["status", "--project", h.root.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
+        let entries = Dictionary(uniqueKeysWithValues: (json["entries"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", $0) })
+        #expect(entries["ok"]?["state"]?.stringValue == "succeeded")
+        #expect(entries["ok"]?["task_id"]?.stringValue != nil)
+        #expect(entries["ok"]?["outputs"]?.arrayValue?.count == 2)
+        #expect(entries["ok"]?["cost"]?["final_unit_deduction"]?.stringValue == "2")
+        #expect(entries["bad"]?["state"]?.stringValue == "failed")
+        #expect(entries["bad"]?["error"]?["kind"]?.stringValue == "moderation")
+        #expect(entries["bad"]?["error"]?["code"]?.stringValue == "DataInspectionFailed")
+        #expect(entries["later"]?["state"]?.stringValue == "stale")
+        #expect(entries["new"]?["state"]?.stringValue == "new")
+        #expect(json["totals"]?["kling"]?["succeeded"]?.intValue == 1)
+        #expect(json["totals"]?["kling"]?["images"]?.intValue == 2)
+        #expect(json["totals"]?["gemini"]?["stale"]?.intValue == 1)
+        let table = try runFolio(["status", "--project", h.root.path])
+        #expect(table.stdout.contains("failed     dashscope  bad  — moderation: Input data may contain inappropriate content."))
+    }
+}
