@@ -4,7 +4,10 @@ import Testing
 
 @Suite struct PlanTests {
     @Test func theSampleProjectIsAllNewWithTheRightRequestCounts() throws {
-        let result = try runFolio(["plan", "--project", TestPaths.packageRoot.path, "--json"])
+        // A copy: the README's first command may have built the sample in the repository already.
+        let copy = try copySampleProject()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let result = try runFolio(["plan", "--project", copy.path, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let entries = try #require(object["entries"] as? [[String: Any]])

@@ -64,31 +64,23 @@ extension Generator {
         }
         await events(.submitted(id: prompt.id, taskID: taskID))
 
-        // Poll until the task ends or the deadline passes.
-        let deadline = ContinuousClock.now + .seconds(options.pollTimeout)
-        var poll = 0
-        var final: TaskSnapshot?
-        while final == nil {
-            let result = await withRetries(prompt.id) { await klingCall(.get, "\(path)/\(taskID)") }
-            switch result {
-            case .failure(let failure):
-                if failure.unknownTask {
-                    return await fail(prompt.id, LockError(kind: .invalid, code: failure.code, message: "the gateway does not know task \(taskID) any more"))
-                }
-                guard !failure.retryable else {
-                    return .pending("task \(taskID): \(failure.summary); a later run polls it again")
-                }
-                return await fail(prompt.id, failure.lockError)
-            case .success(let snapshot):
-                if snapshot.finished { final = snapshot; break }
-                guard ContinuousClock.now < deadline else {
-                    return .pending("task \(taskID) is still \(snapshot.status) after \(Int(options.pollTimeout)) s; run again to resume it")
-                }
-                do { try await options.timing.sleep(options.timing.pollDelay(poll)) } catch { return .pending("interrupted") }
-                poll += 1
-            }
+        // Poll until the task ends or the deadline passes; a failing query is retried like any call.
+        let poller = Poller(timing: options.timing, timeout: options.pollTimeout)
+        let final: TaskSnapshot
+        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.get, "\(path)/\(taskID)") } }) {
+        case .finished(let snapshot):
+            final = snapshot
+        case .failed(let failure) where failure.unknownTask:
+            return await fail(prompt.id, LockError(kind: .invalid, code: failure.code, message: "the gateway does not know task \(taskID) any more"))
+        case .failed(let failure) where failure.retryable:
+            return .pending("task \(taskID): \(failure.summary); a later run polls it again")
+        case .failed(let failure):
+            return await fail(prompt.id, failure.lockError)
+        case .timedOut(let status):
+            return .pending("task \(taskID) is still \(status) after \(Int(options.pollTimeout)) s; run again to resume it")
+        case .interrupted:
+            return .pending("interrupted while polling task \(taskID)")
         }
-        guard let final else { return .pending("interrupted") }
         if final.status == "failed" {
             let message = final.message ?? "the task failed"
             let kind: LockError.Kind = message.lowercased().contains("risk control") || message.lowercased().contains("content") ? .moderation : .server

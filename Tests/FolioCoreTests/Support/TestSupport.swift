@@ -84,3 +84,12 @@ func decodePrompt(_ text: String, config: String = "", id: String = "test", proj
 func messages(_ result: (Prompt?, [Diagnostic])) -> [String] {
     result.1.map(\.message)
 }
+
+/// The repository's sample project (`folio.yml`, `prompts/`) copied to a temporary folder, without any lockfile or assets.
+func copySampleProject() throws -> URL {
+    let root = TestPaths.temporaryFolder("folio-sample")
+    for item in ["folio.yml", "prompts"] {
+        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent(item), to: root.appendingPathComponent(item))
+    }
+    return root
+}
