@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // System libraries, found by pkg-config; the apt names are what `.ci/run` installs.
@@ -34,6 +35,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The built-in theme is compiled into the binary, so a copied `folio` keeps it.
+            resources: [
+                .embedInCode("Theme/layout.mustache"), .embedInCode("Theme/head.mustache"),
+                .embedInCode("Theme/card.mustache"), .embedInCode("Theme/params.mustache"),
+                .embedInCode("Theme/grid.mustache"), .embedInCode("Theme/prompt.mustache"),
+                .embedInCode("Theme/folio.css"), .embedInCode("Theme/folio.js"),
             ]
         ),
         // The gateway simulator: the four routes of api-reference.md on loopback, for tests, CI and trying Folio without a key.

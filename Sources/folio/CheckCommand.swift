@@ -13,6 +13,8 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let project = await ProjectLoader.load(options.projectURL)
         var diagnostics = project.diagnostics
+        diagnostics += Theme.load(project: project.root).1
+        diagnostics = diagnostics.sortedByLocation()
         if project.settings.images.formats.contains(.avif), !Libraries.canEncode(.avif) {
             diagnostics.append(Diagnostic(
                 file: SettingsLoader.fileName, key: "images.formats", severity: .warning,

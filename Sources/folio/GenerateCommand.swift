@@ -37,7 +37,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 }
 
-/// `folio build`: generate, then render (rendering arrives with the gallery).
+/// `folio build`: generate what is missing, then render the site.
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
@@ -46,8 +46,17 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var options: ProjectOptions
     @OptionGroup var generation: GenerateOptions
 
+    @Option(help: "The output folder (default: output in folio.yml, site).")
+    var out: String?
+
     func run() async throws {
-        let report = try await GenerationRun(options: options, generation: generation).run()
+        let run = GenerationRun(options: options, generation: generation)
+        let report = try await run.run()
+        // Render from what is on disk now: the lockfile as generation left it.
+        var steps = StepTimer(verbose: options.verbose)
+        let project = try await options.loadValidProject()
+        let lock = try options.loadLockfile()
+        _ = try await SiteRender(options: options, out: out).run(project: project, lock: lock, steps: &steps)
         if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
     }
 }

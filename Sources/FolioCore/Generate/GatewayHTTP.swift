@@ -79,6 +79,9 @@ public final class GatewayHTTP: Sendable {
         // Redirects are followed by hand, so a download can never be sent on to another scheme.
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // Folio retries with its own backoff; a refused connection should fail now, not after the pool's own retries.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.endpoint = endpoint
         self.requestTimeout = .init(requestTimeout)

@@ -1,0 +1,96 @@
+// The site's image renditions: decode an original once, write it at several widths and formats.
+#include "cvips.h"
+#include <string.h>
+
+static _Thread_local char folio_last_error[512];
+
+const char *folio_vips_last_error(void) {
+    return folio_last_error;
+}
+
+static int fail(const char *what) {
+    const char *detail = vips_error_buffer();
+    snprintf(folio_last_error, sizeof folio_last_error, "%s: %s", what, detail && *detail ? detail : "unknown error");
+    vips_error_clear();
+    return -1;
+}
+
+void folio_vips_configure(int threads, int cache) {
+    vips_concurrency_set(threads);
+    if (!cache) {
+        vips_cache_set_max(0);
+        vips_cache_set_max_mem(0);
+    }
+}
+
+int folio_render_renditions(const char *source, int count, const int *widths, int formats,
+                            const char *const *targets, double rgb[3]) {
+    VipsImage *original = vips_image_new_from_file(source, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (original == NULL) return fail("cannot read the original");
+
+    // Decode once into memory, in sRGB, so every rendition reads the same pixels.
+    VipsImage *srgb = NULL;
+    if (vips_colourspace(original, &srgb, VIPS_INTERPRETATION_sRGB, NULL)) {
+        g_object_unref(original);
+        return fail("cannot convert to sRGB");
+    }
+    g_object_unref(original);
+    VipsImage *decoded = vips_image_copy_memory(srgb);
+    g_object_unref(srgb);
+    if (decoded == NULL) return fail("cannot decode the original");
+
+    // Opaque images only: a flattened copy drops any alpha against white.
+    VipsImage *opaque = decoded;
+    if (vips_image_hasalpha(decoded)) {
+        VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+        if (vips_flatten(decoded, &opaque, "background", white, NULL)) {
+            vips_area_unref(VIPS_AREA(white));
+            g_object_unref(decoded);
+            return fail("cannot flatten the alpha channel");
+        }
+        vips_area_unref(VIPS_AREA(white));
+        g_object_unref(decoded);
+    }
+
+    int status = 0;
+    const double full = vips_image_get_width(opaque);
+    for (int i = 0; i < count && status == 0; i++) {
+        VipsImage *resized = NULL;
+        double scale = widths[i] / full;
+        if (scale >= 1.0) {
+            resized = opaque;
+            g_object_ref(resized);
+        } else if (vips_resize(opaque, &resized, scale, "kernel", VIPS_KERNEL_LANCZOS3, NULL)) {
+            status = fail("cannot resize");
+            break;
+        }
+        VipsImage *ready = vips_image_copy_memory(resized);
+        g_object_unref(resized);
+        if (ready == NULL) {
+            status = fail("cannot hold the resized image");
+            break;
+        }
+        for (int f = 0; f < formats; f++) {
+            if (vips_image_write_to_file(ready, targets[i * formats + f], NULL)) {
+                status = fail("cannot write a rendition");
+                break;
+            }
+        }
+        // The placeholder colour: the mean of the smallest rendition.
+        if (i == count - 1 && status == 0 && rgb != NULL) {
+            for (int band = 0; band < 3; band++) {
+                VipsImage *one = NULL;
+                double mean = 0;
+                int b = vips_image_get_bands(ready) > band ? band : 0;
+                if (vips_extract_band(ready, &one, b, NULL) == 0) {
+                    vips_avg(one, &mean, NULL);
+                    g_object_unref(one);
+                }
+                rgb[band] = mean;
+            }
+        }
+        g_object_unref(ready);
+    }
+    g_object_unref(opaque);
+    return status;
+}

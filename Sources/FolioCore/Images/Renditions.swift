@@ -1,0 +1,213 @@
+import CVips
+import Foundation
+
+/// One resized copy of an original, as the site references it.
+public struct Rendition: Sendable, Hashable, Codable {
+    public var width: Int
+    public var height: Int
+    public var format: ImageOutputFormat
+    /// Relative to the site: `img/<sha256>-<width>.<ext>`.
+    public var path: String
+}
+
+/// Everything the site shows of one original: its published copy and its renditions. Planned before
+/// a pixel is touched, so pages can be written while images render.
+public struct ImagePlan: Sendable, Hashable {
+    public var sha256: String
+    /// Relative to the project: `assets/<sha256>.<ext>`.
+    public var source: String
+    /// Relative to the site: `img/<sha256>.<ext>`.
+    public var original: String
+    public var width: Int
+    public var height: Int
+    public var renditions: [Rendition]
+
+    /// The renditions of one format, smallest first.
+    public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
+        renditions.filter { $0.format == format }.sorted { $0.width < $1.width }
+    }
+}
+
+extension ImageOutputFormat {
+    /// The file extension of the format.
+    public var fileExtension: String {
+        switch self {
+        case .webp: "webp"
+        case .jpeg: "jpg"
+        case .avif: "avif"
+        }
+    }
+
+    public var mime: String { "image/\(self == .jpeg ? "jpeg" : rawValue)" }
+
+    /// libvips save options: quality tuned per format, metadata stripped.
+    var saveOptions: String {
+        switch self {
+        case .webp: "[Q=80,strip]"
+        case .jpeg: "[Q=82,strip]"
+        case .avif: "[Q=55,strip]"
+        }
+    }
+}
+
+/// Which renditions an original gets: every configured width not larger than it, in every format.
+public enum ImagePlanner {
+    public static func plan(_ output: LockOutput, widths: [Int], formats: [ImageOutputFormat]) -> ImagePlan {
+        let ext = (output.file as NSString).pathExtension
+        var chosen = widths.filter { $0 <= output.width }.sorted()
+        if chosen.isEmpty { chosen = [output.width] }
+        var renditions: [Rendition] = []
+        for width in chosen {
+            let height = max(1, Int((Double(output.height) * Double(width) / Double(output.width)).rounded()))
+            for format in formats {
+                renditions.append(Rendition(width: width, height: height, format: format,
+                                            path: "img/\(output.sha256)-\(width).\(format.fileExtension)"))
+            }
+        }
+        return ImagePlan(sha256: output.sha256, source: output.file, original: "img/\(output.sha256).\(ext)",
+                         width: output.width, height: output.height, renditions: renditions)
+    }
+}
+
+/// A failure to render one original.
+public struct RenderError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Renders image plans with libvips, one original per worker, each decoded once for all its outputs.
+public struct ImageRenderer: Sendable {
+    public var project: URL
+    public var site: URL
+    public var workers: Int
+
+    public init(project: URL, site: URL, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.project = project
+        self.site = site
+        self.workers = max(1, workers)
+    }
+
+    /// What rendering did.
+    public struct Result: Sendable {
+        /// Placeholder colours by SHA-256, as `#rrggbb`.
+        public var colors: [String: String]
+        public var rendered: Int
+        public var skipped: Int
+        public var failures: [(sha256: String, message: String)]
+    }
+
+    /// Renders every plan whose files are missing; `colors` holds what an earlier run computed.
+    public func render(_ plans: [ImagePlan], colors known: [String: String]) async -> Result {
+        _ = Libraries.startVips
+        // Our own workers run in parallel; libvips itself stays single-threaded per operation.
+        folio_vips_configure(1, 0)
+        try? FileManager.default.createDirectory(at: site.appendingPathComponent("img"), withIntermediateDirectories: true)
+        var todo: [ImagePlan] = []
+        var result = Result(colors: [:], rendered: 0, skipped: 0, failures: [])
+        for plan in plans {
+            let complete = plan.renditions.allSatisfy { FastFiles.size(site.path + "/" + $0.path) != nil }
+            if complete, let color = known[plan.sha256] {
+                result.colors[plan.sha256] = color
+                result.skipped += 1
+                publishOriginal(plan)
+            } else {
+                todo.append(plan)
+            }
+        }
+        let queue = WorkQueue(todo)
+        await withTaskGroup(of: [(String, Swift.Result<String, RenderError>)].self) { group in
+            for _ in 0..<min(workers, max(todo.count, 1)) {
+                group.addTask {
+                    var done: [(String, Swift.Result<String, RenderError>)] = []
+                    while let plan = await queue.next() {
+                        publishOriginal(plan)
+                        done.append((plan.sha256, renderOne(plan)))
+                    }
+                    return done
+                }
+            }
+            for await batch in group {
+                for (sha, outcome) in batch {
+                    switch outcome {
+                    case .success(let color):
+                        result.colors[sha] = color
+                        result.rendered += 1
+                    case .failure(let error):
+                        result.failures.append((sha, error.description))
+                    }
+                }
+            }
+        }
+        result.failures.sort { $0.sha256 < $1.sha256 }
+        return result
+    }
+
+    /// Publishes the original under its hash: a hard link where possible, else a copy.
+    func publishOriginal(_ plan: ImagePlan) {
+        let target = site.path + "/" + plan.original
+        guard FastFiles.size(target) == nil else { return }
+        let source = project.path + "/" + plan.source
+        if link(source, target) != 0 {
+            try? FileManager.default.copyItem(atPath: source, toPath: target)
+        }
+    }
+
+    /// Decodes one original and writes all its renditions through temporary names.
+    func renderOne(_ plan: ImagePlan) -> Swift.Result<String, RenderError> {
+        let widths = Array(Set(plan.renditions.map(\.width))).sorted(by: >)
+        let formats = plan.renditions.reduce(into: [ImageOutputFormat]()) { if !$0.contains($1.format) { $0.append($1.format) } }
+        var finals: [String] = []
+        var temporaries: [String] = []
+        var targets: [String] = []
+        for width in widths {
+            for format in formats {
+                let final = site.path + "/img/\(plan.sha256)-\(width).\(format.fileExtension)"
+                let temporary = final + ".\(getpid()).tmp.\(format.fileExtension)"
+                finals.append(final)
+                temporaries.append(temporary)
+                targets.append(temporary + format.saveOptions)
+            }
+        }
+        var rgb = [0.0, 0.0, 0.0]
+        let widths32 = widths.map(Int32.init)
+        let status = withCStrings(targets) { pointers in
+            (project.path + "/" + plan.source).withCString { source in
+                widths32.withUnsafeBufferPointer { w in
+                    rgb.withUnsafeMutableBufferPointer { colour in
+                        folio_render_renditions(source, Int32(widths.count), w.baseAddress, Int32(formats.count), pointers, colour.baseAddress)
+                    }
+                }
+            }
+        }
+        guard status == 0 else {
+            for temporary in temporaries { unlink(temporary) }
+            return .failure(RenderError(description: String(cString: folio_vips_last_error())))
+        }
+        for (temporary, final) in zip(temporaries, finals) { rename(temporary, final) }
+        let hex = rgb.map { String(format: "%02x", min(255, max(0, Int($0.rounded())))) }.joined()
+        return .success("#" + hex)
+    }
+}
+
+/// Hands out work items to several workers.
+actor WorkQueue<Item: Sendable> {
+    private var items: [Item]
+    private var index = 0
+    init(_ items: [Item]) { self.items = items }
+    func next() -> Item? {
+        guard index < items.count else { return nil }
+        defer { index += 1 }
+        return items[index]
+    }
+}
+
+/// Calls `body` with a C array of C strings that live for the call.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    let pointers = duplicates.map { UnsafePointer<CChar>($0) }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,138 @@
+import Foundation
+
+/// The files beside the pages: theme files, the search index, the manifest, the feed, the sitemap, prompt sources.
+extension SitePages {
+    func extras() -> [(String, [UInt8])] {
+        var files: [(String, [UInt8])] = []
+        for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
+        files.append(("static/search-index.js", Array(searchIndex().utf8)))
+        files.append(("gallery.json", Array(manifest().pretty.utf8)))
+        files.append(("feed.xml", Array(feed().utf8)))
+        if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
+        for item in items where item.showsPrompt && item.showsNegative && item.showsParameters {
+            if let bytes = FastFiles.read(project.path + "/" + item.prompt.file) { files.append((item.folder + "prompt.md", bytes)) }
+        }
+        return files
+    }
+
+    /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too.
+    func searchIndex() -> String {
+        let entries: [JSONValue] = items.map { item in
+            var words = [item.prompt.title, item.prompt.generation.route.rawValue, item.prompt.generation.model] + item.prompt.tags
+            if item.showsPrompt { words.append(item.prompt.generation.prompt) }
+            if let album = item.prompt.album { words.append(album) }
+            var pairs: [(String, JSONValue)] = [
+                ("id", .string(item.id)), ("url", .string(item.page)), ("title", .string(item.prompt.title)),
+                ("route", .string(item.prompt.generation.route.rawValue)), ("alt", .string(item.alt)),
+                ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover))),
+            ]
+            if let cover = item.cover {
+                let preferred: ImageOutputFormat = cover.renditions.contains { $0.format == .webp } ? .webp : cover.renditions[0].format
+                let thumb = cover.renditions(preferred).first!
+                let large = cover.renditions(preferred).last!
+                pairs += [("thumb", .string(thumb.path)), ("large", .string(large.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
+                          ("c", .string(colors[cover.sha256] ?? ""))]
+            } else {
+                pairs.append(("state", .string(item.state ?? "")))
+            }
+            return .object(pairs)
+        }
+        return "window.FOLIO_SEARCH = " + JSONValue.array(entries).compact.replacingOccurrences(of: "<", with: "\\u003c") + ";\n"
+    }
+
+    /// `gallery.json`: every image with its prompt, parameters and files (private fields left out).
+    func manifest() -> JSONValue {
+        let images: [JSONValue] = items.map { item in
+            let g = item.prompt.generation
+            var pairs: [(String, JSONValue)] = [
+                ("id", .string(item.id)), ("title", .string(item.prompt.title)), ("alt", .string(item.alt)),
+                ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
+                ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
+                ("state", .string(item.images.isEmpty ? (item.state ?? "") : "published")),
+            ]
+            if item.showsPrompt { pairs.append(("prompt", .string(g.prompt))) }
+            if item.showsNegative, let negative = g.negativePrompt { pairs.append(("negative_prompt", .string(negative))) }
+            if item.showsParameters {
+                var parameters: [(String, JSONValue)] = [("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("n", .int(g.n))]
+                for (key, value) in [("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
+                                     ("result_type", g.resultType)] {
+                    if let value { parameters.append((key, .string(value))) }
+                }
+                if let seed = g.seed { parameters.append(("seed", .int(seed))) }
+                if let amount = g.seriesAmount { parameters.append(("series_amount", .int(amount))) }
+                if let watermark = g.watermark { parameters.append(("watermark", .bool(watermark))) }
+                if let extend = g.promptExtend { parameters.append(("prompt_extend", .bool(extend))) }
+                pairs.append(("parameters", .object(parameters)))
+                if let cost = item.entry?.cost { pairs.append(("cost", cost)) }
+            }
+            if let text = item.entry?.text { pairs.append(("text", .string(text))) }
+            pairs.append(("files", .array(item.images.map { plan in
+                .object([
+                    ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)), ("height", .int(plan.height)),
+                    ("renditions", .array(plan.renditions.map { .object([("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
+                                                                         ("format", .string($0.format.rawValue))]) })),
+                ])
+            })))
+            return .object(pairs)
+        }
+        return .object([
+            ("title", .string(settings.title)), ("description", .string(settings.description)),
+            ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(Self.aiSourceType)),
+            ("images", .array(images)),
+        ])
+    }
+
+    /// The Atom feed: one entry per image set, newest first; dates come from the inputs, never the clock.
+    func feed() -> String {
+        let base = settings.baseURL
+        let published = items.filter { !$0.images.isEmpty }.sorted { ($0.prompt.date ?? "", $1.id) > ($1.prompt.date ?? "", $0.id) }
+        func stamp(_ item: SiteItem) -> String {
+            if let date = item.prompt.date { return date.count == 10 ? date + "T00:00:00Z" : date }
+            return item.entry?.updatedAt ?? "1970-01-01T00:00:00Z"
+        }
+        let updated = published.map(stamp).max() ?? "1970-01-01T00:00:00Z"
+        var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+        xml += "  <title>\(XML.escape(settings.title))</title>\n  <subtitle>\(XML.escape(settings.description))</subtitle>\n"
+        xml += "  <id>\(XML.escape(base ?? "urn:folio:\(Slug.suggest(settings.title))"))</id>\n  <updated>\(updated)</updated>\n"
+        xml += "  <link rel=\"alternate\" href=\"\(XML.escape(base ?? "index.html"))\"/>\n  <generator>Folio</generator>\n"
+        for item in published.prefix(50) {
+            let link = (base ?? "") + item.folder + "index.html"
+            let image = (base ?? "") + (item.cover?.renditions(.jpeg).last?.path ?? item.cover!.original)
+            var summary = "<p><img src=\"\(image)\" alt=\"\(XML.escape(item.alt))\"></p>"
+            if item.showsPrompt { summary += Markdown.html(item.prompt.generation.prompt) }
+            xml += "  <entry>\n    <title>\(XML.escape(item.prompt.title))</title>\n"
+            xml += "    <id>\(XML.escape(base.map { $0 + item.folder } ?? "urn:folio:\(item.id)"))</id>\n"
+            xml += "    <link rel=\"alternate\" href=\"\(XML.escape(link))\"/>\n    <updated>\(stamp(item))</updated>\n"
+            xml += "    <content type=\"html\">\(XML.escape(summary))</content>\n  </entry>\n"
+        }
+        return xml + "</feed>\n"
+    }
+
+    /// The sitemap, when `base_url` gives absolute URLs to list.
+    func sitemap() -> String? {
+        guard let base = settings.baseURL else { return nil }
+        var urls = [base] + albums.map { base + "albums/\($0)/" } + items.map { base + $0.folder }
+        urls = Array(Set(urls)).sorted()
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+            + urls.map { "  <url><loc>\(XML.escape($0))</loc></url>\n" }.joined() + "</urlset>\n"
+    }
+}
+
+/// XML text escaping.
+enum XML {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+
+/// Every page of the site as template contexts, rendered with the theme.
+struct SitePages {
+    let settings: Settings
+    let items: [SiteItem]
+    let colors: [String: String]
+    let theme: Theme
+    let project: URL
+
+    static let aiSourceType = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+    var albums: [String] { Array(Set(items.compactMap(\.prompt.album))).sorted() }
+
+    /// Tags with their items, by slug.
+    var tags: [(name: String, slug: String, items: [SiteItem])] {
+        var byKey: [String: (name: String, items: [SiteItem])] = [:]
+        for item in items {
+            for tag in item.prompt.tags {
+                let slug = TagSlug.of(tag)
+                byKey[slug, default: (tag, [])].items.append(item)
+            }
+        }
+        return byKey.map { (name: $0.value.name, slug: $0.key, items: $0.value.items) }.sorted { $0.slug < $1.slug }
+    }
+
+    var pageCount: Int { all().count }
+
+    /// `street-photos` → `Street photos`.
+    static func displayName(_ slug: String) -> String {
+        let words = slug.replacingOccurrences(of: "-", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
+    }
+
+    /// `../../` for a page at `path`.
+    static func root(of path: String) -> String {
+        String(repeating: "../", count: path.split(separator: "/").count - 1)
+    }
+
+    // MARK: - Pages
+
+    func all() -> [(String, String)] {
+        var pages: [(String, String)] = []
+        pages += listing(items, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
+        for album in albums {
+            pages += listing(items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Self.displayName(album), intro: nil,
+                             currentAlbum: album, currentTag: nil, home: false)
+        }
+        for tag in tags {
+            pages += listing(tag.items, base: "tags/\(tag.slug)/", heading: "#\(tag.name)", intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
+                             currentAlbum: nil, currentTag: tag.slug, home: false)
+        }
+        for (index, item) in items.enumerated() {
+            pages.append((item.page, detail(item, previous: index > 0 ? items[index - 1] : nil, next: index + 1 < items.count ? items[index + 1] : nil)))
+        }
+        return pages
+    }
+
+    /// Paginated grid pages under `base`: `base/index.html`, `base/page/2/index.html`, …
+    func listing(_ list: [SiteItem], base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?, home: Bool) -> [(String, String)] {
+        let size = max(1, settings.pagination)
+        let chunks = stride(from: 0, to: max(list.count, 1), by: size).map { Array(list[min($0, list.count)..<min($0 + size, list.count)]) }
+        func path(_ number: Int) -> String { number == 1 ? "\(base)index.html" : "\(base)page/\(number)/index.html" }
+        return chunks.enumerated().map { offset, chunk in
+            let number = offset + 1
+            let here = path(number)
+            let root = Self.root(of: here)
+            var context: [String: Any] = [
+                "heading": heading, "cards": chunk.enumerated().map { card($1, root: root, position: $0) },
+                "hasTags": home || currentAlbum != nil, "tags": tagChips(for: home ? items : list, current: currentTag),
+            ]
+            if let intro { context["intro"] = intro }
+            if chunks.count > 1 {
+                var pagination: [String: Any] = ["pages": (1...chunks.count).map { ["url": path($0), "number": $0, "current": $0 == number] as [String: Any] }]
+                if number > 1 { pagination["prev"] = path(number - 1) }
+                if number < chunks.count { pagination["next"] = path(number + 1) }
+                context["pagination"] = pagination
+            }
+            let title = home ? settings.title : "\(heading) · \(settings.title)"
+            let html = page(here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
+                            body: theme.render("grid", context.merging(common(root: root), uniquingKeysWith: { a, _ in a })),
+                            currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
+            return (here, html)
+        }
+    }
+
+    func tagChips(for list: [SiteItem], current: String?) -> [[String: Any]] {
+        var counts: [String: (name: String, count: Int)] = [:]
+        for item in list { for tag in item.prompt.tags { counts[TagSlug.of(tag), default: (tag, 0)].count += 1 } }
+        return counts.sorted { $0.key < $1.key }.map { ["url": "tags/\($0.key)/index.html", "name": $0.value.name, "count": $0.value.count, "current": $0.key == current] }
+    }
+
+    func common(root: String) -> [String: Any] {
+        ["root": root, "site": siteContext]
+    }
+
+    var siteContext: [String: Any] {
+        ["title": settings.title, "description": settings.description, "language": settings.language]
+    }
+
+    /// The layout around a page body.
+    func page(_ path: String, title: String, description: String, body: String, currentAlbum: String?, home: Bool, bodyClass: String,
+              social: [String: Any]? = nil) -> String {
+        let root = Self.root(of: path)
+        var context: [String: Any] = common(root: root)
+        context["content"] = body
+        context["pageTitle"] = title
+        context["pageDescription"] = description
+        context["bodyClass"] = bodyClass
+        context["isHome"] = home
+        context["albums"] = albums.map { ["url": "albums/\($0)/index.html", "name": $0, "current": $0 == currentAlbum] as [String: Any] }
+        if let base = settings.baseURL {
+            context["canonical"] = base + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path)
+        }
+        if let social { context["social"] = social }
+        return theme.render("layout", context)
+    }
+
+    // MARK: - Cards and images
+
+    /// The `<picture>` pieces for a plan: a `<source>` per modern format, a JPEG (or last format) fallback.
+    func picture(_ plan: ImagePlan, root: String, sizes: String, eager: Bool, alt: String) -> [String: Any] {
+        let formats = plan.renditions.reduce(into: [ImageOutputFormat]()) { if !$0.contains($1.format) { $0.append($1.format) } }
+        let fallbackFormat = formats.contains(.jpeg) ? ImageOutputFormat.jpeg : formats.last!
+        func srcset(_ format: ImageOutputFormat) -> String {
+            plan.renditions(format).map { "\(root)\($0.path) \($0.width)w" }.joined(separator: ", ")
+        }
+        let order: [ImageOutputFormat] = [.avif, .webp]
+        let sources = order.filter { formats.contains($0) && $0 != fallbackFormat }.map { ["type": $0.mime, "srcset": srcset($0), "sizes": sizes] }
+        let fallback = plan.renditions(fallbackFormat)
+        // The src for browsers without srcset: the rendition nearest 960 px wide.
+        let src = fallback.min { abs($0.width - 960) < abs($1.width - 960) }!
+        return [
+            "sources": sources, "fallback": src.path, "fallbackSrcset": srcset(fallbackFormat), "sizes": sizes,
+            "width": plan.width, "height": plan.height, "alt": alt, "loading": eager ? "eager" : "lazy",
+        ]
+    }
+
+    func ratio(_ plan: ImagePlan?) -> String {
+        guard let plan, plan.height > 0 else { return "1" }
+        return String(format: "%.4f", Double(plan.width) / Double(plan.height))
+    }
+
+    func card(_ item: SiteItem, root: String, position: Int) -> [String: Any] {
+        var context: [String: Any] = [
+            "id": item.id, "page": item.page, "title": item.prompt.title, "route": item.prompt.generation.route.rawValue,
+            "root": root, "ratio": ratio(item.cover), "color": item.cover.flatMap { colors[$0.sha256] } ?? "",
+        ]
+        if item.images.count > 1 { context["variants"] = item.images.count }
+        if let cover = item.cover {
+            let r = Double(cover.width) / Double(max(cover.height, 1))
+            var image = picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt)
+            let largeFormat: ImageOutputFormat = cover.renditions.contains { $0.format == .jpeg } ? .jpeg : cover.renditions.last!.format
+            let large = cover.renditions(largeFormat).last!
+            image["page"] = item.page
+            image["large"] = large.path
+            image["largeWidth"] = large.width
+            image["largeHeight"] = large.height
+            context["image"] = image
+        } else {
+            context["placeholder"] = ["state": item.state ?? "", "reason": item.reason ?? "", "page": item.page]
+        }
+        return context
+    }
+
+    // MARK: - The image page
+
+    func detail(_ item: SiteItem, previous: SiteItem?, next: SiteItem?) -> String {
+        let root = Self.root(of: item.page)
+        let g = item.prompt.generation
+        var context: [String: Any] = common(root: root)
+        context["title"] = item.prompt.title
+        if let album = item.prompt.album {
+            context["album"] = ["name": album, "url": "albums/\(album)/index.html"]
+        }
+        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.html(caption) }
+        if item.showsPrompt {
+            context["showPrompt"] = true
+            context["prompt"] = g.prompt
+            context["promptHTML"] = Markdown.html(g.prompt)
+            context["source"] = "prompt.md"
+        }
+        if item.showsNegative, let negative = g.negativePrompt { context["negativePrompt"] = negative }
+        let params = parameters(item)
+        context["params"] = params
+        context["hasParams"] = !params.isEmpty
+        context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(TagSlug.of($0))/index.html"] }
+        context["hasTags"] = !item.prompt.tags.isEmpty
+        if let text = item.entry?.text, !text.isEmpty { context["reply"] = text }
+        context["variants"] = item.images.enumerated().map { index, plan -> [String: Any] in
+            var variant = picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt)
+            variant["index"] = index
+            variant["original"] = plan.original
+            variant["ratio"] = ratio(plan)
+            variant["color"] = colors[plan.sha256] ?? ""
+            variant["mime"] = plan.renditions.isEmpty ? "" : (item.entry?.outputs.first { $0.sha256 == plan.sha256 }?.mime ?? "")
+            return variant
+        }
+        if item.images.isEmpty { context["placeholder"] = ["state": item.state ?? "", "reason": item.reason ?? ""] }
+        if let previous { context["prev"] = ["url": previous.page, "title": previous.prompt.title] }
+        if let next { context["next"] = ["url": next.page, "title": next.prompt.title] }
+        let description = item.prompt.alt ?? (item.showsPrompt ? String(g.prompt.prefix(160)) : item.prompt.title)
+        return page(item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
+                    body: theme.render("prompt", context), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
+                    social: social(item, root: root, description: description))
+    }
+
+    /// The parameters shown beside an image (none when `parameters` is private).
+    func parameters(_ item: SiteItem) -> [[String: String]] {
+        guard item.showsParameters else { return [] }
+        let g = item.prompt.generation
+        var list: [(String, String?)] = [
+            ("Route", g.route.rawValue), ("Model", g.model), ("Aspect ratio", g.aspectRatio), ("Size", g.size), ("Resolution", g.resolution),
+            ("Image size", g.imageSize), ("Seed", g.seed.map(String.init)),
+            ("Images", g.resultType == "series" ? "\(g.expectedImages) (series)" : String(g.n)),
+        ]
+        if g.route == .dashscope {
+            list.append(("Prompt extend", g.promptExtend.map { $0 ? "on" : "off" }))
+            list.append(("Watermark", g.watermark.map { $0 ? "on" : "off" }))
+        }
+        if !g.images.isEmpty { list.append(("Reference images", String(g.images.count))) }
+        list.append(("Date", item.prompt.date))
+        list.append(("Cost", item.entry?.cost.map(Self.describeCost)))
+        return list.compactMap { name, value in value.map { ["name": name, "value": $0] } }
+    }
+
+    static func describeCost(_ cost: JSONValue) -> String {
+        if let units = cost["final_unit_deduction"] { return "\(units.stringValue ?? units.compact) units" }
+        if let tokens = cost["totalTokenCount"]?.intValue { return "\(tokens) tokens" }
+        if let images = cost["image_count"]?.intValue { return "\(images) image\(images == 1 ? "" : "s")" }
+        return cost.compact
+    }
+
+    func social(_ item: SiteItem, root: String, description: String) -> [String: Any]? {
+        guard let cover = item.cover else { return nil }
+        let base = settings.baseURL
+        let jpeg = cover.renditions(.jpeg).last ?? cover.renditions.last!
+        let image = base.map { $0 + jpeg.path } ?? root + jpeg.path
+        var ld: [(String, JSONValue)] = [
+            ("@context", .string("https://schema.org")), ("@type", .string("ImageObject")),
+            ("name", .string(item.prompt.title)), ("description", .string(description)),
+            ("contentUrl", .string(base.map { $0 + cover.original } ?? root + cover.original)),
+            ("width", .int(cover.width)), ("height", .int(cover.height)),
+            ("digitalSourceType", .string(Self.aiSourceType)),
+        ]
+        if let date = item.prompt.date { ld.append(("dateCreated", .string(date))) }
+        if let base { ld.append(("url", .string(base + item.folder))) }
+        // `<` never appears raw inside the script element.
+        let json = JSONValue.object(ld).compact.replacingOccurrences(of: "<", with: "\\u003c")
+        var social: [String: Any] = [
+            "title": item.prompt.title, "description": description, "image": image, "width": jpeg.width, "height": jpeg.height,
+            "alt": item.alt, "jsonLD": json,
+        ]
+        if let base { social["url"] = base + item.folder }
+        return social
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FolioCore
+import Foundation
+
+/// `folio render`: the site from `folio.lock` and `assets/`, without network.
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render the site from folio.lock and assets/, without network.")
+
+    @OptionGroup var options: ProjectOptions
+
+    @Option(help: "The output folder (default: output in folio.yml, site).")
+    var out: String?
+
+    func run() async throws {
+        var steps = StepTimer(verbose: options.verbose)
+        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
+        let report = try await SiteRender(options: options, out: out).run(project: project, lock: lock, steps: &steps)
+        let failed = report.placeholders.filter { $0.reason.hasPrefix("failed") || $0.reason.hasPrefix("missing") }
+        if !failed.isEmpty { throw FolioExit(code: ExitStatus.partial) }
+    }
+}
+
+/// The render steps shared by `render` and `build`.
+struct SiteRender {
+    var options: ProjectOptions
+    var out: String?
+
+    func run(project: LoadedProject, lock: Lockfile, steps: inout StepTimer) async throws -> RenderReport {
+        let (theme, problems) = Theme.load(project: project.root)
+        Output.report(problems, quiet: options.quiet)
+        guard let theme else {
+            throw FolioExit(code: ExitStatus.invalidInput, message: "the templates have errors; nothing was rendered")
+        }
+        let site = out.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL }
+        let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: site)
+        let report: RenderReport
+        do {
+            report = try await steps.run("render site") { try await builder.build() }
+        } catch let error as SiteError {
+            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+        }
+        for warning in report.warnings { Output.error("warning: \(warning)") }
+        if !options.quiet {
+            let placeholders = report.placeholders.isEmpty ? "" : ", \(report.placeholders.count) shown as placeholders"
+            print("rendered \(builder.site.lastPathComponent)/: \(report.pages) pages (\(report.written) files written, \(report.unchanged) unchanged), \(report.imagesRendered) images rendered, \(report.imagesSkipped) already done\(placeholders)")
+            for (id, reason) in report.placeholders { print("  placeholder \(id): \(reason)") }
+        }
+        return report
+    }
+}
