@@ -68,7 +68,7 @@ let package = Package(
             name: "FolioCoreTests",
             // `folio` is built so tests can run it as a user would.
             dependencies: [
-                "FolioCore", "FolioSimulator", "folio",
+                "FolioCore", "FolioSimulator", "folio", "CVips", "CLibXML2",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
