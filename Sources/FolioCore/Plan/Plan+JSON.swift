@@ -5,7 +5,7 @@ extension Plan {
             var pairs: [(String, JSONValue)] = [
                 ("id", .string(e.id)), ("route", .string(e.route.rawValue)), ("model", .string(e.model)),
                 ("action", .string(e.action.rawValue)), ("requests", .int(e.requests)),
-                ("downloads", .int(e.downloads)), ("file", .string(e.file)),
+                ("downloads", .int(e.downloads)), ("file", .string(e.file)), ("input_hash", .string(e.inputHash)),
             ]
             if let reason = e.reason { pairs.append(("reason", .string(reason))) }
             return .object(pairs)

@@ -31,6 +31,8 @@ public struct PlanEntry: Sendable, Hashable {
     public var downloads: Int
     /// Why, when the action needs explaining.
     public var reason: String?
+    /// The prompt's input hash, as the lockfile records it.
+    public var inputHash: String = ""
 }
 
 /// Per-route counts of a plan.
@@ -94,7 +96,7 @@ public enum Planner {
     static func entry(for prompt: Prompt, lock: LockEntry?, project: URL, options: PlanOptions) -> PlanEntry {
         let g = prompt.generation
         var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, action: .new,
-                              requests: g.requests, downloads: 0, reason: nil)
+                              requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash)
         guard let lock else { return entry }
         guard lock.inputHash == prompt.inputHash else {
             entry.action = .stale

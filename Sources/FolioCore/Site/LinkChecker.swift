@@ -56,7 +56,7 @@ enum LinkChecker {
         if let colon = trimmed.firstIndex(of: ":"), !trimmed[..<colon].contains("/") { return true }  // has a scheme
         var path = trimmed
         if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<cut]) }
-        path = path.removingPercentEncoding ?? path
+        if path.contains("%") { path = path.removingPercentEncoding ?? path }
         let folder = (page as NSString).deletingLastPathComponent
         guard let target = PromptDecoder.normalize(folder.isEmpty ? path : folder + "/" + path) else { return false }
         if files.contains(target) { return true }

@@ -51,6 +51,16 @@ public struct SiteBuilder: Sendable {
         var plans: [String: ImagePlan] = [:]
         for item in items { for plan in item.images { plans[plan.sha256] = plan } }
 
+        // Nothing the site depends on changed and every file is still there: nothing to do.
+        let fingerprint = fingerprint(items: items, formats: formats)
+        let recordURL = site.appendingPathComponent(BuildRecord.path)
+        if let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
+            report.pages = record.pages
+            report.unchanged = record.files.count
+            report.imagesSkipped = plans.count
+            return report
+        }
+
         step("render images")
         let cacheFile = ".folio/images.json"
         let known = Self.readColors(site.appendingPathComponent(cacheFile))
@@ -88,12 +98,67 @@ public struct SiteBuilder: Sendable {
         report.removed = files.prune()
         report.written = files.written
         report.unchanged = files.unchanged
+        let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
+                                 files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
+        do {
+            try AtomicFile.write(Array(record.text.utf8), to: recordURL)
+        } catch {
+            report.warnings.append("cannot write \(BuildRecord.path): \(error); the next build renders everything again")
+        }
         return report
+    }
+
+    /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and
+    /// each published prompt's file, lock entry and images.
+    func fingerprint(items: [SiteItem], formats: [ImageOutputFormat]) -> String {
+        var bytes: [UInt8] = Array("folio-site 1 \(Libraries.versions)\n".utf8)
+        bytes += FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []
+        bytes += Array("\n\(formats.map(\.rawValue))\n\(theme.digest)\n".utf8)
+        for item in items {
+            bytes += Array("\(item.id)\n".utf8)
+            bytes += FastFiles.read(project.root.path + "/" + item.prompt.file) ?? []
+            bytes += Array("\n\(item.prompt.inputHash)\n".utf8)
+            if let entry = item.entry { bytes += Array(entry.json.compact.utf8) }
+            bytes += Array("\n\(item.images.map(\.sha256).joined(separator: ","))\n".utf8)
+        }
+        return SHA256Hex.of(bytes)
     }
 
     static func readColors(_ url: URL) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: url.path),
               case .object(let pairs)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
         return Dictionary(pairs.compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+/// What the last full build produced: its fingerprint and every file with its size.
+struct BuildRecord {
+    static let path = ".folio/build.txt"
+    var fingerprint: String
+    var pages: Int
+    var files: [(String, Int)]
+
+    /// `folio-site 1 <fingerprint> <pages>`, then `<size> <path>` a line.
+    var text: String {
+        "folio-site 1 \(fingerprint) \(pages)\n" + files.map { "\($0.1) \($0.0)\n" }.joined()
+    }
+
+    static func read(_ url: URL) -> BuildRecord? {
+        guard let bytes = FastFiles.read(url.path) else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        guard let head = lines.first?.split(separator: " "), head.count == 4, head[0] == "folio-site", head[1] == "1",
+              let pages = Int(head[3]) else { return nil }
+        var files: [(String, Int)] = []
+        files.reserveCapacity(lines.count)
+        for line in lines.dropFirst() {
+            guard let space = line.firstIndex(of: " "), let size = Int(line[..<space]) else { return nil }
+            files.append((String(line[line.index(after: space)...]), size))
+        }
+        return BuildRecord(fingerprint: String(head[2]), pages: pages, files: files)
+    }
+
+    /// Every recorded file exists with its recorded size.
+    func filesPresent(in site: URL) -> Bool {
+        files.allSatisfy { FastFiles.size(site.path + "/" + $0.0) == $0.1 }
     }
 }

@@ -21,6 +21,8 @@ public struct Theme: Sendable {
     public let files: [String: [UInt8]]
     /// Which files came from the project (`templates/…`), for messages.
     public let overridden: Set<String>
+    /// SHA-256 of every template and static file, so a build knows when the theme changed.
+    public let digest: String
 
     /// Loads every template, the project's own first; problems name the file and line.
     public static func load(project: URL) -> (Theme?, [Diagnostic]) {
@@ -29,6 +31,7 @@ public struct Theme: Sendable {
         var files: [String: [UInt8]] = [:]
         var overridden = Set<String>()
         var sources: [String: (text: String, file: String)] = [:]
+        var everything: [UInt8] = []
         for name in templates.map({ "\($0).mustache" }) + staticFiles {
             let own = project.appendingPathComponent("\(folder)/\(name)")
             let bytes: [UInt8]
@@ -41,6 +44,7 @@ public struct Theme: Sendable {
                 bytes = builtIn[name]!
                 file = "(built-in) \(name)"
             }
+            everything += Array(name.utf8) + [0] + bytes + [0]
             if name.hasSuffix(".mustache") {
                 switch SourceText.decode(bytes, file: file) {
                 case .success(let text): sources[String(name.dropLast(9))] = (text, file)
@@ -71,7 +75,7 @@ public struct Theme: Sendable {
                 message: "the theme has no template named '\(stem)', so this file is not used; templates: \(templates.joined(separator: ", "))\(Suggest.didYouMean(stem, in: templates))"))
         }
         guard problems.errors.isEmpty else { return (nil, problems) }
-        return (Theme(library: library, files: files, overridden: overridden), problems)
+        return (Theme(library: library, files: files, overridden: overridden, digest: SHA256Hex.of(everything)), problems)
     }
 
     /// Every `{{> name}}` must name a template.
