@@ -1,6 +1,12 @@
 // The site's image renditions: decode an original once, write it at several widths and formats.
 #include "cvips.h"
+#include <pthread.h>
 #include <string.h>
+
+// Building an operation compiles its SIMD code with liborc, whose code allocator is not safe to
+// call from two threads at once (orc 0.4.33 crashes). Operations are built under this lock; the
+// pixel work, where the time goes, runs outside it.
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static _Thread_local char folio_last_error[512];
 
@@ -30,7 +36,10 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
 
     // Decode once into memory, in sRGB, so every rendition reads the same pixels.
     VipsImage *srgb = NULL;
-    if (vips_colourspace(original, &srgb, VIPS_INTERPRETATION_sRGB, NULL)) {
+    pthread_mutex_lock(&build_lock);
+    int converted = vips_colourspace(original, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
+    pthread_mutex_unlock(&build_lock);
+    if (converted) {
         g_object_unref(original);
         return fail("cannot convert to sRGB");
     }
@@ -43,7 +52,10 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
     VipsImage *opaque = decoded;
     if (vips_image_hasalpha(decoded)) {
         VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
-        if (vips_flatten(decoded, &opaque, "background", white, NULL)) {
+        pthread_mutex_lock(&build_lock);
+        int flattened = vips_flatten(decoded, &opaque, "background", white, NULL);
+        pthread_mutex_unlock(&build_lock);
+        if (flattened) {
             vips_area_unref(VIPS_AREA(white));
             g_object_unref(decoded);
             return fail("cannot flatten the alpha channel");
@@ -60,9 +72,14 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
         if (scale >= 1.0) {
             resized = opaque;
             g_object_ref(resized);
-        } else if (vips_resize(opaque, &resized, scale, "kernel", VIPS_KERNEL_LANCZOS3, NULL)) {
-            status = fail("cannot resize");
-            break;
+        } else {
+            pthread_mutex_lock(&build_lock);
+            int failed = vips_resize(opaque, &resized, scale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+            pthread_mutex_unlock(&build_lock);
+            if (failed) {
+                status = fail("cannot resize");
+                break;
+            }
         }
         VipsImage *ready = vips_image_copy_memory(resized);
         g_object_unref(resized);
@@ -82,7 +99,10 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
                 VipsImage *one = NULL;
                 double mean = 0;
                 int b = vips_image_get_bands(ready) > band ? band : 0;
-                if (vips_extract_band(ready, &one, b, NULL) == 0) {
+                pthread_mutex_lock(&build_lock);
+                int extracted = vips_extract_band(ready, &one, b, NULL);
+                pthread_mutex_unlock(&build_lock);
+                if (extracted == 0) {
                     vips_avg(one, &mean, NULL);
                     g_object_unref(one);
                 }

@@ -24,8 +24,10 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(operation) failed: \(String(cString: strerror(code)))" }
     }
 
-    /// Writes `bytes` to `url` through a synced temporary file in the same folder and a rename.
-    public static func write(_ bytes: [UInt8], to url: URL, beforeRename: (() throws -> Void)? = nil) throws {
+    /// Writes `bytes` to `url` through a temporary file in the same folder and a rename. With `sync`
+    /// (the default) the file and the folder are synced, so the write survives a power cut too;
+    /// disposable output (the site) skips that.
+    public static func write(_ bytes: [UInt8], to url: URL, sync: Bool = true, beforeRename: (() throws -> Void)? = nil) throws {
         let folder = url.deletingLastPathComponent().path
         let temporary = "\(folder)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -45,11 +47,14 @@ public enum AtomicFile {
                 }
                 offset += written
             }
-            guard fsync(fd) == 0 else { throw WriteError(path: url.path, operation: "fsync", code: errno) }
+            if sync {
+                guard fsync(fd) == 0 else { throw WriteError(path: url.path, operation: "fsync", code: errno) }
+            }
         }
         try beforeRename?()
         guard rename(temporary, url.path) == 0 else { throw WriteError(path: url.path, operation: "rename", code: errno) }
         finished = true
+        guard sync else { return }
         // Sync the folder so the rename itself survives a power cut.
         let folderFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folderFD >= 0 {

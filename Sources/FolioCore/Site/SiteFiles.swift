@@ -21,7 +21,8 @@ struct SiteFiles {
         }
         let url = URL(fileURLWithPath: full)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(bytes, to: url)
+        // The site is disposable output: no fsync, but never a half-written file either.
+        try AtomicFile.write(bytes, to: url, sync: false)
         written += 1
     }
 
