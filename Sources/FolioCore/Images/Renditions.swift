@@ -55,7 +55,11 @@ public enum ImagePlanner {
     public static func plan(_ output: LockOutput, widths: [Int], formats: [ImageOutputFormat]) -> ImagePlan {
         let ext = (output.file as NSString).pathExtension
         var chosen = widths.filter { $0 <= output.width }.sorted()
-        if chosen.isEmpty { chosen = [output.width] }
+        // An original between two configured widths also gets a copy at its own width (never more),
+        // so the largest display is not much smaller than what was generated.
+        if let largest = widths.max(), output.width < largest, Double(output.width) > Double(chosen.last ?? 0) * 1.15 {
+            chosen.append(output.width)
+        }
         var renditions: [Rendition] = []
         for width in chosen {
             let height = max(1, Int((Double(output.height) * Double(width) / Double(output.width)).rounded()))

@@ -84,7 +84,10 @@ import Testing
         let img = fixture.root.appendingPathComponent("site/img")
         for entry in lock.entries.values {
             for output in entry.outputs {
-                let widths = [32, 48, 100].filter { $0 <= output.width }
+                // Configured widths up to the original, and the original's own width when it lies between them.
+                var widths = [32, 48, 100].filter { $0 <= output.width }
+                if output.width < 100, Double(output.width) > Double(widths.last ?? 0) * 1.15 { widths.append(output.width) }
+                #expect(widths.allSatisfy { $0 <= output.width }, "never upscaled")
                 let produced = try FileManager.default.contentsOfDirectory(atPath: img.path).filter { $0.hasPrefix(output.sha256 + "-") }.sorted()
                 #expect(produced == widths.flatMap { ["\(output.sha256)-\($0).jpg", "\(output.sha256)-\($0).webp"] }.sorted())
                 for width in widths {
