@@ -141,14 +141,7 @@ extension Generator {
                     if failure.retryable {
                         throw StopJob(outcome: .pending("create of \(external) kept failing (\(failure.summary)); a later run looks it up and tries again"))
                     }
-                    let error = failure.lockError
-                    do {
-                        try await commit(prompt.id) { e in
-                            e.state = .failed
-                            e.error = error
-                        }
-                    } catch {}
-                    throw StopJob(outcome: .failed(error))
+                    throw StopJob(outcome: await fail(prompt.id, failure.lockError))
                 }
                 // An answer lost in transit may hide a task that exists: look before creating again.
                 lookup = failure.kind == .network || failure.kind == .timeout || failure.code == nil
