@@ -77,9 +77,10 @@ public struct SiteBuilder: Sendable {
         do {
             try files.write(cacheFile, JSONValue.object(rendered.colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
             let pages = SitePages(settings: settings, items: items, colors: rendered.colors, theme: theme, project: project.root)
-            for (path, text) in pages.all() { try files.write(path, text) }
+            let rendered = await pages.all()
+            for (path, text) in rendered { try files.write(path, text) }
             for (path, bytes) in pages.extras() { try files.write(path, bytes) }
-            report.pages = pages.pageCount
+            report.pages = rendered.count
         } catch let error as SiteError {
             throw error
         } catch {
@@ -90,7 +91,7 @@ public struct SiteBuilder: Sendable {
         }
 
         step("check links")
-        let broken = LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
+        let broken = await LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
         if !broken.isEmpty {
             let list = broken.prefix(20).map { "  \($0.page): broken link '\($0.link)'" }.joined(separator: "\n")
             throw SiteError("\(broken.count) broken link\(broken.count == 1 ? "" : "s") in the rendered site:\n\(list)")

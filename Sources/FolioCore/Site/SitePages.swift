@@ -1,30 +1,40 @@
 import Foundation
 
 /// Every page of the site as template contexts, rendered with the theme.
-struct SitePages {
+struct SitePages: Sendable {
     let settings: Settings
     let items: [SiteItem]
     let colors: [String: String]
     let theme: Theme
     let project: URL
+    /// Album names, sorted.
+    let albums: [String]
+    /// Tags with their items, by slug.
+    let tags: [(name: String, slug: String, items: [SiteItem])]
+    /// The URL slug of every tag.
+    let slugs: [String: String]
 
     static let aiSourceType = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
-    var albums: [String] { Array(Set(items.compactMap(\.prompt.album))).sorted() }
-
-    /// Tags with their items, by slug.
-    var tags: [(name: String, slug: String, items: [SiteItem])] {
+    init(settings: Settings, items: [SiteItem], colors: [String: String], theme: Theme, project: URL) {
+        self.settings = settings
+        self.items = items
+        self.colors = colors
+        self.theme = theme
+        self.project = project
+        albums = Array(Set(items.compactMap(\.prompt.album))).sorted()
+        var slugs: [String: String] = [:]
         var byKey: [String: (name: String, items: [SiteItem])] = [:]
         for item in items {
             for tag in item.prompt.tags {
-                let slug = TagSlug.of(tag)
+                let slug = slugs[tag] ?? TagSlug.of(tag)
+                slugs[tag] = slug
                 byKey[slug, default: (tag, [])].items.append(item)
             }
         }
-        return byKey.map { (name: $0.value.name, slug: $0.key, items: $0.value.items) }.sorted { $0.slug < $1.slug }
+        self.slugs = slugs
+        tags = byKey.map { (name: $0.value.name, slug: $0.key, items: $0.value.items) }.sorted { $0.slug < $1.slug }
     }
-
-    var pageCount: Int { all().count }
 
     /// `street-photos` → `Street photos`.
     static func displayName(_ slug: String) -> String {
@@ -39,7 +49,28 @@ struct SitePages {
 
     // MARK: - Pages
 
-    func all() -> [(String, String)] {
+    /// Every page, rendered on all cores: the listings on one worker, the prompt pages shared out.
+    func all() async -> [(String, String)] {
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = max(1, (items.count + workers - 1) / workers)
+        return await withTaskGroup(of: (Int, [(String, String)]).self) { group in
+            group.addTask { (-1, listings()) }
+            for start in stride(from: 0, to: items.count, by: chunk) {
+                group.addTask {
+                    (start, (start..<min(start + chunk, items.count)).map { index in
+                        (items[index].page, detail(items[index], previous: index > 0 ? items[index - 1] : nil,
+                                                   next: index + 1 < items.count ? items[index + 1] : nil))
+                    })
+                }
+            }
+            var parts: [(Int, [(String, String)])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    /// The index, album and tag pages.
+    func listings() -> [(String, String)] {
         var pages: [(String, String)] = []
         pages += listing(items, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
         for album in albums {
@@ -50,9 +81,6 @@ struct SitePages {
             pages += listing(tag.items, base: "tags/\(tag.slug)/", heading: "#\(tag.name)", intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
                              currentAlbum: nil, currentTag: tag.slug, home: false)
         }
-        for (index, item) in items.enumerated() {
-            pages.append((item.page, detail(item, previous: index > 0 ? items[index - 1] : nil, next: index + 1 < items.count ? items[index + 1] : nil)))
-        }
         return pages
     }
 
@@ -61,13 +89,14 @@ struct SitePages {
         let size = max(1, settings.pagination)
         let chunks = stride(from: 0, to: max(list.count, 1), by: size).map { Array(list[min($0, list.count)..<min($0 + size, list.count)]) }
         func path(_ number: Int) -> String { number == 1 ? "\(base)index.html" : "\(base)page/\(number)/index.html" }
+        let chips = tagChips(for: home ? items : list, current: currentTag)
         return chunks.enumerated().map { offset, chunk in
             let number = offset + 1
             let here = path(number)
             let root = Self.root(of: here)
             var context: [String: Any] = [
                 "heading": heading, "cards": chunk.enumerated().map { card($1, root: root, position: $0) },
-                "hasTags": home || currentAlbum != nil, "tags": tagChips(for: home ? items : list, current: currentTag),
+                "hasTags": home || currentAlbum != nil, "tags": chips,
             ]
             if let intro { context["intro"] = intro }
             if chunks.count > 1 {
@@ -86,7 +115,7 @@ struct SitePages {
 
     func tagChips(for list: [SiteItem], current: String?) -> [[String: Any]] {
         var counts: [String: (name: String, count: Int)] = [:]
-        for item in list { for tag in item.prompt.tags { counts[TagSlug.of(tag), default: (tag, 0)].count += 1 } }
+        for item in list { for tag in item.prompt.tags { counts[slugs[tag] ?? TagSlug.of(tag), default: (tag, 0)].count += 1 } }
         return counts.sorted { $0.key < $1.key }.map { ["url": "tags/\($0.key)/index.html", "name": $0.value.name, "count": $0.value.count, "current": $0.key == current] }
     }
 
@@ -184,7 +213,7 @@ struct SitePages {
         let params = parameters(item)
         context["params"] = params
         context["hasParams"] = !params.isEmpty
-        context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(TagSlug.of($0))/index.html"] }
+        context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html"] }
         context["hasTags"] = !item.prompt.tags.isEmpty
         if let text = item.entry?.text, !text.isEmpty { context["reply"] = text }
         context["variants"] = item.images.enumerated().map { index, plan -> [String: Any] in
