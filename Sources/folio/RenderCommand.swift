@@ -38,7 +38,10 @@ struct SiteRender {
         let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: site)
         let report: RenderReport
         do {
-            report = try await steps.run("render site") { try await builder.build() }
+            let verbose = options.verbose
+            report = try await steps.run("render site") {
+                try await builder.build(step: { name in if verbose { Output.error("  render: \(name)") } })
+            }
         } catch let error as SiteError {
             throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
         }

@@ -112,7 +112,10 @@ public struct SiteBuilder: Sendable {
     /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and
     /// each published prompt's file, lock entry and images.
     func fingerprint(items: [SiteItem], formats: [ImageOutputFormat]) -> String {
-        var bytes: [UInt8] = Array("folio-site 1 \(Libraries.versions)\n".utf8)
+        // The running binary itself counts: a new Folio may render the same inputs differently.
+        var binary = stat()
+        let build = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size)-\(binary.st_mtim.tv_sec)" : "unknown"
+        var bytes: [UInt8] = Array("folio-site 1 \(build) \(Libraries.versions)\n".utf8)
         bytes += FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []
         bytes += Array("\n\(formats.map(\.rawValue))\n\(theme.digest)\n".utf8)
         for item in items {
@@ -163,3 +166,7 @@ struct BuildRecord {
         files.allSatisfy { FastFiles.size(site.path + "/" + $0.0) == $0.1 }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
