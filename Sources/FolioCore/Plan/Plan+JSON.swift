@@ -20,7 +20,9 @@ extension Plan {
             pairs.append(("downloads", .int(t.downloads)))
             return (route.rawValue, .object(pairs))
         }
-        return .object([("entries", .array(entries)), ("totals", .object(byRoute))])
+        // Totals stay whole numbers, as SPEC §4 shows them; what was charged so far goes beside them.
+        let cost: [(String, JSONValue)] = totals.keys.sorted().map { ($0.rawValue, CostTotals.sum(totals[$0]!.costs)) }
+        return .object([("entries", .array(entries)), ("totals", .object(byRoute)), ("cost", .object(cost))])
     }
 
     /// The table `folio plan` prints on a terminal.

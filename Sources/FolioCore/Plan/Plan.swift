@@ -33,6 +33,8 @@ public struct PlanEntry: Sendable, Hashable {
     public var reason: String?
     /// The prompt's input hash, as the lockfile records it.
     public var inputHash: String = ""
+    /// What the gateway reported for this prompt's current entry, if anything.
+    public var cost: JSONValue?
 }
 
 /// Per-route counts of a plan.
@@ -40,6 +42,8 @@ public struct PlanTotals: Sendable, Hashable {
     public var counts: [PlanAction: Int] = [:]
     public var requests = 0
     public var downloads = 0
+    /// What the gateway reported for the entries already generated.
+    public var costs: [JSONValue] = []
 }
 
 /// What `folio build` would do, computed without network.
@@ -53,6 +57,7 @@ public struct Plan: Sendable {
             totals[entry.route, default: PlanTotals()].counts[entry.action, default: 0] += 1
             totals[entry.route]!.requests += entry.requests
             totals[entry.route]!.downloads += entry.downloads
+            if let cost = entry.cost { totals[entry.route]!.costs.append(cost) }
         }
         return totals
     }
@@ -98,6 +103,7 @@ public enum Planner {
         var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, action: .new,
                               requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash)
         guard let lock else { return entry }
+        entry.cost = lock.cost
         guard lock.inputHash == prompt.inputHash else {
             entry.action = .stale
             entry.reason = "the prompt changed since it was generated"

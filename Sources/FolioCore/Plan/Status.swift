@@ -3,6 +3,7 @@ public enum Status {
     /// One line per published prompt: the lock entry's state, or `new` / `stale` when the lockfile has nothing for its input.
     public static func json(_ prompts: [Prompt], lock: Lockfile) -> JSONValue {
         var totals: [RouteID: [String: Int]] = [:]
+        var costs: [RouteID: [JSONValue]] = [:]
         var entries: [JSONValue] = []
         for prompt in prompts where !prompt.draft {
             let g = prompt.generation
@@ -10,6 +11,7 @@ public enum Status {
             let state: String
             if let entry { state = entry.inputHash == prompt.inputHash ? entry.state.rawValue : "stale" } else { state = "new" }
             totals[g.route, default: [:]][state, default: 0] += 1
+            if let cost = entry?.cost { costs[g.route, default: []].append(cost) }
             totals[g.route, default: [:]]["images", default: 0] += entry?.outputs.filter { !$0.file.isEmpty }.count ?? 0
             let outputs: JSONValue = .array((entry?.outputs ?? []).map { o in
                 .object([("index", .int(o.index)), ("file", o.file.isEmpty ? .null : .string(o.file)), ("width", .int(o.width)), ("height", .int(o.height))])
@@ -25,7 +27,8 @@ public enum Status {
             let counts = totals[route]!
             return (route.rawValue, .object(states.map { ($0, .int(counts[$0] ?? 0)) } + [("images", .int(counts["images"] ?? 0))]))
         }
-        return .object([("entries", .array(entries)), ("totals", .object(totalsJSON))])
+        let cost: [(String, JSONValue)] = totals.keys.sorted().map { ($0.rawValue, CostTotals.sum(costs[$0] ?? [])) }
+        return .object([("entries", .array(entries)), ("totals", .object(totalsJSON)), ("cost", .object(cost))])
     }
 
     /// The table `folio status` prints.

@@ -291,6 +291,7 @@ import Testing
         #expect(json["totals"]?["kling"]?["succeeded"]?.intValue == 1)
         #expect(json["totals"]?["kling"]?["images"]?.intValue == 2)
         #expect(json["totals"]?["gemini"]?["stale"]?.intValue == 1)
+        #expect(json["cost"]?["kling"]?["final_unit_deduction"]?.intValue == 2, "cost totals per route")
         let table = try runFolio(["status", "--project", h.root.path])
         #expect(table.stdout.contains("failed     dashscope  bad  — moderation: Input data may contain inappropriate content."))
     }

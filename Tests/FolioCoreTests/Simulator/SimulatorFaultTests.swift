@@ -108,10 +108,10 @@ import Testing
     }
 
     @Test func resultURLsExpire() async throws {
-        try await SimulatorHarness.with({ $0.urlLifetimes[.dashscope] = 200; $0.timeScale = 0.001 }) { h async throws in
+        try await SimulatorHarness.with({ $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001 }) { h async throws in
             let url = try dashscopeURL(try await h.post(Paths.dashscope, ExampleBodies.dashscope()))
             #expect(try await h.download(url).status == 200)
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(800))
             let expired = try await h.download(url)
             #expect(expired.status == 403)
             #expect(expired.text.contains("<Code>AccessDenied</Code>"))
