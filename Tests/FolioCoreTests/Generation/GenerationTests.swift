@@ -296,3 +296,27 @@ import Testing
         #expect(table.stdout.contains("failed     dashscope  bad  — moderation: Input data may contain inappropriate content."))
     }
 }
+
+@Suite(.serialized) struct SyncResumeTests {
+    @Test func aSyncPromptInterruptedBetweenVariantsOnlyMakesTheMissingOnes() async throws {
+        let h = try await GenerationHarness(files: ["prompts/w.md": promptFile("gemini", "three watches", "n: 3")])
+        defer { Task { await h.close() } }
+        _ = try await h.generate()
+        #expect(await h.creates("three watches") == 3)
+        // As if the run had died after the first variant: a pending entry holding one output.
+        var lock = try Lockfile.load(project: h.root)
+        lock.entries["w"]?.state = .pending
+        lock.entries["w"]?.outputs.removeAll { $0.index > 0 }
+        try lock.write(project: h.root)
+        let project = await ProjectLoader.load(h.root)
+        let plan = Planner.plan(project.prompts, lock: lock, project: h.root)
+        #expect(plan.entries.first?.action == .resume)
+        #expect(plan.entries.first?.requests == 2)
+        let (report, after, _) = try await h.generate()
+        #expect(report.generated == ["w"])
+        #expect(await h.creates("three watches") == 5, "only the two missing variants were asked for")
+        #expect(after.entries["w"]?.state == .succeeded)
+        #expect(after.entries["w"]?.outputs.map(\.index) == [0, 1, 2])
+        #expect(after.entries["w"]?.outputs.first?.sha256 == lock.entries["w"]?.outputs.first?.sha256, "the variant already paid for is kept")
+    }
+}
