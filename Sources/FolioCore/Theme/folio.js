@@ -50,7 +50,8 @@
     opener = link;
     box = document.createElement("div");
     box.className = "lightbox"; box.setAttribute("role", "dialog"); box.setAttribute("aria-modal", "true"); box.setAttribute("aria-label", "Image viewer");
-    box.innerHTML = '<img alt=""><div class="lightbox__bar"><button type="button" data-step="-1" aria-label="Previous image">←</button>' +
+    box.innerHTML = '<img alt=""><div class="lightbox__bar"><span class="badge badge--inline">AI-generated</span>' +
+      '<button type="button" data-step="-1" aria-label="Previous image">←</button>' +
       '<span class="lightbox__title"></span><a class="lightbox__open" href="#">Details</a>' +
       '<button type="button" data-step="1" aria-label="Next image">→</button><button type="button" data-close aria-label="Close">✕</button></div>';
     box.addEventListener("click", function (event) {
