@@ -32,7 +32,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @OptionGroup var generation: GenerateOptions
 
     func run() async throws {
-        let report = try await GenerationRun(options: options, generation: generation).run()
+        var steps = StepTimer(verbose: options.verbose)
+        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let report = try await GenerationRun(options: options, generation: generation).run(project: project, steps: &steps)
         if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
     }
 }
@@ -50,30 +52,37 @@ struct BuildCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let run = GenerationRun(options: options, generation: generation)
-        let report = try await run.run()
-        // Render from what is on disk now: the lockfile as generation left it.
         var steps = StepTimer(verbose: options.verbose)
-        let project = try await options.loadValidProject()
+        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let report = try await GenerationRun(options: options, generation: generation).run(project: project, steps: &steps)
+        // Render from the lockfile as generation left it.
         let lock = try options.loadLockfile()
         _ = try await SiteRender(options: options, out: out).run(project: project, lock: lock, steps: &steps)
         if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
     }
 }
 
-/// The generate steps shared by `generate` and `build`: load, plan, (simulator), generate, report.
+/// The generate steps shared by `generate` and `build`: read the lockfile, plan, (start the simulator), generate, report.
 struct GenerationRun {
     var options: ProjectOptions
     var generation: GenerateOptions
 
-    func run() async throws -> GenerationReport {
-        var steps = StepTimer(verbose: options.verbose)
-        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+    func run(project: LoadedProject, steps: inout StepTimer) async throws -> GenerationReport {
+        // One generating process per project: two would each write the lockfile they read.
+        let runLock = try RunLock.acquire(project: project.root)
+        defer { runLock.release() }
         let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
         let environment = ProcessInfo.processInfo.environment
+        if generation.simulate, let real = lock.entries.first(where: { !$0.value.simulated }) {
+            throw FolioExit(code: ExitStatus.error, message: """
+                error: folio.lock holds real generations ('\(real.key)' among them); --simulate would mix simulated images into them. \
+                Run --simulate on a copy of the project, or without --simulate to use the gateway.
+                """)
+        }
         let plan = Planner.plan(project.prompts, lock: lock, project: project.root,
-                                options: PlanOptions(retryFailed: generation.retryFailed, regenerate: generation.regenerate))
-        let needsGateway = plan.entries.contains { $0.requests > 0 || $0.action == .resume || $0.action == .download }
+                                options: PlanOptions(retryFailed: generation.retryFailed, regenerate: generation.regenerate, simulated: generation.simulate))
+        // Downloads go to the image hosts and need no key; only requests and polls do.
+        let needsGateway = plan.entries.contains { $0.requests > 0 || $0.action == .resume }
 
         // Tests and demos speed every wait up by the same factor as the simulator's clock.
         let timeScale = environment["FOLIO_TIME_SCALE"].flatMap(Double.init) ?? (generation.simulate ? 0.05 : 1)
@@ -90,26 +99,48 @@ struct GenerationRun {
             } else if needsGateway {
                 endpoint = try GatewaySetup.endpoint(settings: project.settings, environment: environment)
             } else {
-                // Nothing to send: no key needed, and none is read.
+                // Nothing to send to the gateway: no key needed, and none is read.
                 endpoint = try GatewayEndpoint(baseURL: "https://gateway.invalid", key: "unused")
             }
         } catch let error as GenerationError {
-            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+            throw FolioExit(code: error.isConfiguration ? ExitStatus.invalidInput : ExitStatus.error, message: "error: \(error.description)")
         }
 
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)
         let printer = ProgressPrinter(total: plan.entries.count, quiet: options.quiet, verbose: options.verbose)
-        let generator = Generator(
-            prompts: project.prompts, project: project.root, store: store, http: http,
-            options: GatewaySetup.options(settings: project.settings, jobs: generation.jobs, retryFailed: generation.retryFailed,
-                                          regenerate: generation.regenerate, timeScale: timeScale),
-            events: { event in await printer.handle(event) })
+        var generationOptions = GatewaySetup.options(settings: project.settings, jobs: generation.jobs, retryFailed: generation.retryFailed,
+                                                     regenerate: generation.regenerate, timeScale: timeScale)
+        generationOptions.simulated = generation.simulate
+        let generator = Generator(prompts: project.prompts, project: project.root, store: store, http: http, options: generationOptions,
+                                  events: { event in await printer.handle(event) })
         let report = try await steps.run("generate and download") { await generator.run() }
         await printer.finish()
         await http.shutdown()
         await simulator?.stop()
         Output.summary(report, quiet: options.quiet)
         return report
+    }
+}
+
+/// An exclusive lock on `.folio/run.lock` in the project, held while generating.
+struct RunLock {
+    let fd: Int32
+
+    static func acquire(project: URL) throws -> RunLock {
+        let folder = project.appendingPathComponent(".folio")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let fd = open(folder.appendingPathComponent("run.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FolioExit(code: ExitStatus.error, message: "error: cannot create \(folder.path)/run.lock") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw FolioExit(code: ExitStatus.error, message: "error: another folio is generating in this project; wait for it to finish (it holds .folio/run.lock)")
+        }
+        return RunLock(fd: fd)
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }

@@ -34,8 +34,8 @@ enum Classify {
         case 200...299: kind = .server; retryable = true
         default: kind = .invalid
         }
-        let body = reply.excerpt
-        return CallFailure(kind: kind, code: String(reply.status), message: scrub("HTTP \(reply.status)" + (body.isEmpty ? "" : ": \(body)")),
+        let body = reply.excerpt(scrub: scrub)
+        return CallFailure(kind: kind, code: String(reply.status), message: "HTTP \(reply.status)" + (body.isEmpty ? "" : ": \(body)"),
                            retryable: retryable, retryAfter: retryAfter(reply))
     }
 
@@ -44,13 +44,13 @@ enum Classify {
     static func gemini(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
         guard let json = reply.json else {
             if reply.status == 200 {
-                return .failure(CallFailure(kind: .server, code: nil, message: scrub("the answer is not JSON: \(reply.excerpt)"), retryable: true))
+                return .failure(CallFailure(kind: .server, code: nil, message: "the answer is not JSON: \(reply.excerpt(scrub: scrub))", retryable: true))
             }
             return .failure(generic(reply, scrub: scrub))
         }
         guard reply.status == 200 else {
             guard let error = json["error"], let status = error["status"]?.stringValue else { return .failure(generic(reply, scrub: scrub)) }
-            let message = scrub(error["message"]?.stringValue ?? reply.excerpt)
+            let message = error["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
             var failure = CallFailure(kind: .invalid, code: status, message: message, retryable: false, retryAfter: retryAfter(reply))
             switch status {
             case "INVALID_ARGUMENT", "NOT_FOUND", "OUT_OF_RANGE": failure.kind = .invalid
@@ -106,7 +106,7 @@ enum Classify {
     static func dashscope(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
         guard let json = reply.json else {
             if reply.status == 200 {
-                return .failure(CallFailure(kind: .server, code: nil, message: scrub("the answer is not JSON: \(reply.excerpt)"), retryable: true))
+                return .failure(CallFailure(kind: .server, code: nil, message: "the answer is not JSON: \(reply.excerpt(scrub: scrub))", retryable: true))
             }
             return .failure(generic(reply, scrub: scrub))
         }
@@ -118,7 +118,7 @@ enum Classify {
             return .success(SyncResult(images: urls.map { .url($0) }, text: nil, cost: json["usage"], requestID: json["request_id"]?.stringValue))
         }
         guard let code = json["code"]?.stringValue else { return .failure(generic(reply, scrub: scrub)) }
-        let message = scrub(json["message"]?.stringValue ?? reply.excerpt)
+        let message = json["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
         var failure = CallFailure(kind: .invalid, code: code, message: message, retryable: false, retryAfter: retryAfter(reply))
         switch code {
         case "InvalidParameter", "ModelNotFound": failure.kind = .invalid
@@ -144,11 +144,11 @@ enum Classify {
     static func kling(_ reply: HTTPReply, scrub: (String) -> String) -> Result<TaskSnapshot, CallFailure> {
         guard let json = reply.json, let code = json["code"]?.intValue else {
             if reply.status == 200 {
-                return .failure(CallFailure(kind: .server, code: nil, message: scrub("the answer is not JSON: \(reply.excerpt)"), retryable: true))
+                return .failure(CallFailure(kind: .server, code: nil, message: "the answer is not JSON: \(reply.excerpt(scrub: scrub))", retryable: true))
             }
             return .failure(generic(reply, scrub: scrub))
         }
-        let message = scrub(json["message"]?.stringValue ?? reply.excerpt)
+        let message = json["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
         guard code == 0 else {
             var failure = CallFailure(kind: .invalid, code: String(code), message: message, retryable: false, retryAfter: retryAfter(reply))
             switch code {

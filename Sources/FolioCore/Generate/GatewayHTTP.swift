@@ -13,18 +13,22 @@ public struct GatewayEndpoint: Sendable {
     public init(baseURL: String, key: String) throws(GenerationError) {
         let trimmed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else {
-            throw GenerationError("the gateway URL '\(baseURL)' is not an absolute URL")
+            throw GenerationError("the gateway URL '\(baseURL)' is not an absolute URL", isConfiguration: true)
         }
         guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
-            throw GenerationError("refusing to send the API key to \(trimmed): use https, or plain http only to a loopback address")
+            throw GenerationError("refusing to send the API key to \(trimmed): use https, or plain http only to a loopback address", isConfiguration: true)
         }
         guard !key.isEmpty else { throw GenerationError("the API key is empty") }
         self.baseURL = trimmed
         self.key = key
     }
 
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with `127.`).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
     }
 
     /// Removes the key from text that may have echoed it (an error body, a message).
@@ -36,7 +40,12 @@ public struct GatewayEndpoint: Sendable {
 /// A problem that stops generation as a whole (not one prompt's failure).
 public struct GenerationError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The problem is in the project's settings (exit 2), not in the environment (exit 1).
+    public var isConfiguration: Bool
+    public init(_ description: String, isConfiguration: Bool = false) {
+        self.description = description
+        self.isConfiguration = isConfiguration
+    }
 }
 
 /// One HTTP answer, body collected.
@@ -51,9 +60,9 @@ struct HTTPReply: Sendable {
 
     var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
 
-    /// At most 500 characters of the body, for messages.
-    var excerpt: String {
-        let text = String(decoding: body.prefix(2000), as: UTF8.self)
+    /// At most 500 characters of the body for messages, scrubbed before it is cut so no part of a secret survives.
+    func excerpt(scrub: (String) -> String) -> String {
+        let text = scrub(String(decoding: body, as: UTF8.self))
             .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
         return text.count > 500 ? String(text.prefix(497)) + "..." : text
     }

@@ -38,7 +38,8 @@ extension Generator {
         let g = prompt.generation
         let path = taskPath(g.route)
         var entry = await store.entry(prompt.id)
-        let resumable = resume && entry?.inputHash == prompt.inputHash && (entry?.state == .pending || entry?.state == .submitting)
+        let resumable = resume && entry?.inputHash == prompt.inputHash && entry?.simulated == options.simulated
+            && (entry?.state == .pending || entry?.state == .submitting)
         if !resumable {
             // Write-ahead: the external id is on disk before the create is sent.
             let external = "folio-" + UUID().uuidString.lowercased()
@@ -72,10 +73,10 @@ extension Generator {
             final = snapshot
         case .failed(let failure) where failure.unknownTask:
             return await fail(prompt.id, LockError(kind: .invalid, code: failure.code, message: "the gateway does not know task \(taskID) any more"))
-        case .failed(let failure) where failure.retryable:
-            return .pending("task \(taskID): \(failure.summary); a later run polls it again")
         case .failed(let failure):
-            return await fail(prompt.id, failure.lockError)
+            // The task is paid for: whatever the query said (a rotated key, arrears, an outage),
+            // keep polling it on later runs rather than giving it up.
+            return .pending("task \(taskID): \(failure.summary); a later run polls it again")
         case .timedOut(let status):
             return .pending("task \(taskID) is still \(status) after \(Int(options.pollTimeout)) s; run again to resume it")
         case .interrupted:
@@ -144,7 +145,9 @@ extension Generator {
                     throw StopJob(outcome: await fail(prompt.id, failure.lockError))
                 }
                 // An answer lost in transit may hide a task that exists: look before creating again.
-                lookup = failure.kind == .network || failure.kind == .timeout || failure.code == nil
+                // Only Kling's own rate limits (1302, 1303) say for certain that nothing was created;
+                // after any other failure the task may exist, so look before creating again.
+                lookup = !(failure.code == "1302" || failure.code == "1303")
                 let delay = options.timing.retryDelay(attempt: tries, after: failure)
                 tries += 1
                 await events(.retrying(id: prompt.id, attempt: tries, delay: delay, reason: failure.summary))

@@ -11,6 +11,8 @@ public struct GenerationOptions: Sendable {
     public var maxDownloadBytes = 50 * 1024 * 1024
     public var retryFailed = false
     public var regenerate = false
+    /// Running against the simulator: entries are marked `simulated`.
+    public var simulated = false
     public var timing = Timing()
 
     public init() {}
@@ -48,7 +50,7 @@ public struct Generator: Sendable {
         let start = clock.now
         let lock = await store.lock
         let plan = Planner.plan(prompts, lock: lock, project: project,
-                                options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate))
+                                options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate, simulated: options.simulated))
         let byID = Dictionary(uniqueKeysWithValues: prompts.map { ($0.id, $0) })
         var report = GenerationReport()
         await withTaskGroup(of: JobResult.self) { group in
@@ -158,10 +160,11 @@ public struct Generator: Sendable {
     func begin(_ prompt: Prompt, state: LockEntry.State, externalID: String? = nil) async throws(StopJob) {
         let g = prompt.generation
         let now = Self.now()
+        let simulated = options.simulated
         do {
             try await store.commit(prompt.id) { entry in
                 entry = LockEntry(inputHash: prompt.inputHash, route: g.route, model: g.model, state: state, externalTaskID: externalID,
-                                  createdAt: now, updatedAt: now)
+                                  createdAt: now, updatedAt: now, simulated: simulated)
             }
         } catch {
             throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "cannot write folio.lock: \(error)")))
@@ -183,6 +186,11 @@ public struct Generator: Sendable {
     /// Ends a job early with an outcome.
     struct StopJob: Error {
         var outcome: Outcome
+
+        var isMissing: Bool {
+            if case .missing = outcome { return true }
+            return false
+        }
     }
 
     // MARK: Calls with retries
@@ -228,10 +236,22 @@ extension Generator {
         let g = prompt.generation
         let references = try referenceBytes(g)
         var entry = await store.entry(prompt.id)
-        if !resume || entry?.state != .pending || entry?.inputHash != prompt.inputHash {
+        if entry?.inputHash == prompt.inputHash, entry?.simulated == options.simulated, entry?.state == .pending || entry?.state == .failed {
+            // Variants already received were paid for: keep them, make only the rest. With
+            // --regenerate, one whose file is gone and whose URL has expired is made again.
+            let project = project, regenerate = options.regenerate
+            try await commit(prompt.id) { e in
+                e.state = .pending
+                e.error = nil
+                if regenerate {
+                    let snapshot = e
+                    e.outputs.removeAll { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: snapshot, now: Date()) }
+                }
+            }
+        } else {
             try await begin(prompt, state: .pending)
-            entry = await store.entry(prompt.id)
         }
+        entry = await store.entry(prompt.id)
         for variant in 0..<g.n {
             let known = entry?.outputs.first { $0.index == variant }
             if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
@@ -265,6 +285,9 @@ extension Generator {
                 let answer: SyncResult
                 switch result {
                 case .success(let value): answer = value
+                case .failure(let failure) where failure.retryable:
+                    // A passing trouble that outlasted the retries: the entry stays pending, nothing is lost.
+                    return .pending("\(failure.summary); the variants received are kept, a later run makes the rest")
                 case .failure(let failure): return await fail(prompt.id, failure.lockError)
                 }
                 image = answer.images[0]
@@ -320,7 +343,7 @@ extension Generator {
             do {
                 return try downloader.store(bytes)
             } catch {
-                throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: error.message)))
+                throw StopJob(outcome: await fail(id, LockError(kind: .server, code: nil, message: error.message)))
             }
         case .url(let url):
             var tries = 0
@@ -340,6 +363,9 @@ extension Generator {
                         if failure.gone {
                             throw StopJob(outcome: .missing("the image URL has expired (\(failure.message)); run with --regenerate to generate it again"))
                         }
+                        if !failure.retryable {
+                            throw StopJob(outcome: await fail(id, LockError(kind: .invalid, code: nil, message: "download: \(failure.message)")))
+                        }
                         throw StopJob(outcome: .pending("download failed: \(failure.message); the URL is kept, a later run downloads it"))
                     }
                     let delay = options.timing.retryDelay(attempt: tries, after: CallFailure(kind: .network, message: failure.message, retryable: true))
@@ -351,13 +377,21 @@ extension Generator {
         }
     }
 
-    /// Downloads the assets of a succeeded entry whose files are gone but whose URLs still work.
+    /// Downloads the assets of a succeeded entry whose files are gone but whose URLs should still work.
+    /// A link the host says is gone is forgotten, so no later run tries it again.
     func redownload(_ prompt: Prompt) async -> Outcome {
         do {
             guard let entry = await store.entry(prompt.id) else { return .missing("no lockfile entry") }
             for output in entry.outputs where !AssetCheck.present(output, project: project) {
                 guard let url = output.url else { return .missing("an inline image is gone and has no URL; run with --regenerate") }
-                let stored = try await save(.url(url), id: prompt.id)
+                let saved: Result<StoredAsset, StopJob>
+                do { saved = .success(try await save(.url(url), id: prompt.id)) } catch { saved = .failure(error) }
+                if case .failure(let stop) = saved, stop.isMissing {
+                    try await commit(prompt.id) { e in
+                        if let index = e.outputs.firstIndex(where: { $0.index == output.index }) { e.outputs[index].url = nil }
+                    }
+                }
+                let stored = try saved.get()
                 try await commit(prompt.id) { e in
                     guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
                     e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,

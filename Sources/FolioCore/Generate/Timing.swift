@@ -22,7 +22,8 @@ public struct Timing: Sendable {
 
     /// The wait before retry number `attempt` (0 for the first retry) after `failure`.
     func retryDelay(attempt: Int, after failure: CallFailure) -> Double {
-        if let asked = failure.retryAfter { return max(asked, failure.minimumDelay) * scale }
+        // A provider's asked-for wait is honoured up to the cap; past it the retries run out sooner instead.
+        if let asked = failure.retryAfter { return min(max(asked, failure.minimumDelay), retryCap) * scale }
         let ceiling = min(retryCap, retryBase * pow(2, Double(attempt)))
         return max(random() * ceiling, failure.minimumDelay) * scale
     }

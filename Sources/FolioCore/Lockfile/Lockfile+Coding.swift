@@ -47,7 +47,7 @@ extension Lockfile {
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
                 taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
-                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost)
+                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false)
         }
         return Lockfile(entries: entries)
     }
@@ -108,6 +108,7 @@ extension Lockfile {
         var text: String?
         var error: LockError?
         var cost: JSONValue?
+        var simulated: Bool?
     }
     // swiftlint:enable identifier_name
 }
@@ -131,6 +132,7 @@ extension LockEntry {
             ("error", error.map(\.json) ?? .null),
         ]
         if let cost { pairs.append(("cost", cost)) }
+        if simulated { pairs.append(("simulated", .bool(true))) }
         return .object(pairs)
     }
 }

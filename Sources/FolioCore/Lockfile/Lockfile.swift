@@ -40,11 +40,13 @@ public struct LockEntry: Sendable, Equatable {
     public var error: LockError?
     /// What the gateway reported it charged, as the route reports it.
     public var cost: JSONValue?
+    /// Made by `--simulate`, not by the real gateway: a real build makes it again.
+    public var simulated: Bool
 
     public init(
         inputHash: String, route: RouteID, model: String, state: State, externalTaskID: String? = nil,
         taskID: String? = nil, requestID: String? = nil, createdAt: String? = nil, updatedAt: String? = nil,
-        outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil
+        outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil, simulated: Bool = false
     ) {
         self.inputHash = inputHash
         self.route = route
@@ -59,6 +61,7 @@ public struct LockEntry: Sendable, Equatable {
         self.text = text
         self.error = error
         self.cost = cost
+        self.simulated = simulated
     }
 }
 

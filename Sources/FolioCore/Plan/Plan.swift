@@ -74,11 +74,14 @@ public struct PlanOptions: Sendable {
     public var regenerate = false
     /// The moment URL lifetimes are measured against.
     public var now = Date()
+    /// Planning a `--simulate` run: simulated entries count as made.
+    public var simulated = false
 
-    public init(retryFailed: Bool = false, regenerate: Bool = false, now: Date = Date()) {
+    public init(retryFailed: Bool = false, regenerate: Bool = false, now: Date = Date(), simulated: Bool = false) {
         self.retryFailed = retryFailed
         self.regenerate = regenerate
         self.now = now
+        self.simulated = simulated
     }
 }
 
@@ -109,12 +112,19 @@ public enum Planner {
             entry.reason = "the prompt changed since it was generated"
             return entry
         }
+        guard lock.simulated == options.simulated else {
+            entry.action = .stale
+            entry.reason = "made by the simulator (--simulate); a real build generates it"
+            return entry
+        }
         switch lock.state {
         case .pending where g.route.rules.style == .sync:
             // A sync route's pending entry holds the variants received so far.
-            let received = lock.outputs.filter { $0.url != nil || !$0.file.isEmpty }
-            entry.action = .resume
-            entry.requests = max(0, g.n - received.count)
+            // Received: an image on disk, or a URL to fetch it from. An inline image whose file is gone is asked for again.
+            let received = lock.outputs.filter { $0.url != nil || AssetCheck.present($0, project: project) }
+            let expired = received.filter { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: lock, now: options.now) }
+            entry.action = options.regenerate && !expired.isEmpty ? .new : .resume
+            entry.requests = max(0, g.n - received.count) + (options.regenerate ? expired.count : 0)
             entry.downloads = received.filter { !AssetCheck.present($0, project: project) }.count
             entry.reason = "\(received.count) of \(g.n) variants received; the rest are generated"
         case .pending:
@@ -122,9 +132,10 @@ public enum Planner {
             entry.requests = 0
             entry.reason = "task \(lock.taskID ?? "?") is pending; it is polled, not created again"
         case .submitting:
+            // At most one create: only if the gateway does not know the external id.
             entry.action = .resume
-            entry.requests = 0
-            entry.reason = "looked up by external_task_id \(lock.externalTaskID ?? "?") before anything is created"
+            entry.requests = 1
+            entry.reason = "looked up by external_task_id \(lock.externalTaskID ?? "?"); created only if the gateway does not know it"
         case .failed:
             if options.retryFailed {
                 entry.reason = "retrying a failed generation (--retry-failed)"
@@ -170,7 +181,8 @@ public enum AssetCheck {
     /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.
     public static func urlAlive(_ output: LockOutput, entry: LockEntry, now: Date) -> Bool {
         guard output.url != nil, let lifetime = entry.route.rules.resultLifetime else { return false }
-        guard let created = entry.updatedAt.flatMap(Timestamp.parse) ?? entry.createdAt.flatMap(Timestamp.parse) else { return false }
+        // From the generation's start: earlier than the URL's own birth, so never too hopeful.
+        guard let created = entry.createdAt.flatMap(Timestamp.parse) ?? entry.updatedAt.flatMap(Timestamp.parse) else { return false }
         // A margin, so a download does not start on a link about to die.
         return now.timeIntervalSince(created) < lifetime - 300
     }

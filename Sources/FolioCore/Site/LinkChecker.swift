@@ -72,7 +72,7 @@ enum LinkChecker {
         let folder = (page as NSString).deletingLastPathComponent
         guard let target = PromptDecoder.normalize(folder.isEmpty ? path : folder + "/" + path) else { return false }
         if files.contains(target) { return true }
-        if files.contains(target + "/index.html") || files.contains(target.isEmpty ? "index.html" : target + "index.html") { return true }
-        return FastFiles.size(site.path + "/" + target) != nil
+        // Only what this build produced counts: anything else in the folder is pruned after the check.
+        return files.contains(target + "/index.html")
     }
 }

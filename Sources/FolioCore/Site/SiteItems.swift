@@ -19,6 +19,8 @@ struct SiteItem: Sendable {
     var showsNegative: Bool { !prompt.privateFields.contains(.negativePrompt) }
     var showsParameters: Bool { !prompt.privateFields.contains(.parameters) }
     var alt: String { prompt.alt ?? prompt.title }
+    /// The prompt file is published only when nothing in it is private.
+    var showsSource: Bool { showsPrompt && showsNegative && showsParameters }
 
     /// Which items a site has, and in what order: by weight, then newest first, then by id.
     static func items(_ prompts: [Prompt], lock: Lockfile, project: URL, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {

@@ -9,7 +9,7 @@ extension SitePages {
         files.append(("gallery.json", Array(manifest().pretty.utf8)))
         files.append(("feed.xml", Array(feed().utf8)))
         if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
-        for item in items where item.showsPrompt && item.showsNegative && item.showsParameters {
+        for item in items where item.showsSource {
             if let bytes = FastFiles.read(project.path + "/" + item.prompt.file) { files.append((item.folder + "prompt.md", bytes)) }
         }
         return files
@@ -65,7 +65,7 @@ extension SitePages {
                 pairs.append(("parameters", .object(parameters)))
                 if let cost = item.entry?.cost { pairs.append(("cost", cost)) }
             }
-            if let text = item.entry?.text { pairs.append(("text", .string(text))) }
+            if item.showsPrompt, let text = item.entry?.text { pairs.append(("text", .string(text))) }
             pairs.append(("files", .array(item.images.map { plan in
                 .object([
                     ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)), ("height", .int(plan.height)),

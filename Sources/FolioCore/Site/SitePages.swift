@@ -207,15 +207,16 @@ struct SitePages: Sendable {
             context["showPrompt"] = true
             context["prompt"] = g.prompt
             context["promptHTML"] = Markdown.html(g.prompt)
-            context["source"] = "prompt.md"
         }
+        if item.showsSource { context["source"] = "prompt.md" }
         if item.showsNegative, let negative = g.negativePrompt { context["negativePrompt"] = negative }
         let params = parameters(item)
         context["params"] = params
         context["hasParams"] = !params.isEmpty
         context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html"] }
         context["hasTags"] = !item.prompt.tags.isEmpty
-        if let text = item.entry?.text, !text.isEmpty { context["reply"] = text }
+        // The model's reply often restates the prompt, so it stays private with it.
+        if item.showsPrompt, let text = item.entry?.text, !text.isEmpty { context["reply"] = text }
         context["variants"] = item.images.enumerated().map { index, plan -> [String: Any] in
             var variant = picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt)
             variant["index"] = index

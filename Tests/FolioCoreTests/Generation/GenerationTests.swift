@@ -182,7 +182,7 @@ import Testing
         try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(lock.entries["d"]?.outputs.first?.file)))
         try await Task.sleep(for: .milliseconds(700))
         var edited = lock
-        edited.entries["d"]?.updatedAt = Timestamp.format(Date().addingTimeInterval(-25 * 3600))
+        edited.entries["d"]?.createdAt = Timestamp.format(Date().addingTimeInterval(-25 * 3600))
         try edited.write(project: h.root)
         let (report, after, _) = try await h.generate()
         #expect(report.missing.map(\.id) == ["d"])
@@ -318,5 +318,26 @@ import Testing
         #expect(after.entries["w"]?.state == .succeeded)
         #expect(after.entries["w"]?.outputs.map(\.index) == [0, 1, 2])
         #expect(after.entries["w"]?.outputs.first?.sha256 == lock.entries["w"]?.outputs.first?.sha256, "the variant already paid for is kept")
+    }
+}
+
+@Suite(.serialized) struct GoneURLTests {
+    @Test func aURLThatDiedEarlyIsForgottenAndRegeneratedOnlyWhenAsked() async throws {
+        // The storage host expires the link before its documented 24 hours.
+        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "died early")],
+                                            configure: { $0.urlLifetimes[.dashscope] = 300; $0.timeScale = 0.001 })
+        defer { Task { await h.close() } }
+        let (_, lock, _) = try await h.generate()
+        try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(lock.entries["d"]?.outputs.first?.file)))
+        try await Task.sleep(for: .milliseconds(400))
+        let (report, after, _) = try await h.generate()
+        #expect(report.missing.map(\.id) == ["d"])
+        #expect(after.entries["d"]?.outputs.first?.url == nil, "a dead link is not tried again")
+        #expect(await h.creates("died early") == 1)
+        let plan = Planner.plan(await ProjectLoader.load(h.root).prompts, lock: after, project: h.root)
+        #expect(plan.entries.first?.action == .missing)
+        let (regenerated, _, _) = try await h.generate(regenerate: true)
+        #expect(regenerated.generated == ["d"])
+        #expect(await h.creates("died early") == 2)
     }
 }

@@ -51,3 +51,43 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("folio.lock").path))
     }
 }
+
+@Suite(.serialized) struct SimulateSeparationTests {
+    @Test func simulatedImagesNeverPassForRealOnes() throws {
+        let copy = try copySampleProject()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "ANYINT_API_KEY")
+        environment["FOLIO_TIME_SCALE"] = "0.002"
+        environment["FOLIO_SIM_IMAGE_SCALE"] = "16"
+        #expect(try runFolio(["generate", "--project", copy.path, "--simulate", "--quiet"], environment: environment).status == 0)
+        let lock = try Lockfile.load(project: copy)
+        let generated = try runFolio(["generate", "--project", copy.path, "--simulate", "--quiet"], environment: environment)
+        #expect(generated.status == 0)
+        // Without --simulate, a real build would make every one of them again, and says so.
+        let plan = try runFolio(["plan", "--project", copy.path, "--json"], environment: environment)
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(plan.stdout.utf8))
+        #expect(json["entries"]?.arrayValue?.allSatisfy { $0["action"]?.stringValue == "stale" } == true)
+        // And a project with real generations refuses --simulate.
+        var real = lock
+        for id in real.entries.keys { real.entries[id]?.simulated = false }
+        try real.write(project: copy)
+        let refused = try runFolio(["build", "--project", copy.path, "--simulate"], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("folio.lock holds real generations"))
+        let after = try Lockfile.load(project: copy)
+        #expect(after == real, "nothing was touched")
+    }
+
+    @Test func aPlainHTTPGatewayIsAConfigurationError() throws {
+        let root = makeProject(["prompts/a.md": "A fox\n", "folio.yml": "gateway:\n  base_url: http://api.example.com\n"])
+        defer { try? FileManager.default.removeItem(at: root) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ANYINT_API_KEY"] = "k-123456"
+        environment.removeValue(forKey: "ANYINT_BASE_URL")
+        let result = try runFolio(["generate", "--project", root.path], environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("refusing to send the API key to http://api.example.com"))
+        #expect(!result.stderr.contains("k-123456"))
+    }
+}
