@@ -41,6 +41,15 @@
     if (opener) opener.focus();
   }
   function keys(event) {
+    if (event.key === "Tab") {
+      // Keep focus inside the dialog while it is open.
+      var stops = box.querySelectorAll("button, a[href]");
+      var first = stops[0], last = stops[stops.length - 1];
+      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+      else if (!box.contains(document.activeElement)) { event.preventDefault(); first.focus(); }
+      return;
+    }
     if (event.key === "Escape") { event.preventDefault(); close(); }
     else if (event.key === "ArrowRight") { event.preventDefault(); show(index + 1); }
     else if (event.key === "ArrowLeft") { event.preventDefault(); show(index - 1); }
