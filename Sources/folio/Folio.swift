@@ -11,7 +11,7 @@ struct Folio: AsyncParsableCommand {
         commandName: "folio",
         abstract: "Turn a folder of Markdown prompt files into a published image gallery.",
         version: "folio \(version)",
-        subcommands: [BuildCommand.self, GenerateCommand.self, RenderCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self, SimCommand.self, VersionCommand.self]
+        subcommands: [BuildCommand.self, GenerateCommand.self, RenderCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self, NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self]
     )
 
     /// Runs the command line, mapping failures to SPEC §4's exit codes (usage errors are 2).

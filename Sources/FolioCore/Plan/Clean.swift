@@ -1,0 +1,40 @@
+import Foundation
+
+/// What `folio clean` would remove: assets no current prompt's lock entry refers to, and the lock
+/// entries of prompts that no longer exist.
+public struct CleanPlan: Sendable {
+    /// Relative to the project: `assets/<sha>.<ext>`, sorted.
+    public var assets: [String]
+    public var bytes: Int
+    /// Ids whose prompt file is gone, sorted.
+    public var entries: [String]
+
+    public var isEmpty: Bool { assets.isEmpty && entries.isEmpty }
+
+    /// Compares `assets/` and the lockfile with the prompts on disk (drafts count as present).
+    public static func make(prompts: [Prompt], lock: Lockfile, project: URL) -> CleanPlan {
+        let ids = Set(prompts.map(\.id))
+        let kept = lock.entries.filter { ids.contains($0.key) }
+        let referenced = Set(kept.values.flatMap { $0.outputs.map(\.file) }.filter { !$0.isEmpty })
+        let folder = project.appendingPathComponent(Downloader.folder).path
+        var assets: [String] = []
+        var bytes = 0
+        for name in FastFiles.walk(folder) where !name.contains("/") {
+            let path = "\(Downloader.folder)/\(name)"
+            if !referenced.contains(path) {
+                assets.append(path)
+                bytes += FastFiles.size(project.path + "/" + path) ?? 0
+            }
+        }
+        return CleanPlan(assets: assets.sorted(), bytes: bytes, entries: lock.entries.keys.filter { !ids.contains($0) }.sorted())
+    }
+
+    /// Deletes the listed assets and drops the listed entries from the lockfile (written atomically).
+    public func apply(lock: Lockfile, project: URL) throws -> Lockfile {
+        var lock = lock
+        for id in entries { lock.entries[id] = nil }
+        if !entries.isEmpty { try lock.write(project: project) }
+        for path in assets { try? FileManager.default.removeItem(atPath: project.path + "/" + path) }
+        return lock
+    }
+}
