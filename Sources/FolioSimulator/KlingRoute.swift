@@ -169,7 +169,7 @@ extension SimulatorCore {
         let task = KlingTask(
             id: taskID, externalID: external, route: route, prompt: text, created: now, duration: duration, images: images,
             series: series, fails: kinds.contains(.taskFailed), units: String(count * perImage),
-            pollErrors: fired.filter { $0.kind == .pollError }.count > 0 ? (fired.first { $0.kind == .pollError }?.times ?? 1) : 0)
+            pollErrors: fired.first { $0.kind == .pollError }.map { $0.times ?? 1 } ?? 0)
         await state.add(task)
         for (index, image) in images.enumerated() { await state.store(image, at: "/kling/\(taskID)/\(index).png") }
 

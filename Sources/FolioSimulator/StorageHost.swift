@@ -1,3 +1,4 @@
+import FolioCore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -8,7 +9,7 @@ extension SimulatorCore {
         let path = request.uri.path
         // Signed storage links refuse an Authorization header; the log shows if one was ever sent.
         let authorization = request.headers[.authorization] == nil ? "none" : "present"
-        let route = path.hasPrefix("/dashscope/") ? RouteIDName.dashscope : RouteIDName.kling
+        let route: RouteID = path.hasPrefix("/dashscope/") ? .dashscope : .kling
         func done(_ response: Response, fault: FaultKind? = nil) async -> Response {
             await record(host: "storage", route: route, kind: "download", request: request, status: response.status.code,
                          fault: fault, authorization: authorization)
@@ -46,12 +47,4 @@ extension SimulatorCore {
         return await done(Response(status: .ok, headers: [.contentType: spec.mime, .contentLength: String(bytes.count)],
                                    body: .init(byteBuffer: ByteBuffer(bytes: bytes))))
     }
-}
-
-import FolioCore
-
-/// Route ids by name, for the storage host's log lines.
-enum RouteIDName {
-    static let dashscope = RouteID.dashscope
-    static let kling = RouteID.kling
 }

@@ -30,7 +30,7 @@ struct NewCommand: ParsableCommand {
             throw FolioExit(code: ExitStatus.error, message: "error: prompts/\(id).md already exists; nothing was changed")
         }
         let rules = routeID.rules
-        var keys = ["title: \(Self.title(segments.last!))", "route: \(route)"]
+        var keys = ["title: \(Slug.title(segments.last!))", "route: \(route)"]
         if let aspect = rules.aspectRatios.first(where: { $0 == "1:1" }) { keys.append("aspect_ratio: \"\(aspect)\"") }
         if let size = rules.defaultSize { keys.append("size: \(size)") }
         keys += ["tags: []", "alt: Describe the image for people who cannot see it", "draft: true"]
@@ -38,11 +38,6 @@ struct NewCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFile.write(Array(text.utf8), to: file)
         print("created prompts/\(id).md (a draft: remove 'draft: true' when it is ready)")
-    }
-
-    static func title(_ slug: String) -> String {
-        let words = slug.replacingOccurrences(of: "-", with: " ")
-        return words.prefix(1).uppercased() + words.dropFirst()
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 // MARK: - Task routes (Kling, Kling Omni)
 
@@ -23,16 +24,14 @@ extension Generator {
     }
 
     /// One call to a Kling route, classified.
-    private func klingCall(_ method: HTTPMethodName, _ path: String, body: JSONValue? = nil) async -> Result<TaskSnapshot, CallFailure> {
+    private func klingCall(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async -> Result<TaskSnapshot, CallFailure> {
         do {
-            let reply = try await http.gateway(method == .post ? .POST : .GET, path, json: body)
+            let reply = try await http.gateway(method, path, json: body)
             return Classify.kling(reply, scrub: http.endpoint.scrub)
         } catch {
             return .failure(Classify.transport(error))
         }
     }
-
-    enum HTTPMethodName { case get, post }
 
     private func taskSteps(_ prompt: Prompt, resume: Bool, counter: Counter) async throws(StopJob) -> Outcome {
         let g = prompt.generation
@@ -68,7 +67,7 @@ extension Generator {
         // Poll until the task ends or the deadline passes; a failing query is retried like any call.
         let poller = Poller(timing: options.timing, timeout: options.pollTimeout)
         let final: TaskSnapshot
-        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.get, "\(path)/\(taskID)") } }) {
+        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.GET, "\(path)/\(taskID)") } }) {
         case .finished(let snapshot):
             final = snapshot
         case .failed(let failure) where failure.unknownTask:
@@ -122,7 +121,7 @@ extension Generator {
         var tries = 0
         while true {
             if lookup {
-                switch await withRetries(prompt.id, { await klingCall(.get, "\(path)/\(external)") }) {
+                switch await withRetries(prompt.id, { await klingCall(.GET, "\(path)/\(external)") }) {
                 case .success(let snapshot): return snapshot
                 case .failure(let failure) where failure.unknownTask: break
                 case .failure(let failure):
@@ -134,7 +133,7 @@ extension Generator {
             body = g.route == .kling ? RequestBodies.kling(g, externalID: external, references: references)
                 : RequestBodies.klingOmni(g, externalID: external, references: references)
             counter.add()
-            let result = await klingCall(.post, path, body: body)
+            let result = await klingCall(.POST, path, body: body)
             switch result {
             case .success(let snapshot): return snapshot
             case .failure(let failure):

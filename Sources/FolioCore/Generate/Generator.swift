@@ -124,7 +124,7 @@ public struct Generator: Sendable {
             await events(.started(id: prompt.id, route: prompt.generation.route, action: plan.action))
             let resume = plan.action == .resume
             switch prompt.generation.route.rules.style {
-            case .sync: outcome = await syncJob(prompt, resume: resume, counter: counter)
+            case .sync: outcome = await syncJob(prompt, counter: counter)
             case .task: outcome = await taskJob(prompt, resume: resume, counter: counter)
             }
         }
@@ -224,15 +224,15 @@ public struct Generator: Sendable {
 // MARK: - Sync routes
 
 extension Generator {
-    func syncJob(_ prompt: Prompt, resume: Bool, counter: Counter) async -> Outcome {
+    func syncJob(_ prompt: Prompt, counter: Counter) async -> Outcome {
         do {
-            return try await syncSteps(prompt, resume: resume, counter: counter)
+            return try await syncSteps(prompt, counter: counter)
         } catch {
             return error.outcome
         }
     }
 
-    private func syncSteps(_ prompt: Prompt, resume: Bool, counter: Counter) async throws(StopJob) -> Outcome {
+    private func syncSteps(_ prompt: Prompt, counter: Counter) async throws(StopJob) -> Outcome {
         let g = prompt.generation
         let references = try referenceBytes(g)
         var entry = await store.entry(prompt.id)

@@ -119,7 +119,9 @@ public enum ProjectLoader {
         case .failure(let problem):
             return (nil, [problem])
         case .success(let text):
-            return decoder.decode(text: text, file: found.path, id: found.id)
+            var (prompt, problems) = decoder.decode(text: text, file: found.path, id: found.id)
+            prompt?.sourceSHA256 = SHA256Hex.of(data)
+            return (prompt, problems)
         }
     }
 }

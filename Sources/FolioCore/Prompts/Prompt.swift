@@ -21,6 +21,8 @@ public struct Prompt: Sendable, Hashable {
     public var privateFields: Set<PrivateField>
     /// What is sent to the gateway, defaults applied.
     public var generation: Generation
+    /// SHA-256 of the file's bytes as read, so later steps know it changed without reading it again.
+    public var sourceSHA256 = ""
 
     /// The input hash of `generation`.
     public var inputHash: String { generation.inputHash }

@@ -141,11 +141,9 @@ public struct PromptDecoder: Sendable {
         return (diagnostics.errors.isEmpty ? prompt : nil, diagnostics)
     }
 
-    /// `launch-poster` → `Launch poster`.
+    /// The default title: the file name as words (`launch-poster` → `Launch poster`).
     static func title(fromID id: String) -> String {
-        let last = id.split(separator: "/").last.map(String.init) ?? id
-        let words = last.replacingOccurrences(of: "-", with: " ")
-        return words.prefix(1).uppercased() + words.dropFirst()
+        Slug.title(id.split(separator: "/").last.map(String.init) ?? id)
     }
 
     private func omni(_ generation: inout Generation, context: Context, rules: RouteRules, bodyLine: Int) throws(Diagnostic) {
@@ -209,7 +207,7 @@ public struct PromptDecoder: Sendable {
         for (index, item) in items.enumerated() {
             let key = "images[\(index)]"
             let path = try item.text(key: key)
-            guard !path.hasPrefix("/"), let relative = Self.normalize(promptFolder + "/" + path) else {
+            guard !path.hasPrefix("/"), let relative = Slug.normalize(promptFolder + "/" + path) else {
                 throw item.diagnostic("reference image '\(path)' must be a path inside the project, relative to the prompt file", key: key)
             }
             let url = project.appendingPathComponent(relative)
@@ -238,20 +236,6 @@ public struct PromptDecoder: Sendable {
                                          width: header.width, height: header.height))
         }
         return images
-    }
-
-    /// `prompts/a/../b.png` → `prompts/b.png`; nil when the path climbs out of the project.
-    static func normalize(_ path: String) -> String? {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") where part != "." && !part.isEmpty {
-            if part == ".." {
-                guard !parts.isEmpty else { return nil }
-                parts.removeLast()
-            } else {
-                parts.append(part)
-            }
-        }
-        return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
     static func megabytes(_ bytes: Int) -> String {

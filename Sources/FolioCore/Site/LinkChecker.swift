@@ -70,7 +70,7 @@ enum LinkChecker {
         if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<cut]) }
         if path.contains("%") { path = path.removingPercentEncoding ?? path }
         let folder = (page as NSString).deletingLastPathComponent
-        guard let target = PromptDecoder.normalize(folder.isEmpty ? path : folder + "/" + path) else { return false }
+        guard let target = Slug.normalize(folder.isEmpty ? path : folder + "/" + path) else { return false }
         if files.contains(target) { return true }
         // Only what this build produced counts: anything else in the folder is pruned after the check.
         return files.contains(target + "/index.html")

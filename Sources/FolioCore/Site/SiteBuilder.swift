@@ -120,8 +120,7 @@ public struct SiteBuilder: Sendable {
         bytes += Array("\n\(formats.map(\.rawValue))\n\(theme.digest)\n".utf8)
         for item in items {
             bytes += Array("\(item.id)\n".utf8)
-            bytes += FastFiles.read(project.root.path + "/" + item.prompt.file) ?? []
-            bytes += Array("\n\(item.prompt.inputHash)\n".utf8)
+            bytes += Array("\(item.prompt.sourceSHA256)\n\(item.prompt.inputHash)\n".utf8)
             if let entry = item.entry { bytes += Array(entry.json.compact.utf8) }
             bytes += Array("\n\(item.images.map(\.sha256).joined(separator: ","))\n".utf8)
         }

@@ -36,12 +36,6 @@ struct SitePages: Sendable {
         tags = byKey.map { (name: $0.value.name, slug: $0.key, items: $0.value.items) }.sorted { $0.slug < $1.slug }
     }
 
-    /// `street-photos` → `Street photos`.
-    static func displayName(_ slug: String) -> String {
-        let words = slug.replacingOccurrences(of: "-", with: " ")
-        return words.prefix(1).uppercased() + words.dropFirst()
-    }
-
     /// `../../` for a page at `path`.
     static func root(of path: String) -> String {
         String(repeating: "../", count: path.split(separator: "/").count - 1)
@@ -74,7 +68,7 @@ struct SitePages: Sendable {
         var pages: [(String, String)] = []
         pages += listing(items, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
         for album in albums {
-            pages += listing(items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Self.displayName(album), intro: nil,
+            pages += listing(items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
                              currentAlbum: album, currentTag: nil, home: false)
         }
         for tag in tags {
