@@ -11,6 +11,8 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var options: ProjectOptions
 
     func run() async throws {
+        // A damaged folio.lock stops check as it stops every other command.
+        _ = try options.loadLockfile()
         let project = await ProjectLoader.load(options.projectURL)
         var diagnostics = project.diagnostics
         diagnostics += Theme.load(project: project.root).1

@@ -51,13 +51,19 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "The output folder (default: output in folio.yml, site).")
     var out: String?
 
+    @Flag(help: "Render into a folder that holds files Folio did not write; they are still never deleted or overwritten.")
+    var force = false
+
     func run() async throws {
         var steps = StepTimer(verbose: options.verbose)
         let project = try await steps.run("load prompts") { try await options.loadValidProject() }
+        let render = SiteRender(options: options, out: out, force: force)
+        // A forbidden output folder stops the build before anything is paid for.
+        _ = try render.outputFolder(project: project)
         let report = try await GenerationRun(options: options, generation: generation).run(project: project, steps: &steps)
         // Render from the lockfile as generation left it.
         let lock = try options.loadLockfile()
-        _ = try await SiteRender(options: options, out: out).run(project: project, lock: lock, steps: &steps)
+        _ = try await render.run(project: project, lock: lock, steps: &steps)
         if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }
     }
 }
@@ -69,7 +75,7 @@ struct GenerationRun {
 
     func run(project: LoadedProject, steps: inout StepTimer) async throws -> GenerationReport {
         // One generating process per project: two would each write the lockfile they read.
-        let runLock = try RunLock.acquire(project: project.root)
+        let runLock = try options.acquireRunLock(command: "generate")
         defer { runLock.release() }
         let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
         let environment = ProcessInfo.processInfo.environment
@@ -109,8 +115,13 @@ struct GenerationRun {
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)
         let printer = ProgressPrinter(total: plan.entries.count, quiet: options.quiet, verbose: options.verbose)
+        // Faster waits are for the simulator and tests: a real gateway is never hurried.
+        if !endpoint.isLoopback, timeScale != 1, needsGateway {
+            Output.error("warning: FOLIO_TIME_SCALE is ignored: the gateway \(endpoint.baseURL) is not on this machine")
+        }
         var generationOptions = GatewaySetup.options(settings: project.settings, jobs: generation.jobs, retryFailed: generation.retryFailed,
-                                                     regenerate: generation.regenerate, timeScale: timeScale)
+                                                     regenerate: generation.regenerate,
+                                                     timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
         generationOptions.simulated = generation.simulate
         let generator = Generator(prompts: project.prompts, project: project.root, store: store, http: http, options: generationOptions,
                                   events: { event in await printer.handle(event) })
@@ -120,27 +131,5 @@ struct GenerationRun {
         await simulator?.stop()
         Output.summary(report, quiet: options.quiet)
         return report
-    }
-}
-
-/// An exclusive lock on `.folio/run.lock` in the project, held while generating.
-struct RunLock {
-    let fd: Int32
-
-    static func acquire(project: URL) throws -> RunLock {
-        let folder = project.appendingPathComponent(".folio")
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let fd = open(folder.appendingPathComponent("run.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FolioExit(code: ExitStatus.error, message: "error: cannot create \(folder.path)/run.lock") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw FolioExit(code: ExitStatus.error, message: "error: another folio is generating in this project; wait for it to finish (it holds .folio/run.lock)")
-        }
-        return RunLock(fd: fd)
-    }
-
-    func release() {
-        flock(fd, LOCK_UN)
-        close(fd)
     }
 }

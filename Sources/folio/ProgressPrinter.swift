@@ -82,7 +82,11 @@ extension Output {
         }
         for (id, reason) in report.missing { lines.append("  missing \(id): \(reason)") }
         for (id, reason) in report.pending { lines.append("  pending \(id): \(reason)") }
-        if !report.pending.isEmpty { lines.append("Run the same command again to resume the pending tasks; nothing is paid for twice.") }
+        let uncertain = report.uncertain
+        if uncertain > 0 {
+            lines.append("\(uncertain) call\(uncertain == 1 ? "" : "s") may have been charged without returning an image (failed as uncertain); none was sent again. Check your usage with the provider, then run with --retry-failed to send \(uncertain == 1 ? "it" : "them") once more.")
+        }
+        if !report.pending.isEmpty { lines.append("Run the same command again to resume: pending tasks are polled, not created again.") }
         guard !lines.isEmpty else { return }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }

@@ -13,11 +13,14 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "The output folder (default: output in folio.yml, site).")
     var out: String?
 
+    @Flag(help: "Render into a folder that holds files Folio did not write; they are still never deleted or overwritten.")
+    var force = false
+
     func run() async throws {
         var steps = StepTimer(verbose: options.verbose)
         let project = try await steps.run("load prompts") { try await options.loadValidProject() }
         let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
-        let report = try await SiteRender(options: options, out: out).run(project: project, lock: lock, steps: &steps)
+        let report = try await SiteRender(options: options, out: out, force: force).run(project: project, lock: lock, steps: &steps)
         let failed = report.placeholders.filter { $0.reason.hasPrefix("failed") || $0.reason.hasPrefix("missing") }
         if !failed.isEmpty { throw FolioExit(code: ExitStatus.partial) }
     }
@@ -27,6 +30,17 @@ struct RenderCommand: AsyncParsableCommand {
 struct SiteRender {
     var options: ProjectOptions
     var out: String?
+    var force = false
+
+    /// The output folder the command line names, checked before anything is generated or written.
+    func outputFolder(project: LoadedProject) throws -> URL {
+        let site = out.map { OutputFolder.resolve($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
+            ?? OutputFolder.resolve(project.settings.output, relativeTo: project.root)
+        if let problem = OutputFolder.problem(site, project: project.root) {
+            throw FolioExit(code: ExitStatus.invalidInput, message: "error: \(problem)")
+        }
+        return site
+    }
 
     func run(project: LoadedProject, lock: Lockfile, steps: inout StepTimer) async throws -> RenderReport {
         let (theme, problems) = Theme.load(project: project.root)
@@ -34,8 +48,7 @@ struct SiteRender {
         guard let theme else {
             throw FolioExit(code: ExitStatus.invalidInput, message: "the templates have errors; nothing was rendered")
         }
-        let site = out.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL }
-        let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: site)
+        let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: try outputFolder(project: project), force: force)
         let report: RenderReport
         do {
             let verbose = options.verbose
@@ -43,7 +56,7 @@ struct SiteRender {
                 try await builder.build(step: { name in if verbose { Output.error("  render: \(name)") } })
             }
         } catch let error as SiteError {
-            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+            throw FolioExit(code: error.invalidInput ? ExitStatus.invalidInput : ExitStatus.error, message: "error: \(error.description)")
         }
         for warning in report.warnings { Output.error("warning: \(warning)") }
         if !options.quiet {

@@ -109,6 +109,9 @@ struct CleanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let project = try await options.loadValidProject()
+        // Deleting rewrites folio.lock: never beside a generate that is writing it.
+        let runLock = yes ? try options.acquireRunLock(command: "clean --yes") : nil
+        defer { runLock?.release() }
         let lock = try options.loadLockfile()
         let plan = CleanPlan.make(prompts: project.prompts, lock: lock, project: project.root)
         if plan.isEmpty {

@@ -47,6 +47,16 @@ struct ProjectOptions: ParsableArguments {
         return project
     }
 
+    /// Takes the project's run lock, which every command that rewrites `folio.lock` holds; exit 1
+    /// naming the process that holds it.
+    func acquireRunLock(command: String) throws -> RunLock {
+        do {
+            return try RunLock.acquire(project: projectURL, command: command)
+        } catch {
+            throw FolioExit(code: ExitStatus.error, message: "error: \(error.description)")
+        }
+    }
+
     func loadLockfile() throws -> Lockfile {
         do {
             return try Lockfile.load(project: projectURL)

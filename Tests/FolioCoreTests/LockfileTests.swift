@@ -3,12 +3,14 @@ import Testing
 @testable import FolioCore
 
 @Suite struct LockfileTests {
+    static let digest = "3f5a" + String(repeating: "0", count: 60)
+
     static func sampleEntry(_ hash: String = "sha256:aa", state: LockEntry.State = .succeeded) -> LockEntry {
         LockEntry(
             inputHash: hash, route: .kling, model: "kling-v2-1", state: state, externalTaskID: "folio-1",
             taskID: "CjMT7WdSwWcAAAAAALvB3g", requestID: "req-1", createdAt: "2026-11-25T12:00:00Z",
             updatedAt: "2026-11-25T12:00:41Z",
-            outputs: [LockOutput(index: 0, url: "https://cdn.example/1fa0ac67.png", file: "assets/3f5a.png", sha256: "3f5a",
+            outputs: [LockOutput(index: 0, url: "https://cdn.example/1fa0ac67.png", file: "assets/\(digest).png", sha256: digest,
                                  bytes: 2_318_312, width: 1536, height: 2048, mime: "image/png")],
             text: nil, error: nil, cost: .object([("final_unit_deduction", .string("2"))]))
     }

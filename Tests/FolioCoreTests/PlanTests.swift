@@ -50,9 +50,12 @@ import Testing
             let hour = Timestamp.format(now.addingTimeInterval(-3600))
             let old = Timestamp.format(now.addingTimeInterval(-40 * 24 * 3600))
             try FileManager.default.createDirectory(at: root.appendingPathComponent("assets"), withIntermediateDirectories: true)
-            try Data(repeating: 7, count: 10).write(to: root.appendingPathComponent("assets/present.png"))
-            func output(_ file: String) -> LockOutput {
-                LockOutput(index: 0, url: "https://cdn.example/\(file)", file: "assets/\(file)", sha256: "x", bytes: 10, width: 1, height: 1, mime: "image/png")
+            let present = SHA256Hex.of(Data(repeating: 7, count: 10))
+            try Data(repeating: 7, count: 10).write(to: root.appendingPathComponent("assets/\(present).png"))
+            let gone = String(repeating: "0", count: 64)
+            func output(_ name: String) -> LockOutput {
+                let sha = name == "present.png" ? present : gone
+                return LockOutput(index: 0, url: "https://cdn.example/\(name)", file: "assets/\(sha).png", sha256: sha, bytes: 10, width: 1, height: 1, mime: "image/png")
             }
             for prompt in project.prompts {
                 var entry = LockEntry(inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model,
@@ -67,7 +70,7 @@ import Testing
                     entry.error = LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")
                 case "download": entry.outputs = [output("gone.png")]
                 case "expired": entry.outputs = [output("gone.png")]; entry.createdAt = old; entry.updatedAt = old
-                case "inline-gone": entry.outputs = [LockOutput(index: 0, url: nil, file: "assets/gone.png", sha256: "x", bytes: 10, width: 1, height: 1, mime: "image/png")]
+                case "inline-gone": entry.outputs = [LockOutput(index: 0, url: nil, file: "assets/\(gone).png", sha256: gone, bytes: 10, width: 1, height: 1, mime: "image/png")]
                 case "fresh": continue
                 default: break
                 }
@@ -109,7 +112,7 @@ import Testing
     @Test func aResizedAssetIsNotCached() async throws {
         let s = try await Scenario()
         defer { try? FileManager.default.removeItem(at: s.root) }
-        try Data(repeating: 7, count: 9).write(to: s.root.appendingPathComponent("assets/present.png"))
+        try Data(repeating: 7, count: 9).write(to: s.root.appendingPathComponent("assets/\(SHA256Hex.of(Data(repeating: 7, count: 10))).png"))
         let plan = Planner.plan(s.project.prompts, lock: s.lock, project: s.root)
         #expect(plan.entries.first { $0.id == "cached" }?.action == .download)
     }

@@ -13,17 +13,24 @@ public enum SettingsLoader {
     /// Loads `folio.yml` from `project`; a missing file gives the defaults.
     public static func load(project: URL) -> (Settings, [Diagnostic]) {
         let url = project.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return (Settings(), []) }
+        let data: [UInt8]
+        switch FastFiles.read(url.path, atMost: SourceText.maxBytes) {
+        case .bytes(let bytes): data = bytes
+        case .tooLarge(let size):
+            return (Settings(), [Diagnostic(file: fileName, message: "the file is \(SourceText.megabytes(size)); \(fileName) may be at most 1 MB")])
+        case .unreadable: return (Settings(), [])
+        }
         let text: String
         switch SourceText.decode(data, file: fileName) {
         case .success(let decoded): text = decoded
         case .failure(let diagnostic): return (Settings(), [diagnostic])
         }
-        return load(text: text)
+        return load(text: text, project: project)
     }
 
-    /// Loads settings from the text of a `folio.yml`.
-    public static func load(text: String) -> (Settings, [Diagnostic]) {
+    /// Loads settings from the text of a `folio.yml`. With `project`, an `output` is checked against the
+    /// project's folders on disk (`OutputFolder`); without, only by its name.
+    public static func load(text: String, project: URL? = nil) -> (Settings, [Diagnostic]) {
         var settings = Settings()
         var problems: [Diagnostic] = []
         let root: YAMLNode?
@@ -42,7 +49,7 @@ public enum SettingsLoader {
         }
         for entry in entries {
             do {
-                try apply(entry, to: &settings, problems: &problems)
+                try apply(entry, to: &settings, problems: &problems, project: project)
             } catch {
                 problems.append(error)
             }
@@ -57,7 +64,7 @@ public enum SettingsLoader {
             key: section.map { "\($0).\(entry.key)" } ?? entry.key)
     }
 
-    private static func apply(_ entry: YAMLEntry, to settings: inout Settings, problems: inout [Diagnostic]) throws(Diagnostic) {
+    private static func apply(_ entry: YAMLEntry, to settings: inout Settings, problems: inout [Diagnostic], project: URL?) throws(Diagnostic) {
         let v = entry.value
         switch entry.key {
         case "title": settings.title = try v.text(key: "title")
@@ -77,9 +84,17 @@ public enum SettingsLoader {
             settings.pagination = value
         case "output":
             let value = try v.text(key: "output").trimmingCharacters(in: .whitespaces)
-            let normalized = value.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            guard !normalized.isEmpty, ![".", "..", "prompts", "assets", "templates"].contains(normalized) else {
-                throw v.diagnostic("output '\(value)' would overwrite the project's own files; name a folder of its own, such as site", key: "output")
+            if let project {
+                // By real path: `./.`, `site/..`, a link to prompts/ and a file are all caught here.
+                let folder = OutputFolder.resolve(value, relativeTo: project)
+                if let problem = OutputFolder.problem(folder, project: project, shownAs: value) {
+                    throw v.diagnostic(problem, key: "output")
+                }
+            } else {
+                let normalized = value.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                guard !normalized.isEmpty, ![".", "..", "prompts", "assets", "templates"].contains(normalized) else {
+                    throw v.diagnostic("output '\(value)' would overwrite the project's own files; name a folder of its own, such as site", key: "output")
+                }
             }
             settings.output = value
         case "gateway":

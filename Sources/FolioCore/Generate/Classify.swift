@@ -9,7 +9,23 @@ enum Classify {
 
     static func transport(_ error: any Error) -> CallFailure {
         let failure = error as? TransportFailure ?? TransportFailure(message: "\(error)", timedOut: false)
-        return CallFailure(kind: failure.timedOut ? .timeout : .network, code: nil, message: failure.message, retryable: true)
+        var call = CallFailure(kind: failure.timedOut ? .timeout : .network, code: nil, message: failure.message, retryable: true)
+        call.mayHaveArrived = failure.mayHaveArrived
+        return call
+    }
+
+    /// A sync route's answer that may stand for a charged call without a usable image: a `200` that
+    /// does not parse or holds no image, or a server error outside the route's own error form.
+    static func uncertain(_ message: String, status: Int) -> CallFailure {
+        CallFailure(kind: .uncertain, code: String(status),
+                    message: "\(message); the call may have been charged. It is sent again only with --retry-failed", retryable: false)
+    }
+
+    /// `generic`, except that a 2xx or 5xx the route's tables do not describe may have been charged.
+    static func syncGeneric(_ reply: HTTPReply, scrub: (String) -> String) -> CallFailure {
+        let failure = generic(reply, scrub: scrub)
+        guard (200...299).contains(reply.status) || (500...599).contains(reply.status) else { return failure }
+        return uncertain(failure.message, status: reply.status)
     }
 
     /// Seconds from a `Retry-After` header (seconds or an HTTP date).
@@ -44,12 +60,12 @@ enum Classify {
     static func gemini(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
         guard let json = reply.json else {
             if reply.status == 200 {
-                return .failure(CallFailure(kind: .server, code: nil, message: "the answer is not JSON: \(reply.excerpt(scrub: scrub))", retryable: true))
+                return .failure(uncertain("HTTP 200, but the answer is not JSON: \(reply.excerpt(scrub: scrub))", status: 200))
             }
-            return .failure(generic(reply, scrub: scrub))
+            return .failure(syncGeneric(reply, scrub: scrub))
         }
         guard reply.status == 200 else {
-            guard let error = json["error"], let status = error["status"]?.stringValue else { return .failure(generic(reply, scrub: scrub)) }
+            guard let error = json["error"], let status = error["status"]?.stringValue else { return .failure(syncGeneric(reply, scrub: scrub)) }
             let message = error["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
             var failure = CallFailure(kind: .invalid, code: status, message: message, retryable: false, retryAfter: retryAfter(reply))
             switch status {
@@ -65,7 +81,7 @@ enum Classify {
                         .compactMap { $0["retryDelay"]?.stringValue.flatMap(protoDuration) }.first
                 }
             case "INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED": failure.kind = .server; failure.retryable = true
-            default: return .failure(generic(reply, scrub: scrub))
+            default: return .failure(syncGeneric(reply, scrub: scrub))
             }
             return .failure(failure)
         }
@@ -73,7 +89,7 @@ enum Classify {
             return .failure(CallFailure(kind: .moderation, code: reason, message: "the prompt was blocked (\(reason))", retryable: false))
         }
         guard let candidate = json["candidates"]?.arrayValue?.first else {
-            return .failure(CallFailure(kind: .server, code: nil, message: "the answer has no candidates", retryable: true))
+            return .failure(uncertain("HTTP 200, but the answer has neither candidates nor a block reason", status: 200))
         }
         let finish = candidate["finishReason"]?.stringValue
         let parts = (candidate["content"]?["parts"]?.arrayValue ?? []).filter { $0["thought"]?.boolValue != true }
@@ -88,7 +104,11 @@ enum Classify {
             return .failure(CallFailure(kind: .moderation, code: finish, message: "no image: the model stopped with \(finish)", retryable: false))
         }
         guard !images.isEmpty else {
-            let said = text.isEmpty ? "" : ": \(text.count > 200 ? String(text.prefix(197)) + "..." : text)"
+            // Text only is the model's refusal; nothing at all is an answer Folio cannot read.
+            guard !text.isEmpty else {
+                return .failure(uncertain("HTTP 200, but the answer holds neither an image nor text (finishReason \(finish ?? "none"))", status: 200))
+            }
+            let said = ": \(text.count > 200 ? String(text.prefix(197)) + "..." : text)"
             return .failure(CallFailure(kind: .moderation, code: finish ?? "NO_IMAGE", message: "the model answered without an image\(said)", retryable: false))
         }
         return .success(SyncResult(images: [images.last!], text: text.isEmpty ? nil : text, cost: json["usageMetadata"],
@@ -106,18 +126,18 @@ enum Classify {
     static func dashscope(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
         guard let json = reply.json else {
             if reply.status == 200 {
-                return .failure(CallFailure(kind: .server, code: nil, message: "the answer is not JSON: \(reply.excerpt(scrub: scrub))", retryable: true))
+                return .failure(uncertain("HTTP 200, but the answer is not JSON: \(reply.excerpt(scrub: scrub))", status: 200))
             }
-            return .failure(generic(reply, scrub: scrub))
+            return .failure(syncGeneric(reply, scrub: scrub))
         }
         if reply.status == 200, let choices = json["output"]?["choices"]?.arrayValue {
             let urls = choices.flatMap { ($0["message"]?["content"]?.arrayValue ?? []).compactMap { $0["image"]?.stringValue } }
             guard !urls.isEmpty else {
-                return .failure(CallFailure(kind: .server, code: nil, message: "the answer has no image URL", retryable: true))
+                return .failure(uncertain("HTTP 200, but the answer has no image URL", status: 200))
             }
             return .success(SyncResult(images: urls.map { .url($0) }, text: nil, cost: json["usage"], requestID: json["request_id"]?.stringValue))
         }
-        guard let code = json["code"]?.stringValue else { return .failure(generic(reply, scrub: scrub)) }
+        guard let code = json["code"]?.stringValue else { return .failure(syncGeneric(reply, scrub: scrub)) }
         let message = json["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
         var failure = CallFailure(kind: .invalid, code: code, message: message, retryable: false, retryAfter: retryAfter(reply))
         switch code {
@@ -131,6 +151,7 @@ enum Classify {
             if code.hasPrefix("AccessDenied") {
                 failure.kind = .auth
             } else if reply.status >= 500 {
+                // A code the reference does not list: the route's own form, so its server trouble.
                 failure.kind = .server
                 failure.retryable = true
             }
@@ -168,7 +189,9 @@ enum Classify {
             return .failure(CallFailure(kind: .server, code: "0", message: "the answer has no task", retryable: true))
         }
         let result = data["task_result"]
-        let images = (result?["images"]?.arrayValue ?? result?["series_images"]?.arrayValue ?? [])
+        // Omni answers in `images` or, for a series, `series_images`: whichever holds any.
+        let single = result?["images"]?.arrayValue ?? [], series = result?["series_images"]?.arrayValue ?? []
+        let images = (single.isEmpty ? series : single)
             .sorted { ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0) }
             .compactMap { $0["url"]?.stringValue }
         let statusMessage = data["task_status_msg"]?.stringValue

@@ -147,14 +147,23 @@ struct Downloader: Sendable {
         }
         let name = "\(sha256).\(header.fileExtension)"
         let final = assets.appendingPathComponent(name).path
+        // A file already there under this name that is not these bytes was changed by hand: it is
+        // kept beside the new one, never overwritten.
+        if FastFiles.size(final) != nil, VerifiedHashes.hash(final) != sha256 {
+            rename(final, final + ".changed-\(Int(Date().timeIntervalSince1970))")
+        }
         guard rename(temporary, final) == 0 else {
             unlink(temporary)
             throw DownloadFailure(message: "cannot move the download to \(final)", gone: false, retryable: false)
         }
+        AssetCheck.remember("\(Self.folder)/\(name)", sha256: sha256, project: assets.deletingLastPathComponent())
         return StoredAsset(file: "\(Self.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime)
     }
 
     private func prepareFolder() throws(DownloadFailure) {
+        if let outside = VerifiedHashes.of(project: assets.deletingLastPathComponent()).assetsOutside {
+            throw DownloadFailure(message: "\(Self.folder)/ is a symbolic link to \(outside), outside the project; Folio keeps paid images only inside the project", gone: false, retryable: false)
+        }
         do {
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)
         } catch {

@@ -23,6 +23,11 @@ public struct GatewayEndpoint: Sendable {
         self.key = key
     }
 
+    /// The gateway is on this machine (tests, the simulator): only then may waits be sped up.
+    public var isLoopback: Bool {
+        URL(string: baseURL)?.host.map { Self.isLoopback($0.lowercased()) } ?? false
+    }
+
     /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with `127.`).
     static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" || host == "[::1]" { return true }
@@ -72,6 +77,9 @@ struct HTTPReply: Sendable {
 struct TransportFailure: Error, Sendable {
     var message: String
     var timedOut: Bool
+    /// False only when the connection was never made (refused, unreachable, DNS, TLS handshake), so
+    /// the request cannot have reached the provider; anything else may have been received and acted on.
+    var mayHaveArrived = true
 }
 
 /// The one HTTP client Folio uses, for the gateway and for downloads.
@@ -124,9 +132,29 @@ public final class GatewayHTTP: Sendable {
     static func transportFailure(_ error: any Error, scrub: (String) -> String) -> TransportFailure {
         if let error = error as? HTTPClientError {
             let timedOut = error == .readTimeout || error == .connectTimeout || error == .deadlineExceeded
-            return TransportFailure(message: scrub(Self.describe(error)), timedOut: timedOut)
+            return TransportFailure(message: scrub(Self.describe(error)), timedOut: timedOut, mayHaveArrived: !neverConnected(error))
         }
-        return TransportFailure(message: scrub("\(error)"), timedOut: false)
+        return TransportFailure(message: scrub("\(error)"), timedOut: false, mayHaveArrived: !neverConnected(error))
+    }
+
+    /// Whether `error` says for certain that no connection was made, so nothing was sent.
+    static func neverConnected(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            let before: [HTTPClientError] = [
+                .connectTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout,
+                .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme("http"),
+            ]
+            return before.contains(error)
+        }
+        if let error = error as? IOError {
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(error.errnoCode)
+        }
+        // NIOPosix's NIOConnectionError (every address refused, or DNS failed) and a failed TLS
+        // handshake, named by type so FolioCore need not link NIOPosix and NIOSSL.
+        let type = String(reflecting: Swift.type(of: error))
+        if type.hasSuffix("NIOConnectionError") || type.hasSuffix("ChannelError") && "\(error)".contains("connectTimeout") { return true }
+        if type.hasSuffix("NIOSSLError") || type.hasSuffix("BoringSSLError") { return "\(error)".lowercased().contains("handshake") }
+        return false
     }
 
     private static func describe(_ error: HTTPClientError) -> String {

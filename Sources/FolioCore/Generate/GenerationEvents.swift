@@ -29,6 +29,10 @@ public struct GenerationReport: Sendable {
     public var requests = 0
     public var seconds: Double = 0
 
+    /// Calls that were sent and got no usable answer, so may have been charged (failures of kind `uncertain`).
+    /// Counted for this run only: an earlier run's uncertain failure is listed, not counted again.
+    public var uncertain = 0
+
     /// `12 generated, 3 cached, 1 failed in 41 s`.
     public var summary: String {
         var parts = ["\(generated.count) generated"]

@@ -19,6 +19,12 @@ extension Generator {
         return outcome
     }
 
+    /// A task id from an answer or the lockfile as one URL path segment: data, never a path.
+    static func pathSegment(_ id: String) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
     private func taskPath(_ route: RouteID) -> String {
         route == .kling ? "/transtreams/kling/v1/images/generations" : "/transtreams/kling/v1/images/omni-image"
     }
@@ -67,11 +73,16 @@ extension Generator {
         // Poll until the task ends or the deadline passes; a failing query is retried like any call.
         let poller = Poller(timing: options.timing, timeout: options.pollTimeout)
         let final: TaskSnapshot
-        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.GET, "\(path)/\(taskID)") } }) {
+        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.GET, "\(path)/\(Self.pathSegment(taskID))") } }) {
         case .finished(let snapshot):
             final = snapshot
         case .failed(let failure) where failure.unknownTask:
-            return await fail(prompt.id, LockError(kind: .invalid, code: failure.code, message: "the gateway does not know task \(taskID) any more"))
+            // The create answered with this id, so the task was made (and paid for): "unknown" now is
+            // no proof that it failed (another key, a gateway hiccup). Keep it, never create again by itself.
+            return .pending("""
+                the gateway does not know task \(taskID) (\(failure.summary)); it stays pending and a later run asks again. \
+                Check that ANYINT_API_KEY is the key that created it; edit the prompt to generate it anew
+                """)
         case .failed(let failure):
             // The task is paid for: whatever the query said (a rotated key, arrears, an outage),
             // keep polling it on later runs rather than giving it up.
@@ -121,7 +132,7 @@ extension Generator {
         var tries = 0
         while true {
             if lookup {
-                switch await withRetries(prompt.id, { await klingCall(.GET, "\(path)/\(external)") }) {
+                switch await withRetries(prompt.id, { await klingCall(.GET, "\(path)/\(Self.pathSegment(external))") }) {
                 case .success(let snapshot): return snapshot
                 case .failure(let failure) where failure.unknownTask: break
                 case .failure(let failure):
@@ -137,7 +148,7 @@ extension Generator {
             switch result {
             case .success(let snapshot): return snapshot
             case .failure(let failure):
-                guard failure.retryable, tries < options.retries else {
+                guard failure.retryable, tries + 1 < options.attempts else {
                     if failure.retryable {
                         throw StopJob(outcome: .pending("create of \(external) kept failing (\(failure.summary)); a later run looks it up and tries again"))
                     }

@@ -4,8 +4,10 @@ import Foundation
 public struct GenerationOptions: Sendable {
     /// Requests in flight at once; a running Kling task holds `n` of them.
     public var jobs = 4
-    /// Retries of a retryable failure after the first try.
+    /// `gateway.retries`: how many times in all (the first try included) a retryable call is sent.
     public var retries = 5
+    /// Tries of one call in all, at least one.
+    var attempts: Int { max(1, retries) }
     /// How long a Kling task is polled before it is left pending, in seconds.
     public var pollTimeout: Double = 600
     public var maxDownloadBytes = 50 * 1024 * 1024
@@ -65,7 +67,9 @@ public struct Generator: Sendable {
                 case .downloaded: report.downloaded.append(result.id)
                 case .cached: report.cached.append(result.id)
                 case .pending(let reason): report.pending.append((result.id, reason))
-                case .failed(let error): report.failed.append((result.id, error))
+                case .failed(let error):
+                    report.failed.append((result.id, error))
+                    if error.kind == .uncertain, result.requests > 0 { report.uncertain += 1 }
                 case .missing(let reason): report.missing.append((result.id, reason))
                 }
             }
@@ -119,7 +123,7 @@ public struct Generator: Sendable {
             return JobResult(id: prompt.id, outcome: .missing(plan.reason ?? "assets missing"))
         case .download:
             await events(.started(id: prompt.id, route: prompt.generation.route, action: .download))
-            outcome = await redownload(prompt)
+            outcome = await redownload(prompt, counter: counter)
         case .new, .stale, .resume:
             await events(.started(id: prompt.id, route: prompt.generation.route, action: plan.action))
             let resume = plan.action == .resume
@@ -200,7 +204,7 @@ public struct Generator: Sendable {
         var tries = 0
         while true {
             let result = await attempt()
-            guard case .failure(let failure) = result, failure.retryable, tries < options.retries else { return result }
+            guard case .failure(let failure) = result, failure.retryable, tries + 1 < options.attempts else { return result }
             let delay = options.timing.retryDelay(attempt: tries, after: failure)
             tries += 1
             await events(.retrying(id: id, attempt: tries, delay: delay, reason: failure.summary))
@@ -252,7 +256,15 @@ extension Generator {
             try await begin(prompt, state: .pending)
         }
         entry = await store.entry(prompt.id)
-        for variant in 0..<g.n {
+        // Each variant once; a variant whose link the host reports gone is made again at once
+        // under --regenerate (once), whatever the link's clock says.
+        var next = -1, again = false
+        var regenerated = Set<Int>()
+        while true {
+            if !again { next += 1 }
+            again = false
+            guard next < g.n else { break }
+            let variant = next
             let known = entry?.outputs.first { $0.index == variant }
             if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
             let image: ResultImage
@@ -277,7 +289,8 @@ extension Generator {
                         let reply = try await http.gateway(.POST, path, json: body)
                         answer = g.route == .gemini ? Classify.gemini(reply, scrub: http.endpoint.scrub) : Classify.dashscope(reply, scrub: http.endpoint.scrub)
                     } catch {
-                        answer = .failure(Classify.transport(error))
+                        // Sent, but no answer: the provider may have made (and charged for) the image.
+                        answer = .failure(Classify.transport(error).forPaidCreate)
                     }
                     await slots.release(1)
                     return answer
@@ -302,7 +315,18 @@ extension Generator {
                     e.requestID = answer.requestID ?? e.requestID
                 }
             }
-            let stored = try await save(image, id: prompt.id)
+            let stored: StoredAsset
+            do throws(StopJob) {
+                stored = try await save(image, id: prompt.id)
+            } catch {
+                guard error.isMissing, options.regenerate, case .url = image, !regenerated.contains(variant) else { throw error }
+                regenerated.insert(variant)
+                let dead = variant
+                try await commit(prompt.id) { e in e.outputs.removeAll { $0.index == dead } }
+                entry = await store.entry(prompt.id)
+                again = true
+                continue
+            }
             let url: String? = if case .url(let u) = image { u } else { nil }
             try await commit(prompt.id) { e in
                 e.outputs.removeAll { $0.index == variant }
@@ -319,13 +343,14 @@ extension Generator {
         return .generated
     }
 
-    /// Adds up what each call reported: numbers by key, anything else kept from the last call.
+    /// Adds up what each call reported: `CostTotals.counters` by key, anything else (DashScope's
+    /// `width` and `height`) kept from the last call.
     static func addCost(_ total: JSONValue?, _ more: JSONValue?) -> JSONValue? {
         guard let more else { return total }
         guard case .object(let old)? = total, case .object(let new) = more else { return more }
         var pairs = old
         for (key, value) in new {
-            if let index = pairs.firstIndex(where: { $0.0 == key }), let a = pairs[index].1.intValue, let b = value.intValue {
+            if CostTotals.counters.contains(key), let index = pairs.firstIndex(where: { $0.0 == key }), let a = pairs[index].1.intValue, let b = value.intValue {
                 pairs[index].1 = .int(a + b)
             } else if let index = pairs.firstIndex(where: { $0.0 == key }) {
                 pairs[index].1 = value
@@ -359,7 +384,7 @@ extension Generator {
                 switch result {
                 case .success(let stored): return stored
                 case .failure(let failure):
-                    guard failure.retryable, tries < options.retries else {
+                    guard failure.retryable, tries + 1 < options.attempts else {
                         if failure.gone {
                             throw StopJob(outcome: .missing("the image URL has expired (\(failure.message)); run with --regenerate to generate it again"))
                         }
@@ -379,7 +404,7 @@ extension Generator {
 
     /// Downloads the assets of a succeeded entry whose files are gone but whose URLs should still work.
     /// A link the host says is gone is forgotten, so no later run tries it again.
-    func redownload(_ prompt: Prompt) async -> Outcome {
+    func redownload(_ prompt: Prompt, counter: Counter) async -> Outcome {
         do {
             guard let entry = await store.entry(prompt.id) else { return .missing("no lockfile entry") }
             for output in entry.outputs where !AssetCheck.present(output, project: project) {
@@ -390,6 +415,8 @@ extension Generator {
                     try await commit(prompt.id) { e in
                         if let index = e.outputs.firstIndex(where: { $0.index == output.index }) { e.outputs[index].url = nil }
                     }
+                    // The host says the link is gone: with --regenerate, make the images again now.
+                    if options.regenerate { return await regenerateGone(prompt, output: output.index, counter: counter) }
                 }
                 let stored = try saved.get()
                 try await commit(prompt.id) { e in
@@ -401,6 +428,27 @@ extension Generator {
             return .downloaded
         } catch {
             return error.outcome
+        }
+    }
+}
+
+extension Generator {
+    /// Generates a succeeded prompt again whose image link turned out dead: a sync route makes only
+    /// the lost variant, a task route a new task.
+    func regenerateGone(_ prompt: Prompt, output index: Int, counter: Counter) async -> Outcome {
+        switch prompt.generation.route.rules.style {
+        case .sync:
+            do {
+                try await commit(prompt.id) { e in
+                    e.state = .pending
+                    e.outputs.removeAll { $0.index == index }
+                }
+            } catch {
+                return error.outcome
+            }
+            return await syncJob(prompt, counter: counter)
+        case .task:
+            return await taskJob(prompt, resume: false, counter: counter)
         }
     }
 }

@@ -32,7 +32,19 @@ struct CallFailure: Error, Sendable {
     /// Kling's "task not found" (1203): for an external_task_id lookup it means "never created".
     var unknownTask = false
 
+    /// The request may have reached the provider (a transport failure after the connection was made).
+    var mayHaveArrived = false
+
     var lockError: LockError { LockError(kind: kind, code: code, message: message) }
+
+    /// For a paid create on a sync route: a failure after which the call may have been charged
+    /// becomes `uncertain`, which is never sent again without `--retry-failed`.
+    var forPaidCreate: CallFailure {
+        guard mayHaveArrived, kind != .uncertain else { return self }
+        return CallFailure(kind: .uncertain, code: code,
+                           message: "\(message); the request had been sent, so the call may have been charged. It is sent again only with --retry-failed",
+                           retryable: false)
+    }
 
     /// `moderation 1301: Trigger the content security policy…`
     var summary: String { "\(kind.rawValue)\(code.map { " \($0)" } ?? ""): \(message)" }

@@ -146,14 +146,23 @@ public struct ImageRenderer: Sendable {
         return result
     }
 
-    /// Publishes the original under its hash: a hard link where possible, else a copy.
+    /// Publishes the original under its hash as a copy of its own (a reflink where the file system
+    /// has them), never a hard link: editing the published file must not edit the paid asset.
     func publishOriginal(_ plan: ImagePlan) {
         let target = site.path + "/" + plan.original
-        guard FastFiles.size(target) == nil else { return }
         let source = project.path + "/" + plan.source
-        if link(source, target) != 0 {
-            try? FileManager.default.copyItem(atPath: source, toPath: target)
+        var published = stat(), asset = stat()
+        guard stat(source, &asset) == 0 else { return }
+        if lstat(target, &published) == 0, (published.st_mode & S_IFMT) == S_IFREG, published.st_size == asset.st_size,
+           !(published.st_dev == asset.st_dev && published.st_ino == asset.st_ino) {
+            return  // already an independent copy (an earlier Folio hard-linked originals: those are replaced)
         }
+        let temporary = target + ".\(getpid()).tmp"
+        guard CopyFile.copy(from: source, to: temporary) else {
+            unlink(temporary)
+            return
+        }
+        if rename(temporary, target) != 0 { unlink(temporary) }
     }
 
     /// Decodes one original and writes all its renditions through temporary names.

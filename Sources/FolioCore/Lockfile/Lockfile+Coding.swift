@@ -44,6 +44,13 @@ extension Lockfile {
             guard let route = RouteID(rawValue: e.route) else {
                 throw LockfileError(description: "\(fileName) is damaged: entry '\(id)' names an unknown route '\(e.route)'. \(recovery)")
             }
+            // Values are data, never paths: a crafted `file` or `sha256` would make render read or
+            // write outside the project.
+            for (position, output) in (e.outputs ?? []).enumerated() {
+                if let problem = output.pathProblem {
+                    throw LockfileError(description: "\(fileName) is damaged: entry '\(id)', outputs[\(position)].\(problem). \(recovery)")
+                }
+            }
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
                 taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
@@ -142,8 +149,8 @@ extension LockOutput {
         .object([
             ("index", .int(index)),
             ("url", url.map { .string($0) } ?? .null),
-            ("file", .string(file)),
-            ("sha256", .string(sha256)),
+            ("file", file.isEmpty ? .null : .string(file)),
+            ("sha256", sha256.isEmpty ? .null : .string(sha256)),
             ("bytes", .int(bytes)),
             ("width", .int(width)),
             ("height", .int(height)),
@@ -155,5 +162,47 @@ extension LockOutput {
 extension LockError {
     var json: JSONValue {
         .object([("kind", .string(kind.rawValue)), ("code", code.map { .string($0) } ?? .null), ("message", .string(message))])
+    }
+}
+
+extension LockOutput {
+    /// The extensions an asset may have.
+    static let assetExtensions: Set<String> = ["png", "jpg", "webp"]
+
+    /// Whether `text` is 64 lowercase hexadecimal digits.
+    static func isDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// What is wrong with `file` and `sha256`, naming the field; nil when both hold what Folio writes:
+    /// `sha256` 64 lowercase hex digits and `file` exactly `assets/<sha256>.<png|jpg|webp>`, or both
+    /// empty for an image whose URL is known but which is not downloaded yet.
+    var pathProblem: String? {
+        if file.isEmpty, sha256.isEmpty { return nil }
+        guard Self.isDigest(sha256) else {
+            return "sha256 is '\(sha256.prefix(80))', not 64 lowercase hexadecimal digits"
+        }
+        let ext = (file as NSString).pathExtension
+        guard Self.assetExtensions.contains(ext), file == "assets/\(sha256).\(ext)" else {
+            return "file is '\(file.prefix(120))'; it must be exactly 'assets/\(sha256).<png|jpg|webp>'"
+        }
+        return nil
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case index, url, file, sha256, bytes, width, height, mime
+    }
+
+    /// Reads an output; `file` and `sha256` are null (or empty) until the image is downloaded.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        url = try c.decodeIfPresent(String.self, forKey: .url)
+        file = try c.decodeIfPresent(String.self, forKey: .file) ?? ""
+        sha256 = try c.decodeIfPresent(String.self, forKey: .sha256) ?? ""
+        bytes = try c.decode(Int.self, forKey: .bytes)
+        width = try c.decode(Int.self, forKey: .width)
+        height = try c.decode(Int.self, forKey: .height)
+        mime = try c.decode(String.self, forKey: .mime)
     }
 }

@@ -66,11 +66,11 @@ public struct LockEntry: Sendable, Equatable {
 }
 
 /// One generated image: where it came from and where it is now.
-public struct LockOutput: Sendable, Equatable, Codable {
+public struct LockOutput: Sendable, Equatable, Decodable {
     public var index: Int
     /// The URL it was downloaded from; nil for inline (Gemini) images.
     public var url: String?
-    /// Relative to the project: `assets/<sha256>.<ext>`.
+    /// Relative to the project: `assets/<sha256>.<ext>`; empty until downloaded (null on disk).
     public var file: String
     public var sha256: String
     public var bytes: Int
@@ -95,6 +95,9 @@ public struct LockError: Sendable, Equatable, Codable {
     /// Folio's classification of a failure.
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case moderation, billing, invalid, auth, server, network, timeout
+        /// A paid call was sent completely and got no usable answer: it may have been charged, so
+        /// it is sent again only with `--retry-failed`.
+        case uncertain
     }
 
     public var kind: Kind

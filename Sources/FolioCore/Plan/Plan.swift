@@ -145,46 +145,33 @@ public enum Planner {
                 entry.reason = lock.error.map { "\($0.kind.rawValue): \($0.message)" } ?? "failed"
             }
         case .succeeded:
-            let missing = lock.outputs.filter { !AssetCheck.present($0, project: project) }
+            let states = lock.outputs.map { ($0, AssetCheck.state($0, project: project)) }
+            let missing = states.filter { $0.1 != .verified }.map(\.0)
             if missing.isEmpty, lock.outputs.count >= 1 {
                 entry.action = .cached
                 entry.requests = 0
                 return entry
             }
+            // A changed or refused asset is named, so it is not mistaken for a plain missing file.
+            let problems = states.compactMap { $0.1.problem }
+            let named = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
             let fetchable = missing.allSatisfy { AssetCheck.urlAlive($0, entry: lock, now: options.now) }
             if fetchable, !missing.isEmpty {
                 entry.action = .download
                 entry.requests = 0
                 entry.downloads = missing.count
-                entry.reason = "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing; downloaded again from \(missing.count == 1 ? "its URL" : "their URLs")"
+                entry.reason = "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named); downloaded again from \(missing.count == 1 ? "its URL" : "their URLs")"
             } else if options.regenerate {
-                entry.reason = "assets missing and their URLs expired; regenerated (--regenerate)"
+                entry.reason = "assets missing or changed and their URLs expired; regenerated (--regenerate)"
             } else {
                 entry.action = .missing
                 entry.requests = 0
                 entry.reason = lock.outputs.isEmpty
                     ? "the lockfile lists no images for it; run with --regenerate"
-                    : "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing and the URLs have expired; run with --regenerate to generate again"
+                    : "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named) and the URLs have expired; restore \(missing.count == 1 ? "it" : "them") from version control, or run with --regenerate to generate again"
             }
         }
         return entry
-    }
-}
-
-/// Checks on the files in `assets/`.
-public enum AssetCheck {
-    /// The asset exists with the recorded size. (The full hash is checked when it is used.)
-    public static func present(_ output: LockOutput, project: URL) -> Bool {
-        !output.file.isEmpty && FastFiles.size(project.path + "/" + output.file) == output.bytes
-    }
-
-    /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.
-    public static func urlAlive(_ output: LockOutput, entry: LockEntry, now: Date) -> Bool {
-        guard output.url != nil, let lifetime = entry.route.rules.resultLifetime else { return false }
-        // From the generation's start: earlier than the URL's own birth, so never too hopeful.
-        guard let created = entry.createdAt.flatMap(Timestamp.parse) ?? entry.updatedAt.flatMap(Timestamp.parse) else { return false }
-        // A margin, so a download does not start on a link about to die.
-        return now.timeIntervalSince(created) < lifetime - 300
     }
 }
 

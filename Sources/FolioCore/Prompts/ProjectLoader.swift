@@ -31,7 +31,7 @@ public enum ProjectLoader {
             return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation())
         }
 
-        let (files, pathProblems) = promptFiles(in: promptsURL)
+        let (files, pathProblems) = promptFiles(in: promptsURL, project: root)
         diagnostics += pathProblems
         let decoder = PromptDecoder(settings: settings, project: root)
         let results = await decodeAll(files, decoder: decoder, root: root)
@@ -58,12 +58,46 @@ public enum ProjectLoader {
         var id: String
     }
 
-    /// Every `.md` file under `prompts/`, with the id rule and duplicate ids checked.
-    static func promptFiles(in folder: URL) -> ([Found], [Diagnostic]) {
+    /// Every `.md` file under `prompts/`, with the id rule and duplicate ids checked. Symbolic links are
+    /// followed while their real paths stay inside the project; one that leads out of it, dangles or
+    /// loops is an error, never skipped in silence.
+    static func promptFiles(in folder: URL, project: URL) -> ([Found], [Diagnostic]) {
         var found: [Found] = []
         var problems: [Diagnostic] = []
         var owners: [String: String] = [:]
-        let paths = FastFiles.walk(folder.path).filter { $0.lowercased().hasSuffix(".md") }.sorted()
+        let boundary = FastFiles.realPath(project.path) ?? project.path
+        if let real = FastFiles.realPath(folder.path), !FastFiles.isInside(real, boundary) {
+            let target = FastFiles.linkTarget(folder.path) ?? real
+            return ([], [Diagnostic(
+                file: promptsFolder,
+                message: "\(promptsFolder)/ is a symbolic link to a folder outside the project (\(target)); Folio reads prompt files only from inside the project")])
+        }
+        var paths: [String] = []
+        for entry in FastFiles.walkFollowingLinks(folder.path, inside: boundary) {
+            let file = "\(promptsFolder)/\(entry.path)"
+            let isPrompt = entry.path.lowercased().hasSuffix(".md")
+            let what = entry.isFolder ? "folder" : "file"
+            switch entry.kind {
+            case .file:
+                if isPrompt { paths.append(entry.path) }
+            case .outside(let target):
+                // Links to other files (reference images) are checked where a prompt names them.
+                guard isPrompt || entry.isFolder else { continue }
+                problems.append(Diagnostic(
+                    file: file,
+                    message: "a symbolic link to a \(what) outside the project (\(target)); Folio reads prompt files only from inside the project"))
+            case .broken(let target):
+                guard isPrompt else { continue }
+                problems.append(Diagnostic(
+                    file: file,
+                    message: "a symbolic link to a file that does not exist (\(target)); restore the file or remove the link"))
+            case .loop(let target):
+                problems.append(Diagnostic(
+                    file: file,
+                    message: "a symbolic link to a folder that contains it (\(target)); Folio does not follow links that lead back into themselves"))
+            }
+        }
+        paths.sort()
         for relative in paths {
             let file = "\(promptsFolder)/\(relative)"
             var segments = relative.split(separator: "/").map(String.init)
@@ -112,7 +146,15 @@ public enum ProjectLoader {
     }
 
     private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> (Prompt?, [Diagnostic]) {
-        guard let data = FastFiles.read(root.path + "/" + found.path) else {
+        let data: [UInt8]
+        switch FastFiles.read(root.path + "/" + found.path, atMost: SourceText.maxBytes) {
+        case .bytes(let bytes):
+            data = bytes
+        case .tooLarge(let size):
+            return (nil, [Diagnostic(
+                file: found.path,
+                message: "the file is \(SourceText.megabytes(size)); prompt files may be at most 1 MB")])
+        case .unreadable:
             return (nil, [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
         }
         switch SourceText.decode(data, file: found.path) {

@@ -211,13 +211,24 @@ public struct PromptDecoder: Sendable {
                 throw item.diagnostic("reference image '\(path)' must be a path inside the project, relative to the prompt file", key: key)
             }
             let url = project.appendingPathComponent(relative)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw item.diagnostic("reference image '\(path)' not found (looked for \(relative))", key: key)
-            }
-            guard data.count <= limits.maxBytes else {
+            // Lexically inside is not enough: a symbolic link in the project may lead anywhere.
+            if let real = FastFiles.realPath(url.path), !FastFiles.isInside(real, FastFiles.realPath(project.path) ?? project.path) {
+                let how = FastFiles.linkTarget(url.path).map { "is a symbolic link to a file outside the project (\($0))" }
+                    ?? "lies outside the project through a symbolic link (\(real))"
                 throw item.diagnostic(
-                    "reference image '\(path)' is \(Self.megabytes(data.count)); route \(rules.route.rawValue) takes at most \(Self.megabytes(limits.maxBytes))",
+                    "reference image '\(path)' \(how); Folio reads reference images only from inside the project", key: key)
+            }
+            // Read no more than the route takes: a huge file (or a pipe) costs nothing.
+            let data: Data
+            switch FastFiles.read(url.path, atMost: limits.maxBytes) {
+            case .bytes(let bytes):
+                data = Data(bytes)
+            case .tooLarge(let size):
+                throw item.diagnostic(
+                    "reference image '\(path)' is \(Self.megabytes(size)); route \(rules.route.rawValue) takes at most \(Self.megabytes(limits.maxBytes))",
                     key: key)
+            case .unreadable:
+                throw item.diagnostic("reference image '\(path)' not found (looked for \(relative))", key: key)
             }
             guard let header = ImageHeader.read(data), limits.formats.contains(header.format) else {
                 let found = ImageHeader.read(data)?.format ?? "not an image Folio recognises"

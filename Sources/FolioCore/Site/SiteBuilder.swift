@@ -13,10 +13,16 @@ public struct RenderReport: Sendable {
     public var warnings: [String] = []
 }
 
-/// A failure that stops rendering: a broken link, a template error, an unwritable file.
+/// A failure that stops rendering: a broken link, a template error, an unwritable file, an output
+/// folder Folio may not use.
 public struct SiteError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The problem is in what the user asked for (exit 2), not in the machine (exit 1).
+    public var invalidInput: Bool
+    public init(_ description: String, invalidInput: Bool = false) {
+        self.description = description
+        self.invalidInput = invalidInput
+    }
 }
 
 /// Renders `site/` from the prompts, `folio.lock` and `assets/`, without network.
@@ -26,12 +32,33 @@ public struct SiteBuilder: Sendable {
     public var theme: Theme
     /// The output folder.
     public var site: URL
+    /// Render into a folder that holds files Folio did not write (they are still never deleted or overwritten).
+    public var force: Bool
 
-    public init(project: LoadedProject, lock: Lockfile, theme: Theme, site: URL? = nil) {
+    public init(project: LoadedProject, lock: Lockfile, theme: Theme, site: URL? = nil, force: Bool = false) {
         self.project = project
         self.lock = lock
         self.theme = theme
-        self.site = site ?? project.root.appendingPathComponent(project.settings.output)
+        self.site = site ?? OutputFolder.resolve(project.settings.output, relativeTo: project.root)
+        self.force = force
+    }
+
+    /// The output folder is Folio's: never the project or one of its source folders, and either
+    /// empty, new, or made by an earlier render (a manifest lists what it wrote). Returns that list.
+    func claimOutput() throws(SiteError) -> Set<String> {
+        if let problem = OutputFolder.problem(site, project: project.root) {
+            throw SiteError(problem, invalidInput: true)
+        }
+        if let owned = SiteManifest.read(site: site) { return owned }
+        let foreign = SiteManifest.foreignEntries(site: site)
+        if !foreign.isEmpty, !force {
+            throw SiteError("""
+                the output folder \(site.path) already holds files Folio did not write (\(foreign.map { "'\($0)'" }.joined(separator: ", "))\(foreign.count == 3 ? ", …" : "")); \
+                Folio renders only into a new or empty folder, or one an earlier render made. Choose another folder with --out, \
+                or pass --force to render there anyway: nothing already there is deleted or overwritten.
+                """, invalidInput: true)
+        }
+        return []
     }
 
     /// The steps, in order: plan, render images, write pages, check links, prune.
@@ -46,15 +73,18 @@ public struct SiteBuilder: Sendable {
         if formats.isEmpty { formats = [.jpeg] }
 
         step("plan")
+        let owned = try claimOutput()
+        let statics = try StaticFiles.list(project: project.root)
         let items = SiteItem.items(project.prompts, lock: lock, project: project.root, settings: settings, formats: formats)
         report.placeholders = items.filter { $0.images.isEmpty }.map { ($0.id, "\($0.state ?? ""): \($0.reason ?? "")") }
+        for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
         var plans: [String: ImagePlan] = [:]
         for item in items { for plan in item.images { plans[plan.sha256] = plan } }
 
         // Nothing the site depends on changed and every file is still there: nothing to do.
-        let fingerprint = fingerprint(items: items, formats: formats)
+        let fingerprint = fingerprint(items: items, formats: formats, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
-        if let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
+        if !owned.isEmpty, let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
             report.pages = record.pages
             report.unchanged = record.files.count
             report.imagesSkipped = plans.count
@@ -62,6 +92,22 @@ public struct SiteBuilder: Sendable {
         }
 
         step("render images")
+        do {
+            try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        } catch {
+            throw SiteError("cannot create the output folder \(site.path): \(error.localizedDescription)")
+        }
+        var files = SiteFiles(root: site, owned: owned)
+        try files.makeFolder(".folio")
+        try files.makeFolder("img")
+        // Every file this render may write is in the manifest before it is written, so an
+        // interrupted render never leaves files that a later one takes for someone else's.
+        let imageFiles = plans.values.flatMap { [$0.original] + $0.renditions.map(\.path) }
+        for path in imageFiles where !owned.contains(path) {
+            var info = stat()
+            if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
+        }
+        try SiteManifest.write(site: site, files: owned.union(imageFiles))
         let cacheFile = ".folio/images.json"
         let known = Self.readColors(site.appendingPathComponent(cacheFile))
         let renderer = ImageRenderer(project: project.root, site: site)
@@ -73,22 +119,26 @@ public struct SiteBuilder: Sendable {
         }
 
         step("write pages")
-        var files = SiteFiles(root: site)
-        do {
-            try files.write(cacheFile, JSONValue.object(rendered.colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
-            let pages = SitePages(settings: settings, items: items, colors: rendered.colors, theme: theme, project: project.root)
-            let rendered = await pages.all()
-            for (path, text) in rendered { try files.write(path, text) }
-            for (path, bytes) in pages.extras() { try files.write(path, bytes) }
-            report.pages = rendered.count
-        } catch let error as SiteError {
-            throw error
-        } catch {
-            throw SiteError("cannot write the site: \(error)")
+        try files.write(cacheFile, JSONValue.object(rendered.colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
+        let pages = SitePages(settings: settings, items: items, colors: rendered.colors, theme: theme, project: project.root)
+        let texts = await pages.all()
+        let extras = pages.extras()
+        // Files of the project's static/ are published as they are, where nothing is generated.
+        var generated: [String: String] = [:]
+        for path in texts.map(\.0) + extras.map(\.0) + imageFiles { generated[path] = path }
+        for file in statics where generated[file.path] != nil || file.path.hasPrefix(".folio/") {
+            throw SiteError("static/\(file.path) would be published at \(file.path), which Folio generates\(file.path.hasPrefix(".folio/") ? " for itself" : ""); rename or remove static/\(file.path)",
+                            invalidInput: true)
         }
-        for plan in plans.values {
-            files.keep([plan.original] + plan.renditions.map(\.path))
+        try SiteManifest.write(site: site, files: owned.union(imageFiles).union(texts.map(\.0)).union(extras.map(\.0)).union(statics.map(\.path)))
+        for (path, text) in texts { try files.write(path, text) }
+        for (path, bytes) in extras { try files.write(path, bytes) }
+        for file in statics {
+            guard let bytes = FastFiles.read(file.source) else { throw SiteError("cannot read \(file.source)") }
+            try files.write(file.path, bytes)
         }
+        report.pages = texts.count
+        files.keep(imageFiles)
 
         step("check links")
         let broken = await LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
@@ -99,6 +149,7 @@ public struct SiteBuilder: Sendable {
         report.removed = files.prune()
         report.written = files.written
         report.unchanged = files.unchanged
+        try SiteManifest.write(site: site, files: files.produced)
         let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
                                  files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
@@ -111,13 +162,14 @@ public struct SiteBuilder: Sendable {
 
     /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and
     /// each published prompt's file, lock entry and images.
-    func fingerprint(items: [SiteItem], formats: [ImageOutputFormat]) -> String {
+    func fingerprint(items: [SiteItem], formats: [ImageOutputFormat], statics: [StaticFiles.File]) -> String {
         // The running binary itself counts: a new Folio may render the same inputs differently.
         var binary = stat()
         let build = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size)-\(binary.st_mtim.tv_sec)" : "unknown"
         var bytes: [UInt8] = Array("folio-site 1 \(build) \(Libraries.versions)\n".utf8)
         bytes += FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []
         bytes += Array("\n\(formats.map(\.rawValue))\n\(theme.digest)\n".utf8)
+        for file in statics { bytes += Array("static \(file.path) \(file.stamp)\n".utf8) }
         for item in items {
             bytes += Array("\(item.id)\n".utf8)
             bytes += Array("\(item.prompt.sourceSHA256)\n\(item.prompt.inputHash)\n".utf8)

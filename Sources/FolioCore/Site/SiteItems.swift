@@ -9,6 +9,8 @@ struct SiteItem: Sendable {
     /// Why there is no image, when there is none: `failed`, `pending`, `not generated`.
     var state: String?
     var reason: String?
+    /// Assets of this prompt that are there but may not be published (changed, linked out of the project).
+    var problems: [String] = []
 
     var id: String { prompt.id }
     /// `p/<id>/index.html`.
@@ -42,10 +44,20 @@ struct SiteItem: Sendable {
                 item.state = "pending"
                 item.reason = "Still generating; run folio build again to collect it."
             case .some(let e):
-                let present = e.outputs.filter { AssetCheck.present($0, project: project) }
+                var present: [LockOutput] = []
+                for output in e.outputs {
+                    let state = AssetCheck.state(output, project: project)
+                    if state == .verified {
+                        present.append(output)
+                    } else if let problem = state.problem {
+                        item.problems.append(problem)
+                    }
+                }
                 if present.isEmpty {
                     item.state = "missing"
-                    item.reason = "Its images are not in assets/; run folio build to fetch them."
+                    item.reason = item.problems.isEmpty
+                        ? "Its images are not in assets/; run folio build to fetch them."
+                        : "Its images in assets/ cannot be used: \(item.problems.joined(separator: "; "))."
                 } else {
                     item.images = present.sorted { $0.index < $1.index }
                         .map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats) }

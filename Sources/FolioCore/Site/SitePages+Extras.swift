@@ -1,3 +1,4 @@
+import CCmark
 import Foundation
 
 /// The files beside the pages: theme files, the search index, the manifest, the feed, the sitemap, prompt sources.
@@ -18,14 +19,15 @@ extension SitePages {
     /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too.
     func searchIndex() -> String {
         let entries: [JSONValue] = items.map { item in
-            var words = [item.prompt.title, item.prompt.generation.route.rawValue, item.prompt.generation.model] + item.prompt.tags
-            if item.showsPrompt { words.append(item.prompt.generation.prompt) }
+            let g = item.shownGeneration
+            var words = [item.prompt.title]
+            if let g { words += [g.route.rawValue, g.model] }
+            words += item.prompt.tags
+            if let prompt = item.shownPrompt { words.append(prompt) }
             if let album = item.prompt.album { words.append(album) }
-            var pairs: [(String, JSONValue)] = [
-                ("id", .string(item.id)), ("url", .string(item.page)), ("title", .string(item.prompt.title)),
-                ("route", .string(item.prompt.generation.route.rawValue)), ("alt", .string(item.alt)),
-                ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover))),
-            ]
+            var pairs: [(String, JSONValue)] = [("id", .string(item.id)), ("url", .string(item.page)), ("title", .string(item.prompt.title))]
+            if let g { pairs.append(("route", .string(g.route.rawValue))) }
+            pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
             if let cover = item.cover {
                 let preferred: ImageOutputFormat = cover.renditions.contains { $0.format == .webp } ? .webp : cover.renditions[0].format
                 let thumb = cover.renditions(preferred).first!
@@ -43,16 +45,15 @@ extension SitePages {
     /// `gallery.json`: every image with its prompt, parameters and files (private fields left out).
     func manifest() -> JSONValue {
         let images: [JSONValue] = items.map { item in
-            let g = item.prompt.generation
             var pairs: [(String, JSONValue)] = [
                 ("id", .string(item.id)), ("title", .string(item.prompt.title)), ("alt", .string(item.alt)),
                 ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
                 ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
                 ("state", .string(item.images.isEmpty ? (item.state ?? "") : "published")),
             ]
-            if item.showsPrompt { pairs.append(("prompt", .string(g.prompt))) }
-            if item.showsNegative, let negative = g.negativePrompt { pairs.append(("negative_prompt", .string(negative))) }
-            if item.showsParameters {
+            if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
+            if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
+            if let g = item.shownGeneration {
                 var parameters: [(String, JSONValue)] = [("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("n", .int(g.n))]
                 for (key, value) in [("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
                                      ("result_type", g.resultType)] {
@@ -63,15 +64,19 @@ extension SitePages {
                 if let watermark = g.watermark { parameters.append(("watermark", .bool(watermark))) }
                 if let extend = g.promptExtend { parameters.append(("prompt_extend", .bool(extend))) }
                 pairs.append(("parameters", .object(parameters)))
-                if let cost = item.entry?.cost { pairs.append(("cost", cost)) }
+                if let cost = item.shownCost { pairs.append(("cost", cost)) }
             }
-            if item.showsPrompt, let text = item.entry?.text { pairs.append(("text", .string(text))) }
-            pairs.append(("files", .array(item.images.map { plan in
-                .object([
+            if let reply = item.shownReply { pairs.append(("text", .string(reply))) }
+            let variantIndices = item.variantIndices
+            pairs.append(("files", .array(item.images.enumerated().map { position, plan -> JSONValue in
+                var file: [(String, JSONValue)] = [
                     ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)), ("height", .int(plan.height)),
-                    ("renditions", .array(plan.renditions.map { .object([("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
-                                                                         ("format", .string($0.format.rawValue))]) })),
-                ])
+                ]
+                // Each variant's own seed: DashScope sends variant i the seed + i.
+                if let seed = item.seed(variant: variantIndices[position]) { file.append(("seed", .int(seed))) }
+                file.append(("renditions", .array(plan.renditions.map { .object([("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
+                                                                                ("format", .string($0.format.rawValue))]) })))
+                return .object(file)
             })))
             return .object(pairs)
         }
@@ -99,7 +104,8 @@ extension SitePages {
             let link = (base ?? "") + item.folder + "index.html"
             let image = (base ?? "") + (item.cover?.renditions(.jpeg).last?.path ?? item.cover!.original)
             var summary = "<p><img src=\"\(image)\" alt=\"\(XML.escape(item.alt))\"></p>"
-            if item.showsPrompt { summary += Markdown.html(item.prompt.generation.prompt) }
+            // Remote images in the prompt become links, as on the pages: a feed reader loads nothing from elsewhere.
+            if let prompt = item.shownPrompt { summary += Markdown.siteHTML(prompt) }
             xml += "  <entry>\n    <title>\(XML.escape(item.prompt.title))</title>\n"
             xml += "    <id>\(XML.escape(base.map { $0 + item.folder } ?? "urn:folio:\(item.id)"))</id>\n"
             xml += "    <link rel=\"alternate\" href=\"\(XML.escape(link))\"/>\n    <updated>\(stamp(item))</updated>\n"
@@ -134,5 +140,78 @@ enum XML {
             }
         }
         return out
+    }
+}
+
+/// Markdown as the site publishes it.
+extension Markdown {
+    /// Like `html` (CommonMark, raw HTML and unsafe links off), but an image from another host becomes
+    /// a link to it, so no page and no feed entry loads anything from elsewhere — the pages' CSP
+    /// (`img-src 'self' data:`) would block it, but a feed reader or a replaced `head` template has none.
+    static func siteHTML(_ text: String) -> String {
+        let chars = Array(text.utf8).map { CChar(bitPattern: $0) }
+        guard let document = cmark_parse_document(chars, chars.count, CMARK_OPT_DEFAULT) else { return "" }
+        defer { cmark_node_free(document) }
+        var remote: [OpaquePointer] = []
+        if let iterator = cmark_iter_new(document) {
+            var event = cmark_iter_next(iterator)
+            while event != CMARK_EVENT_DONE {
+                if event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator), cmark_node_get_type(node) == CMARK_NODE_IMAGE,
+                   isRemote(cmark_node_get_url(node).map { String(cString: $0) } ?? "") {
+                    remote.append(node)
+                }
+                event = cmark_iter_next(iterator)
+            }
+            cmark_iter_free(iterator)
+        }
+        // Outer images come first, so an image inside another's description is already inside the new link.
+        for image in remote { unload(image) }
+        guard let rendered = cmark_render_html(document, CMARK_OPT_DEFAULT) else { return "" }
+        defer { free(rendered) }
+        return String(cString: rendered)
+    }
+
+    /// Replaces `image` by a link to its URL holding its description (or the URL when it has none);
+    /// inside a link, where a link cannot go, by its description alone.
+    private static func unload(_ image: OpaquePointer) {
+        var insideLink = false
+        var ancestor = cmark_node_parent(image)
+        while let node = ancestor, !insideLink {
+            insideLink = cmark_node_get_type(node) == CMARK_NODE_LINK
+            ancestor = cmark_node_parent(node)
+        }
+        if insideLink {
+            while let child = cmark_node_first_child(image) {
+                if cmark_node_insert_before(image, child) == 0 { cmark_node_free(child) }
+            }
+            cmark_node_free(image)
+            return
+        }
+        guard let link = cmark_node_new(CMARK_NODE_LINK) else { cmark_node_free(image); return }
+        let url = cmark_node_get_url(image).map { String(cString: $0) } ?? ""
+        cmark_node_set_url(link, url)
+        if let title = cmark_node_get_title(image) { cmark_node_set_title(link, title) }
+        if cmark_node_first_child(image) == nil, let text = cmark_node_new(CMARK_NODE_TEXT) {
+            cmark_node_set_literal(text, url)
+            if cmark_node_append_child(link, text) == 0 { cmark_node_free(text) }
+        }
+        while let child = cmark_node_first_child(image) {
+            if cmark_node_append_child(link, child) == 0 { cmark_node_free(child) }
+        }
+        if cmark_node_replace(image, link) == 0 { cmark_node_free(link) }
+        // Freed either way (cmark_node_free unlinks): a remote image is never rendered as one.
+        cmark_node_free(image)
+    }
+
+    /// Whether an image URL would be fetched from another host: any scheme but `data:`, or a
+    /// scheme-relative `//host` (browsers read `\\` as `/` and drop tabs, newlines and controls).
+    static func isRemote(_ url: String) -> Bool {
+        let cleaned = String(String.UnicodeScalarView(url.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F })).lowercased()
+        let start = cleaned.prefix(2)
+        if start.count == 2, start.allSatisfy({ $0 == "/" || $0 == "\\" }) { return true }
+        guard let colon = cleaned.firstIndex(of: ":") else { return false }
+        // A colon after the first `/`, `?` or `#` is part of a relative path, not a scheme.
+        if let delimiter = cleaned.firstIndex(where: { "/?#\\".contains($0) }), delimiter < colon { return false }
+        return cleaned[..<colon] != "data"
     }
 }

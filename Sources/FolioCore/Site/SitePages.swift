@@ -166,9 +166,10 @@ struct SitePages: Sendable {
 
     func card(_ item: SiteItem, root: String, position: Int) -> [String: Any] {
         var context: [String: Any] = [
-            "id": item.id, "page": item.page, "title": item.prompt.title, "route": item.prompt.generation.route.rawValue,
+            "id": item.id, "page": item.page, "title": item.prompt.title,
             "root": root, "ratio": ratio(item.cover), "color": item.cover.flatMap { colors[$0.sha256] } ?? "",
         ]
+        if let g = item.shownGeneration { context["route"] = g.route.rawValue }
         if item.images.count > 1 { context["variants"] = item.images.count }
         if let cover = item.cover {
             let r = Double(cover.width) / Double(max(cover.height, 1))
@@ -181,7 +182,7 @@ struct SitePages: Sendable {
             image["largeHeight"] = large.height
             context["image"] = image
         } else {
-            context["placeholder"] = ["state": item.state ?? "", "reason": item.reason ?? "", "page": item.page]
+            context["placeholder"] = ["state": item.state ?? "", "reason": item.shownReason ?? "", "page": item.page]
         }
         return context
     }
@@ -190,27 +191,26 @@ struct SitePages: Sendable {
 
     func detail(_ item: SiteItem, previous: SiteItem?, next: SiteItem?) -> String {
         let root = Self.root(of: item.page)
-        let g = item.prompt.generation
         var context: [String: Any] = common(root: root)
         context["title"] = item.prompt.title
         if let album = item.prompt.album {
             context["album"] = ["name": album, "url": "albums/\(album)/index.html"]
         }
-        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.html(caption) }
-        if item.showsPrompt {
+        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.siteHTML(caption) }
+        if let prompt = item.shownPrompt {
             context["showPrompt"] = true
-            context["prompt"] = g.prompt
-            context["promptHTML"] = Markdown.html(g.prompt)
+            context["prompt"] = prompt
+            context["promptHTML"] = Markdown.siteHTML(prompt)
         }
         if item.showsSource { context["source"] = "prompt.md" }
-        if item.showsNegative, let negative = g.negativePrompt { context["negativePrompt"] = negative }
+        if let negative = item.shownNegative { context["negativePrompt"] = negative }
         let params = parameters(item)
         context["params"] = params
         context["hasParams"] = !params.isEmpty
         context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html"] }
         context["hasTags"] = !item.prompt.tags.isEmpty
-        // The model's reply often restates the prompt, so it stays private with it.
-        if item.showsPrompt, let text = item.entry?.text, !text.isEmpty { context["reply"] = text }
+        if let reply = item.shownReply { context["reply"] = reply }
+        let variantIndices = item.variantIndices
         context["variants"] = item.images.enumerated().map { index, plan -> [String: Any] in
             var variant = picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt)
             variant["index"] = index
@@ -218,12 +218,14 @@ struct SitePages: Sendable {
             variant["ratio"] = ratio(plan)
             variant["color"] = colors[plan.sha256] ?? ""
             variant["mime"] = plan.renditions.isEmpty ? "" : (item.entry?.outputs.first { $0.sha256 == plan.sha256 }?.mime ?? "")
+            // Each variant's own seed (DashScope sends variant i the seed + i); a string, so the section shows for seed 0 too.
+            if let seed = item.seed(variant: variantIndices[index]) { variant["seed"] = String(seed) }
             return variant
         }
-        if item.images.isEmpty { context["placeholder"] = ["state": item.state ?? "", "reason": item.reason ?? ""] }
+        if item.images.isEmpty { context["placeholder"] = ["state": item.state ?? "", "reason": item.shownReason ?? ""] }
         if let previous { context["prev"] = ["url": previous.page, "title": previous.prompt.title] }
         if let next { context["next"] = ["url": next.page, "title": next.prompt.title] }
-        let description = item.prompt.alt ?? (item.showsPrompt ? String(g.prompt.prefix(160)) : item.prompt.title)
+        let description = item.prompt.alt ?? item.shownPrompt.map { String($0.prefix(160)) } ?? item.prompt.title
         return page(item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
                     body: theme.render("prompt", context), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
                     social: social(item, root: root, description: description))
@@ -231,11 +233,10 @@ struct SitePages: Sendable {
 
     /// The parameters shown beside an image (none when `parameters` is private).
     func parameters(_ item: SiteItem) -> [[String: String]] {
-        guard item.showsParameters else { return [] }
-        let g = item.prompt.generation
+        guard let g = item.shownGeneration else { return [] }
         var list: [(String, String?)] = [
             ("Route", g.route.rawValue), ("Model", g.model), ("Aspect ratio", g.aspectRatio), ("Size", g.size), ("Resolution", g.resolution),
-            ("Image size", g.imageSize), ("Seed", g.seed.map(String.init)),
+            ("Image size", g.imageSize), ("Seed", Self.describeSeeds((0..<max(g.n, 1)).compactMap { item.seed(variant: $0) })),
             ("Images", g.resultType == "series" ? "\(g.expectedImages) (series)" : String(g.n)),
         ]
         if g.route == .dashscope {
@@ -244,8 +245,16 @@ struct SitePages: Sendable {
         }
         if !g.images.isEmpty { list.append(("Reference images", String(g.images.count))) }
         list.append(("Date", item.prompt.date))
-        list.append(("Cost", item.entry?.cost.map(Self.describeCost)))
+        list.append(("Cost", item.shownCost.map(Self.describeCost)))
         return list.compactMap { name, value in value.map { ["name": name, "value": $0] } }
+    }
+
+    /// `42`, or for variants with their own seeds `42–44 (one per image)`.
+    static func describeSeeds(_ seeds: [Int]) -> String? {
+        guard let first = seeds.first, let last = seeds.last else { return nil }
+        if seeds.allSatisfy({ $0 == first }) { return String(first) }
+        if zip(seeds, seeds.dropFirst()).allSatisfy({ $1 == $0 + 1 }) { return "\(first)–\(last) (one per image)" }
+        return seeds.map(String.init).joined(separator: ", ") + " (one per image)"
     }
 
     static func describeCost(_ cost: JSONValue) -> String {
@@ -277,5 +286,59 @@ struct SitePages: Sendable {
         ]
         if let base { social["url"] = base + item.folder }
         return social
+    }
+}
+
+// MARK: - What the site may show
+
+/// Every field of a prompt or its lock entry that the site publishes goes through one of these, so
+/// `private:` is checked in one place: pages, cards, the search index, `gallery.json` and the feed
+/// read them and never `prompt.generation` or `entry` directly.
+extension SiteItem {
+    /// The prompt text, unless `prompt` is private.
+    var shownPrompt: String? { showsPrompt ? prompt.generation.prompt : nil }
+    /// The negative prompt, unless it is private.
+    var shownNegative: String? { showsNegative ? prompt.generation.negativePrompt : nil }
+    /// The generation keys (route, model, size, seed, `n`, reference images, `extra`…), unless `parameters` is private.
+    /// The prompt and negative prompt in it are blanked when they are private, so nothing reaches them through here.
+    var shownGeneration: Generation? {
+        guard showsParameters else { return nil }
+        var g = prompt.generation
+        if !showsPrompt { g.prompt = "" }
+        if !showsNegative { g.negativePrompt = nil }
+        return g
+    }
+    /// What the gateway reported it charged: a parameter of the generation (it reveals the route and the model's usage).
+    var shownCost: JSONValue? { showsParameters ? entry?.cost : nil }
+    /// The model's text reply (Gemini). It often restates the prompt, so it stays private with it.
+    var shownReply: String? {
+        guard showsPrompt, let text = entry?.text, !text.isEmpty else { return nil }
+        return text
+    }
+    /// Why there is no image. A provider's message can quote the prompt or its parameters, so for a
+    /// prompt that keeps anything private only the kind and code of a failure are shown.
+    var shownReason: String? {
+        guard state == "failed", !showsSource, let error = entry?.error else { return reason }
+        return "\(error.kind.rawValue.capitalized)\(error.code.map { " (\($0))" } ?? ""): the provider's message is not shown, as this prompt keeps fields private."
+    }
+    /// The variant number (the lock entry's output index) of each image in `images`, in order.
+    var variantIndices: [Int] {
+        let outputs = (entry?.outputs ?? []).sorted { $0.index < $1.index }
+        var indices: [Int] = []
+        var next = 0
+        for plan in images {
+            // `images` is the outputs present, in index order: match them in order by hash.
+            while next < outputs.count, outputs[next].sha256 != plan.sha256 { next += 1 }
+            indices.append(next < outputs.count ? outputs[next].index : indices.count)
+            next += 1
+        }
+        return indices
+    }
+    /// The seed variant `variant` was sent with, unless `parameters` is private: DashScope's variant i
+    /// gets seed + i, read from the request body the generator builds, so the two cannot disagree.
+    func seed(variant: Int) -> Int? {
+        guard let g = shownGeneration, let seed = g.seed else { return nil }
+        guard g.route == .dashscope else { return seed }
+        return RequestBodies.dashscope(prompt.generation, variant: variant)["parameters"]?["seed"]?.intValue
     }
 }

@@ -76,4 +76,169 @@ public enum FastFiles {
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int(info.st_size)
     }
+
+    /// What `read(_:atMost:)` found.
+    public enum BoundedRead: Sendable, Equatable {
+        /// The whole file.
+        case bytes([UInt8])
+        /// The file holds more than the limit: its size in bytes (at least the limit plus one).
+        case tooLarge(Int)
+        /// Nothing readable: missing, not permitted, or not a regular file.
+        case unreadable
+    }
+
+    /// The whole regular file at `path` when it holds at most `limit` bytes; never reads more than
+    /// `limit + 1` bytes, so a huge file costs nothing, and never opens a pipe or device for long.
+    public static func read(_ path: String, atMost limit: Int) -> BoundedRead {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for regular files.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
+        let size = max(Int(info.st_size), 0)
+        if size > limit { return .tooLarge(size) }
+        var bytes = [UInt8](repeating: 0, count: min(size, limit) + 1)
+        var offset = 0
+        while true {
+            if offset == bytes.count {
+                // The file grew after fstat: read on, but only up to one byte past the limit.
+                guard bytes.count <= limit else { return .tooLarge(max(offset, size)) }
+                bytes.append(contentsOf: repeatElement(0, count: min(max(4096, bytes.count), limit + 1 - bytes.count)))
+            }
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .unreadable
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        if offset > limit { return .tooLarge(offset) }
+        bytes.removeLast(bytes.count - offset)
+        return .bytes(bytes)
+    }
+
+    /// The absolute path of an existing file or folder with every `.`, `..` and symbolic link
+    /// resolved (`realpath`); nil when it does not exist or a link on the way dangles.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The target a symbolic link names, exactly as written in the link; nil when `path` is not a link.
+    public static func linkTarget(_ path: String) -> String? {
+        let capacity = 4096
+        var buffer = [CChar](repeating: 0, count: capacity + 1)
+        let n = readlink(path, &buffer, capacity)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether `path` is `folder` or lies below it, comparing whole components: `/a/bc` is not inside
+    /// `/a/b`. Both should be absolute and normalised (real paths, say); bytes are compared, not characters.
+    public static func isInside(_ path: String, _ folder: String) -> Bool {
+        if path.utf8.elementsEqual(folder.utf8) { return true }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        return path.utf8.starts(with: prefix.utf8)
+    }
+
+    /// A file found by `walkFollowingLinks`, or a symbolic link it would not follow.
+    public struct LinkedFile: Sendable, Equatable {
+        /// What was found at a path.
+        public enum Kind: Sendable, Equatable {
+            /// A regular file, reached directly or through links whose targets stay inside the boundary.
+            case file
+            /// A link whose target resolves outside the boundary; `target` as the link names it.
+            case outside(target: String)
+            /// A link whose target does not exist; `target` as the link names it.
+            case broken(target: String)
+            /// A link to a folder that contains the link (or to one of that folder's ancestors), which
+            /// would be walked forever; `target` as the link names it.
+            case loop(target: String)
+        }
+
+        /// Path relative to the walked folder, `/`-separated, through the links as they are named.
+        public var path: String
+        /// A file to read, or why a link was not followed.
+        public var kind: Kind
+        /// For a link: whether its target is a folder.
+        public var isFolder: Bool
+    }
+
+    /// Every regular file below `folder`, as `walk` finds them (names starting with `.` skipped), but
+    /// following symbolic links, to files and folders, whose real path lies inside `boundary` (itself a
+    /// real path). A link that leaves the boundary, dangles or loops back is returned as such, never
+    /// skipped silently, and not followed.
+    public static func walkFollowingLinks(_ folder: String, inside boundary: String) -> [LinkedFile] {
+        guard let folderReal = realPath(folder) else { return [] }
+        var found: [LinkedFile] = []
+        /// A folder still to read: its path relative to `folder`, its real path, the real paths of the
+        /// folders it was reached through (itself included), and how many links led to it.
+        struct Pending {
+            var relative: String
+            var real: String
+            var chain: [String]
+            var links: Int
+        }
+        let maxLinks = 32
+        var pending = [Pending(relative: "", real: folderReal, chain: [folderReal], links: 0)]
+        while let current = pending.popLast() {
+            let full = current.relative.isEmpty ? folder : folder + "/" + current.relative
+            guard let directory = opendir(full) else { continue }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name.hasPrefix(".") { continue }
+                let child = current.relative.isEmpty ? name : current.relative + "/" + name
+                let childFull = folder + "/" + child
+                var type = entry.pointee.d_type
+                if type == UInt8(DT_UNKNOWN) {
+                    var info = stat()
+                    guard lstat(childFull, &info) == 0 else { continue }
+                    switch info.st_mode & S_IFMT {
+                    case S_IFDIR: type = UInt8(DT_DIR)
+                    case S_IFREG: type = UInt8(DT_REG)
+                    case S_IFLNK: type = UInt8(DT_LNK)
+                    default: type = 0
+                    }
+                }
+                if type == UInt8(DT_DIR) {
+                    let real = current.real + "/" + name
+                    pending.append(Pending(relative: child, real: real, chain: current.chain + [real], links: current.links))
+                } else if type == UInt8(DT_REG) {
+                    found.append(LinkedFile(path: child, kind: .file, isFolder: false))
+                } else if type == UInt8(DT_LNK) {
+                    let target = linkTarget(childFull) ?? "?"
+                    guard let real = realPath(childFull) else {
+                        found.append(LinkedFile(path: child, kind: .broken(target: target), isFolder: false))
+                        continue
+                    }
+                    var info = stat()
+                    guard stat(real, &info) == 0 else { continue }
+                    let isFolder = (info.st_mode & S_IFMT) == S_IFDIR
+                    guard isInside(real, boundary) else {
+                        found.append(LinkedFile(path: child, kind: .outside(target: target), isFolder: isFolder))
+                        continue
+                    }
+                    if isFolder {
+                        // Following a link to a folder that holds any folder on the way here would come back here.
+                        if current.links >= maxLinks || current.chain.contains(where: { isInside($0, real) }) {
+                            found.append(LinkedFile(path: child, kind: .loop(target: target), isFolder: true))
+                        } else {
+                            pending.append(Pending(relative: child, real: real, chain: current.chain + [real], links: current.links + 1))
+                        }
+                    } else if (info.st_mode & S_IFMT) == S_IFREG {
+                        found.append(LinkedFile(path: child, kind: .file, isFolder: false))
+                    }
+                }
+            }
+        }
+        return found
+    }
 }

@@ -2,6 +2,16 @@ import Foundation
 
 /// Turns a file's bytes into text the way Folio reads every input: UTF-8, no BOM, `\n` line ends.
 public enum SourceText {
+    /// The largest input file Folio reads (a prompt file, `folio.yml`): 1 MB, 1,048,576 bytes.
+    public static let maxBytes = 1_048_576
+
+    /// A size over `maxBytes` for messages: `2.1 MB`, or `just over 1 MB` when that would round to 1.0.
+    public static func megabytes(_ bytes: Int) -> String {
+        let tenths = bytes / (maxBytes / 10)
+        guard tenths > 10 else { return "just over 1 MB" }
+        return "\(tenths / 10).\(tenths % 10) MB"
+    }
+
     /// The text, or a diagnostic naming the line of the first byte that is not UTF-8.
     public static func decode(_ data: Data, file: String) -> Result<String, Diagnostic> {
         decode([UInt8](data), file: file)

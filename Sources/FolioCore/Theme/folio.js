@@ -101,7 +101,7 @@
           '<span class="badge">AI-generated</span></a>'
         : '<a class="card__link placeholder" href="' + escape(root + item.url) + '"><span class="placeholder__state">' + escape(item.state) + '</span></a>';
       return '<figure class="card" style="--r:' + item.r + ';--c:' + escape(item.c || "") + '">' + media +
-        '<figcaption><a href="' + escape(root + item.url) + '">' + escape(item.title) + '</a><span class="route">' + escape(item.route) + '</span></figcaption></figure>';
+        '<figcaption><a href="' + escape(root + item.url) + '">' + escape(item.title) + '</a>' + (item.route ? '<span class="route">' + escape(item.route) + '</span>' : '') + '</figcaption></figure>';
     }).join("") : '<p class="empty">No image matches “' + escape(query) + '”.</p>';
     results.hidden = false; grid.hidden = true; if (pages) pages.hidden = true;
   }

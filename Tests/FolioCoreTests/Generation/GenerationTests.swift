@@ -82,18 +82,15 @@ import Testing
             "prompts/d.md": promptFile("dashscope", "dashscope [[sim:rate-limit x2]]"),
             "prompts/k.md": promptFile("kling", "kling [[sim:concurrency x2]]"),
             "prompts/s.md": promptFile("gemini", "server [[sim:server-error x1]]"),
-            "prompts/m.md": promptFile("dashscope", "malformed [[sim:malformed x1]]"),
-            "prompts/r.md": promptFile("gemini", "reset [[sim:reset x1]]"),
             "prompts/p.md": promptFile("kling", "polls [[sim:poll-error x2]]"),
         ])
         defer { Task { await h.close() } }
         let (report, lock, events) = try await h.generate()
-        #expect(report.generated == ["d", "g", "k", "m", "p", "r", "s"], "\(report.failed) \(report.pending)")
+        #expect(report.generated == ["d", "g", "k", "p", "s"], "\(report.failed) \(report.pending)")
         #expect(await h.creates("gemini [[") == 3)
         #expect(await h.creates("dashscope [[") == 3)
         #expect(await h.creates("kling [[") == 3)
         #expect(await h.creates("server [[") == 2)
-        #expect(await h.creates("malformed [[") == 2)
         #expect(await h.creates("polls [[") == 1)
         #expect(lock.entries.values.allSatisfy { $0.state == .succeeded })
         let retries = events.compactMap { if case .retrying(let id, _, _, let reason) = $0 { return (id, reason) } else { return nil } }
@@ -325,11 +322,13 @@ import Testing
     @Test func aURLThatDiedEarlyIsForgottenAndRegeneratedOnlyWhenAsked() async throws {
         // The storage host expires the link before its documented 24 hours.
         let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "died early")],
-                                            configure: { $0.urlLifetimes[.dashscope] = 300; $0.timeScale = 0.001 })
+                                            configure: { $0.urlLifetimes[.dashscope] = 1000; $0.timeScale = 0.001 })
         defer { Task { await h.close() } }
-        let (_, lock, _) = try await h.generate()
-        try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(lock.entries["d"]?.outputs.first?.file)))
-        try await Task.sleep(for: .milliseconds(400))
+        let (first, lock, _) = try await h.generate()
+        let file = try #require(lock.entries["d"]?.outputs.first?.file)
+        try #require(!file.isEmpty, "\(first.missing) \(first.failed) \(first.pending)")
+        try FileManager.default.removeItem(at: h.root.appendingPathComponent(file))
+        try await Task.sleep(for: .milliseconds(1200))
         let (report, after, _) = try await h.generate()
         #expect(report.missing.map(\.id) == ["d"])
         #expect(after.entries["d"]?.outputs.first?.url == nil, "a dead link is not tried again")

@@ -1,0 +1,61 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The project's `static/` folder: files published verbatim at the same relative path in the site
+/// (`static/CNAME` → `site/CNAME`), dot files included (`.nojekyll`, `.well-known/`).
+enum StaticFiles {
+    static let folder = "static"
+
+    /// One file to publish.
+    struct File: Sendable {
+        /// Relative to `static/` and to the site.
+        var path: String
+        /// Absolute path of the file to copy.
+        var source: String
+        /// Size and modification time, for the render fingerprint.
+        var stamp: String
+    }
+
+    /// Every file under `static/`, sorted; a symbolic link that resolves outside the project is an error.
+    static func list(project: URL) throws(SiteError) -> [File] {
+        let root = project.path + "/" + folder
+        var info = stat()
+        guard lstat(root, &info) == 0 else { return [] }
+        let realProject = (VerifiedHashes.realPath(project.path) ?? project.path) + "/"
+        guard let realRoot = VerifiedHashes.realPath(root), (realRoot + "/").hasPrefix(realProject) else {
+            throw SiteError("\(folder)/ resolves outside the project; Folio publishes files only from inside it", invalidInput: true)
+        }
+        var files: [File] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let full = relative.isEmpty ? root : root + "/" + relative
+            guard let directory = opendir(full) else { throw SiteError("cannot read \(full)") }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+                if name == "." || name == ".." { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                let path = root + "/" + child
+                guard lstat(path, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFLNK {
+                    guard let target = VerifiedHashes.realPath(path), target.hasPrefix(realProject) else {
+                        throw SiteError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
+                                        invalidInput: true)
+                    }
+                    guard stat(path, &info) == 0 else { continue }
+                    if (info.st_mode & S_IFMT) == S_IFDIR {
+                        throw SiteError("\(folder)/\(child) is a symbolic link to a folder; link the files instead, or copy the folder", invalidInput: true)
+                    }
+                }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(child)
+                case S_IFREG: files.append(File(path: child, source: path, stamp: "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"))
+                default: continue
+                }
+            }
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+}
