@@ -86,7 +86,9 @@ extension Output {
         if uncertain > 0 {
             lines.append("\(uncertain) call\(uncertain == 1 ? "" : "s") may have been charged without returning an image (failed as uncertain); none was sent again. Check your usage with the provider, then run with --retry-failed to send \(uncertain == 1 ? "it" : "them") once more.")
         }
-        if !report.pending.isEmpty { lines.append("Run the same command again to resume: pending tasks are polled, not created again.") }
+        if !report.pending.isEmpty {
+            lines.append("Run the same command again to resume: Kling tasks are polled or looked up by their external id, and only variants never asked for are requested.")
+        }
         guard !lines.isEmpty else { return }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }

@@ -36,8 +36,10 @@ struct SiteRender {
     func outputFolder(project: LoadedProject) throws -> URL {
         let site = out.map { OutputFolder.resolve($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
             ?? OutputFolder.resolve(project.settings.output, relativeTo: project.root)
-        if let problem = OutputFolder.problem(site, project: project.root) {
-            throw FolioExit(code: ExitStatus.invalidInput, message: "error: \(problem)")
+        do {
+            try SiteBuilder.checkOutput(site, project: project.root, force: force)
+        } catch {
+            throw FolioExit(code: error.invalidInput ? ExitStatus.invalidInput : ExitStatus.error, message: "error: \(error.description)")
         }
         return site
     }

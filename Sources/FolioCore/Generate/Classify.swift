@@ -95,10 +95,17 @@ enum Classify {
         let parts = (candidate["content"]?["parts"]?.arrayValue ?? []).filter { $0["thought"]?.boolValue != true }
         let text = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         var images: [ResultImage] = []
+        var unreadable = 0
         for part in parts {
-            guard let inline = part["inlineData"], let mime = inline["mimeType"]?.stringValue, mime.hasPrefix("image/"),
-                  let data = inline["data"]?.stringValue, let bytes = Data(base64Encoded: data) else { continue }
+            guard let inline = part["inlineData"], let mime = inline["mimeType"]?.stringValue, mime.hasPrefix("image/") else { continue }
+            guard let data = inline["data"]?.stringValue, let bytes = Data(base64Encoded: data), !bytes.isEmpty else {
+                unreadable += 1
+                continue
+            }
             images.append(.inline(Array(bytes), mime: mime))
+        }
+        if images.isEmpty, unreadable > 0 {
+            return .failure(uncertain("HTTP 200, but its image cannot be decoded", status: 200))
         }
         if let finish, geminiModerationReasons.contains(finish) {
             return .failure(CallFailure(kind: .moderation, code: finish, message: "no image: the model stopped with \(finish)", retryable: false))

@@ -59,6 +59,12 @@ struct Downloader: Sendable {
                   parsed.host != nil else {
                 throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': only http and https URLs are fetched", gone: false, retryable: false)
             }
+            // A URL from folio.lock is data from wherever the project came from: it may not send this
+            // machine's requests to its own services (loopback, link-local) unless the gateway is here too.
+            if let host = parsed.host?.lowercased(), GatewayEndpoint.isLoopback(host) || host.hasPrefix("169.254.") || host.hasPrefix("[fe80:"),
+               !http.endpoint.isLoopback {
+                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': an image URL may not point at this machine", gone: false, retryable: false)
+            }
             var request = HTTPClientRequest(url: current)
             request.method = .GET
             request.headers.add(name: "User-Agent", value: "folio/0.1")

@@ -21,7 +21,8 @@ extension Generator {
 
     /// A task id from an answer or the lockfile as one URL path segment: data, never a path.
     static func pathSegment(_ id: String) -> String {
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        // No '.': an id of `.` or `..` must not become a path step.
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
         return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
@@ -39,7 +40,7 @@ extension Generator {
         }
     }
 
-    private func taskSteps(_ prompt: Prompt, resume: Bool, counter: Counter) async throws(StopJob) -> Outcome {
+    private func taskSteps(_ prompt: Prompt, resume: Bool, counter: Counter, again: Bool = false) async throws(StopJob) -> Outcome {
         let g = prompt.generation
         let path = taskPath(g.route)
         var entry = await store.entry(prompt.id)
@@ -109,9 +110,17 @@ extension Generator {
             }
         }
         for (index, url) in final.urls.enumerated() {
-            if let known = await store.entry(prompt.id)?.outputs.first(where: { $0.index == index }), !known.file.isEmpty,
-               AssetCheck.present(known, project: project) { continue }
-            let stored = try await save(.url(url), id: prompt.id)
+            let known = await store.entry(prompt.id)?.outputs.first(where: { $0.index == index })
+            if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
+            let stored: StoredAsset
+            do throws(StopJob) {
+                stored = try await save(.url(url), id: prompt.id)
+                if known?.url == url { try expect(stored, matches: known) }
+            } catch {
+                // The host says the task's images are gone: with --regenerate, a new task at once (once).
+                guard error.isMissing, options.regenerate, !again else { throw error }
+                return try await taskSteps(prompt, resume: false, counter: counter, again: true)
+            }
             try await commit(prompt.id) { e in
                 guard let slot = e.outputs.firstIndex(where: { $0.index == index }) else { return }
                 e.outputs[slot] = LockOutput(index: index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,

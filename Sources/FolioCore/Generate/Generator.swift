@@ -69,7 +69,7 @@ public struct Generator: Sendable {
                 case .pending(let reason): report.pending.append((result.id, reason))
                 case .failed(let error):
                     report.failed.append((result.id, error))
-                    if error.kind == .uncertain, result.requests > 0 { report.uncertain += 1 }
+                    if error.kind == .uncertain, result.requests > 0 || result.foundUncertain { report.uncertain += 1 }
                 case .missing(let reason): report.missing.append((result.id, reason))
                 }
             }
@@ -98,6 +98,8 @@ public struct Generator: Sendable {
         var id: String
         var outcome: Outcome
         var requests = 0
+        /// An uncertain call of an earlier, stopped run, found by this one.
+        var foundUncertain = false
     }
 
     /// Counts create requests sent by one job.
@@ -115,6 +117,13 @@ public struct Generator: Sendable {
             await events(.cached(id: prompt.id))
             return JobResult(id: prompt.id, outcome: .cached)
         case .failed:
+            if let entry = await store.entry(prompt.id), entry.state == .pending, !entry.inFlight.isEmpty {
+                // Found now: a request an earlier run left in flight. Recorded as uncertain, not sent.
+                let error = LockError(kind: .uncertain, code: nil, message: Planner.interrupted(entry))
+                let outcome = await fail(prompt.id, error)
+                await events(.failed(id: prompt.id, error: error))
+                return JobResult(id: prompt.id, outcome: outcome, foundUncertain: true)
+            }
             let error = await store.entry(prompt.id)?.error ?? LockError(kind: .server, code: nil, message: plan.reason ?? "failed")
             await events(.failed(id: prompt.id, error: error))
             return JobResult(id: prompt.id, outcome: .failed(error))
@@ -180,6 +189,7 @@ public struct Generator: Sendable {
             try await commit(id) {
                 $0.state = .failed
                 $0.error = error
+                $0.inFlight = []
             }
         } catch {
             return error.outcome
@@ -240,13 +250,16 @@ extension Generator {
         let g = prompt.generation
         let references = try referenceBytes(g)
         var entry = await store.entry(prompt.id)
-        if entry?.inputHash == prompt.inputHash, entry?.simulated == options.simulated, entry?.state == .pending || entry?.state == .failed {
+        let resumable = entry?.state == .pending || entry?.state == .failed || (entry?.state == .succeeded && options.regenerate)
+        if entry?.inputHash == prompt.inputHash, entry?.simulated == options.simulated, resumable {
             // Variants already received were paid for: keep them, make only the rest. With
             // --regenerate, one whose file is gone and whose URL has expired is made again.
+            // (A request left in flight by a stopped run reaches here only with --retry-failed.)
             let project = project, regenerate = options.regenerate
             try await commit(prompt.id) { e in
                 e.state = .pending
                 e.error = nil
+                e.inFlight = []
                 if regenerate {
                     let snapshot = e
                     e.outputs.removeAll { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: snapshot, now: Date()) }
@@ -260,6 +273,7 @@ extension Generator {
         // under --regenerate (once), whatever the link's clock says.
         var next = -1, again = false
         var regenerated = Set<Int>()
+        var lost: [Int] = []
         while true {
             if !again { next += 1 }
             again = false
@@ -270,6 +284,11 @@ extension Generator {
             let image: ResultImage
             if let known, let url = known.url {
                 image = .url(url)
+            } else if let known, !known.file.isEmpty {
+                // An inline image that was received and paid for, whose file is gone or changed:
+                // made again only with --regenerate (which dropped it above).
+                lost.append(known.index)
+                continue
             } else {
                 let path: String
                 let body: JSONValue
@@ -281,6 +300,9 @@ extension Generator {
                     path = "/dashscope/v1/services/aigc/multimodal-generation/generation"
                     body = RequestBodies.dashscope(g, variant: variant)
                 }
+                // Write-ahead, as Kling's `submitting`: a run that stops before the answer is
+                // recorded leaves this mark, and the next run does not send the request again.
+                try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
                 let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
                     await slots.acquire(1)
                     counter.add()
@@ -299,13 +321,17 @@ extension Generator {
                 switch result {
                 case .success(let value): answer = value
                 case .failure(let failure) where failure.retryable:
-                    // A passing trouble that outlasted the retries: the entry stays pending, nothing is lost.
+                    // A passing trouble that outlasted the retries (none of which reached the
+                    // provider or was charged): the entry stays pending, nothing is lost.
+                    try await commit(prompt.id) { e in e.inFlight.removeAll { $0 == variant } }
                     return .pending("\(failure.summary); the variants received are kept, a later run makes the rest")
                 case .failure(let failure): return await fail(prompt.id, failure.lockError)
                 }
                 image = answer.images[0]
                 try await commit(prompt.id) { e in
                     if case .url(let url) = image {
+                        // A URL recorded can be downloaded later: the request is no longer in doubt.
+                        e.inFlight.removeAll { $0 == variant }
                         e.outputs.removeAll { $0.index == variant }
                         e.outputs.append(LockOutput(index: variant, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: ""))
                         e.outputs.sort { $0.index < $1.index }
@@ -318,6 +344,7 @@ extension Generator {
             let stored: StoredAsset
             do throws(StopJob) {
                 stored = try await save(image, id: prompt.id)
+                if case .url = image { try expect(stored, matches: known) }
             } catch {
                 guard error.isMissing, options.regenerate, case .url = image, !regenerated.contains(variant) else { throw error }
                 regenerated.insert(variant)
@@ -329,16 +356,21 @@ extension Generator {
             }
             let url: String? = if case .url(let u) = image { u } else { nil }
             try await commit(prompt.id) { e in
+                e.inFlight.removeAll { $0 == variant }
                 e.outputs.removeAll { $0.index == variant }
                 e.outputs.append(LockOutput(index: variant, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
                                             width: stored.width, height: stored.height, mime: stored.mime))
                 e.outputs.sort { $0.index < $1.index }
-                if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }) {
+                if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }), e.inFlight.isEmpty {
                     e.state = .succeeded
                     e.error = nil
                 }
             }
             entry = await store.entry(prompt.id)
+        }
+        if !lost.isEmpty {
+            let which = lost.map(String.init).joined(separator: ", ")
+            return .missing("the image of variant \(which) is gone from assets/ and had no URL; restore it from version control, or run with --regenerate to generate it again")
         }
         return .generated
     }
@@ -419,6 +451,7 @@ extension Generator {
                     if options.regenerate { return await regenerateGone(prompt, output: output.index, counter: counter) }
                 }
                 let stored = try saved.get()
+                try expect(stored, matches: output)
                 try await commit(prompt.id) { e in
                     guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
                     e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
@@ -433,6 +466,16 @@ extension Generator {
 }
 
 extension Generator {
+    /// A download of an image whose SHA-256 is recorded must give those bytes: what a URL serves
+    /// later is not taken for what was paid for. (The new file stays in assets/ for `folio clean`.)
+    func expect(_ stored: StoredAsset, matches known: LockOutput?) throws(StopJob) {
+        guard let known, !known.sha256.isEmpty, known.sha256 != stored.sha256 else { return }
+        throw StopJob(outcome: .missing("""
+            the image at its URL is not the one recorded (SHA-256 \(stored.sha256.prefix(12))… instead of \(known.sha256.prefix(12))…), \
+            so it was not used; restore \(known.file) from version control, or run with --regenerate
+            """))
+    }
+
     /// Generates a succeeded prompt again whose image link turned out dead: a sync route makes only
     /// the lost variant, a task route a new task.
     func regenerateGone(_ prompt: Prompt, output index: Int, counter: Counter) async -> Outcome {

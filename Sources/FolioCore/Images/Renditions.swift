@@ -109,7 +109,8 @@ public struct ImageRenderer: Sendable {
         var todo: [ImagePlan] = []
         var result = Result(colors: [:], rendered: 0, skipped: 0, failures: [])
         for plan in plans {
-            let complete = plan.renditions.allSatisfy { FastFiles.size(site.path + "/" + $0.path) != nil }
+            // A regular file, not a link: a rendition replaced by a link to anything is made again.
+            let complete = plan.renditions.allSatisfy { Self.isRegularFile(site.path + "/" + $0.path) }
             if complete, let color = known[plan.sha256] {
                 result.colors[plan.sha256] = color
                 result.skipped += 1
@@ -175,7 +176,9 @@ public struct ImageRenderer: Sendable {
         for width in widths {
             for format in formats {
                 let final = site.path + "/img/\(plan.sha256)-\(width).\(format.fileExtension)"
-                let temporary = final + ".\(getpid()).tmp.\(format.fileExtension)"
+                // Unpredictable, and cleared first: libvips opens it following links.
+                let temporary = final + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp.\(format.fileExtension)"
+                unlink(temporary)
                 finals.append(final)
                 temporaries.append(temporary)
                 targets.append(temporary + format.saveOptions)
@@ -199,6 +202,14 @@ public struct ImageRenderer: Sendable {
         for (temporary, final) in zip(temporaries, finals) { rename(temporary, final) }
         let hex = rgb.map { String(format: "%02x", min(255, max(0, Int($0.rounded())))) }.joined()
         return .success("#" + hex)
+    }
+}
+
+extension ImageRenderer {
+    /// Whether `path` is a regular file itself (`lstat`: a symbolic link is not).
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 }
 

@@ -54,7 +54,8 @@ extension Lockfile {
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
                 taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
-                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false)
+                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false,
+                inFlight: e.in_flight ?? [])
         }
         return Lockfile(entries: entries)
     }
@@ -116,6 +117,7 @@ extension Lockfile {
         var error: LockError?
         var cost: JSONValue?
         var simulated: Bool?
+        var in_flight: [Int]?
     }
     // swiftlint:enable identifier_name
 }
@@ -140,6 +142,7 @@ extension LockEntry {
         ]
         if let cost { pairs.append(("cost", cost)) }
         if simulated { pairs.append(("simulated", .bool(true))) }
+        if !inFlight.isEmpty { pairs.append(("in_flight", .array(inFlight.map { .int($0) }))) }
         return .object(pairs)
     }
 }

@@ -42,11 +42,15 @@ public struct LockEntry: Sendable, Equatable {
     public var cost: JSONValue?
     /// Made by `--simulate`, not by the real gateway: a real build makes it again.
     public var simulated: Bool
+    /// Sync-route variants whose create request is being sent: written before the request, cleared
+    /// when its answer is recorded. One left by a run that stopped may have been charged.
+    public var inFlight: [Int]
 
     public init(
         inputHash: String, route: RouteID, model: String, state: State, externalTaskID: String? = nil,
         taskID: String? = nil, requestID: String? = nil, createdAt: String? = nil, updatedAt: String? = nil,
-        outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil, simulated: Bool = false
+        outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil, simulated: Bool = false,
+        inFlight: [Int] = []
     ) {
         self.inputHash = inputHash
         self.route = route
@@ -62,6 +66,7 @@ public struct LockEntry: Sendable, Equatable {
         self.error = error
         self.cost = cost
         self.simulated = simulated
+        self.inFlight = inFlight
     }
 }
 

@@ -89,15 +89,21 @@ final class VerifiedHashes: Sendable {
             assetsOutside = nil
         }
         var hashes: [String: String] = [:]
-        if let bytes = FastFiles.read(project + "/" + Self.cacheFile) {
+        // Bounded, and never a pipe: the file may come from a cloned project. Past 16 MB it starts over.
+        let cached = FastFiles.read(project + "/" + Self.cacheFile, atMost: 16 << 20)
+        if case .bytes(let bytes) = cached {
             for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
                 guard let space = line.lastIndex(of: " ") else { continue }
                 let digest = String(line[line.index(after: space)...])
                 if LockOutput.isDigest(digest) { hashes[String(line[..<space])] = digest }
             }
         }
+        hashesWereCut = { if case .tooLarge = cached { true } else { false } }()
         known = Mutex((hashes, -1))
     }
+
+    /// The cache file was over its size limit and is started again on the next write.
+    private let hashesWereCut: Bool
 
     deinit {
         let fd = known.withLock { $0.fd }
@@ -159,9 +165,10 @@ final class VerifiedHashes: Sendable {
         known.withLock { state in
             guard state.hashes[key] != digest else { return }
             state.hashes[key] = digest
-            if state.fd < 0 {
-                try? FileManager.default.createDirectory(atPath: project + "/.folio", withIntermediateDirectories: true)
-                state.fd = open(project + "/" + Self.cacheFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if state.fd == -1 {
+                // A real file in a real .folio folder, or no cache at all.
+                let flags = O_WRONLY | O_APPEND | (hashesWereCut ? O_TRUNC : 0)
+                state.fd = StateFolder.open(project: URL(fileURLWithPath: project), file: "verified-assets", flags: flags)
                 if state.fd < 0 { state.fd = -2 }
             }
             guard state.fd >= 0 else { return }

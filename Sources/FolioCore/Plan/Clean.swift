@@ -19,7 +19,10 @@ public struct CleanPlan: Sendable {
         let folder = project.appendingPathComponent(Downloader.folder).path
         var assets: [String] = []
         var bytes = 0
-        for name in FastFiles.walk(folder) where !name.contains("/") {
+        // Only Folio's own files: content-addressed names, in an assets/ that is inside the project.
+        // (Anything else there — a kept `.changed-…` copy, a user's file — is never deleted.)
+        let inside = VerifiedHashes.of(project: project).assetsOutside == nil
+        for name in inside ? FastFiles.walk(folder) : [] where !name.contains("/") && isAssetName(name) {
             let path = "\(Downloader.folder)/\(name)"
             if !referenced.contains(path) {
                 assets.append(path)
@@ -27,6 +30,12 @@ public struct CleanPlan: Sendable {
             }
         }
         return CleanPlan(assets: assets.sorted(), bytes: bytes, entries: lock.entries.keys.filter { !ids.contains($0) }.sorted())
+    }
+
+    /// `<64 hex digits>.<png|jpg|webp>`: a name Folio gave a downloaded image.
+    static func isAssetName(_ name: String) -> Bool {
+        guard let dot = name.firstIndex(of: ".") else { return false }
+        return LockOutput.isDigest(String(name[..<dot])) && LockOutput.assetExtensions.contains(String(name[name.index(after: dot)...]))
     }
 
     /// Deletes the listed assets and drops the listed entries from the lockfile (written atomically).

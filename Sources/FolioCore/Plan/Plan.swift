@@ -118,10 +118,16 @@ public enum Planner {
             return entry
         }
         switch lock.state {
+        case .pending where g.route.rules.style == .sync && !lock.inFlight.isEmpty && !options.retryFailed:
+            // A run stopped while a create was on its way: it may have been charged.
+            entry.action = .failed
+            entry.requests = 0
+            entry.reason = "uncertain: \(Planner.interrupted(lock))"
         case .pending where g.route.rules.style == .sync:
             // A sync route's pending entry holds the variants received so far.
-            // Received: an image on disk, or a URL to fetch it from. An inline image whose file is gone is asked for again.
-            let received = lock.outputs.filter { $0.url != nil || AssetCheck.present($0, project: project) }
+            // Received: an image on disk, a URL to fetch it from, or an inline image once stored (paid
+            // for: if its file is gone it is made again only with --regenerate).
+            let received = lock.outputs.filter { $0.url != nil || !$0.file.isEmpty }
             let expired = received.filter { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: lock, now: options.now) }
             entry.action = options.regenerate && !expired.isEmpty ? .new : .resume
             entry.requests = max(0, g.n - received.count) + (options.regenerate ? expired.count : 0)
@@ -172,6 +178,14 @@ public enum Planner {
             }
         }
         return entry
+    }
+}
+
+extension Planner {
+    /// Why an entry left with requests in flight is not sent again by itself.
+    static func interrupted(_ entry: LockEntry) -> String {
+        let variants = entry.inFlight.map(String.init).joined(separator: ", ")
+        return "an earlier run stopped while the request for variant \(variants) was on its way; it may have been charged. It is sent again only with --retry-failed"
     }
 }
 

@@ -46,7 +46,16 @@ public struct SiteBuilder: Sendable {
     /// The output folder is Folio's: never the project or one of its source folders, and either
     /// empty, new, or made by an earlier render (a manifest lists what it wrote). Returns that list.
     func claimOutput() throws(SiteError) -> Set<String> {
-        if let problem = OutputFolder.problem(site, project: project.root) {
+        try Self.claimOutput(site, project: project.root, force: force)
+    }
+
+    /// Whether `site` may be rendered into (see `claimOutput()`), before anything is generated.
+    public static func checkOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) {
+        _ = try claimOutput(site, project: project, force: force)
+    }
+
+    static func claimOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) -> Set<String> {
+        if let problem = OutputFolder.problem(site, project: project) {
             throw SiteError(problem, invalidInput: true)
         }
         if let owned = SiteManifest.read(site: site) { return owned }
@@ -124,13 +133,30 @@ public struct SiteBuilder: Sendable {
         let texts = await pages.all()
         let extras = pages.extras()
         // Files of the project's static/ are published as they are, where nothing is generated.
-        var generated: [String: String] = [:]
-        for path in texts.map(\.0) + extras.map(\.0) + imageFiles { generated[path] = path }
-        for file in statics where generated[file.path] != nil || file.path.hasPrefix(".folio/") {
-            throw SiteError("static/\(file.path) would be published at \(file.path), which Folio generates\(file.path.hasPrefix(".folio/") ? " for itself" : ""); rename or remove static/\(file.path)",
-                            invalidInput: true)
+        let generated = Set(texts.map(\.0) + extras.map(\.0) + imageFiles)
+        var generatedFolders = Set<String>()
+        for path in generated {
+            var folder = SiteFiles.parent(path)
+            while !folder.isEmpty, generatedFolders.insert(folder).inserted { folder = SiteFiles.parent(folder) }
         }
-        try SiteManifest.write(site: site, files: owned.union(imageFiles).union(texts.map(\.0)).union(extras.map(\.0)).union(statics.map(\.path)))
+        for file in statics {
+            // The same path, a folder Folio fills, or a path under a file Folio writes.
+            var clash: String? = generated.contains(file.path) || generatedFolders.contains(file.path) ? file.path : nil
+            var folder = SiteFiles.parent(file.path)
+            while clash == nil, !folder.isEmpty {
+                if generated.contains(folder) { clash = folder }
+                folder = SiteFiles.parent(folder)
+            }
+            if file.path.hasPrefix(".folio/") { clash = file.path }
+            if let clash {
+                throw SiteError("static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates\(clash.hasPrefix(".folio/") ? " for itself" : ""); rename or remove static/\(file.path)",
+                                invalidInput: true)
+            }
+        }
+        // Every path is claimed before it enters the manifest: a file already there that Folio
+        // did not write stops the render here, and never becomes Folio's to replace or prune.
+        for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
+        try SiteManifest.write(site: site, files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
         for (path, text) in texts { try files.write(path, text) }
         for (path, bytes) in extras { try files.write(path, bytes) }
         for file in statics {
@@ -199,7 +225,7 @@ struct BuildRecord {
     }
 
     static func read(_ url: URL) -> BuildRecord? {
-        guard let bytes = FastFiles.read(url.path) else { return nil }
+        guard case .bytes(let bytes) = FastFiles.read(url.path, atMost: 256 << 20) else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         guard let head = lines.first?.split(separator: " "), head.count == 4, head[0] == "folio-site", head[1] == "1",
               let pages = Int(head[3]) else { return nil }
@@ -214,7 +240,11 @@ struct BuildRecord {
 
     /// Every recorded file exists with its recorded size.
     func filesPresent(in site: URL) -> Bool {
-        files.allSatisfy { FastFiles.size(site.path + "/" + $0.0) == $0.1 }
+        // lstat: a file swapped for a link (to anything, of any size) is not the file Folio wrote.
+        files.allSatisfy { path, size in
+            var info = stat()
+            return lstat(site.path + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) == size
+        }
     }
 }
 

@@ -20,13 +20,14 @@ struct SiteFiles {
 
     /// Writes `bytes` to `path` (relative to the site) unless the file already holds exactly them.
     mutating func write(_ path: String, _ bytes: [UInt8]) throws(SiteError) {
+        // Claimed first: a file Folio did not write is never taken over, not even one with these bytes.
+        try claim(path)
         produced.insert(path)
         let full = root.path + "/" + path
         if FastFiles.size(full) == bytes.count, FastFiles.read(full) == bytes {
             unchanged += 1
             return
         }
-        try claim(path)
         do {
             // The site is disposable output: no fsync, but never a half-written file either.
             try AtomicFile.write(bytes, to: URL(fileURLWithPath: full), sync: false)
@@ -130,7 +131,7 @@ enum SiteManifest {
     /// The listed files, or nil when there is no manifest (a folder Folio did not make, or one made by
     /// a Folio before manifests, whose `.folio/build.txt` lists its files instead).
     static func read(site: URL) -> Set<String>? {
-        if let bytes = FastFiles.read(site.path + "/" + path) {
+        if case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) {
             let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
             guard lines.first == header else { return nil }
             return Set(lines.dropFirst().filter(isSafe))

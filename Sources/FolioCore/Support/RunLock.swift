@@ -16,13 +16,16 @@ public struct RunLock: Sendable {
 
     /// Takes the lock, or says which process holds it.
     public static func acquire(project: URL, command: String) throws(RunLockError) -> RunLock {
-        let folder = project.appendingPathComponent(".folio")
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = project.appendingPathComponent(path).path
-        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RunLockError(description: "cannot create \(file): \(String(cString: strerror(errno)))") }
+        if case .failure(let error) = StateFolder.path(project: project) { throw error }
+        let fd = StateFolder.open(project: project, file: "run.lock", flags: O_RDWR)
+        guard fd >= 0 else {
+            throw RunLockError(description: "cannot open \(file) (it must be a plain file, not a link): \(String(cString: strerror(errno)))")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = FastFiles.read(file).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+            var bytes = [UInt8](repeating: 0, count: 200)
+            let count = max(0, bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) })
+            let holder = String(decoding: bytes.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
             let who = holder.isEmpty ? "another folio" : "process \(holder)"
             throw RunLockError(description: "\(who) is working in this project and holds \(path); wait for it to finish, then run again")

@@ -161,6 +161,10 @@ public enum YAMLDocument {
         guard budget >= 0 else { throw TooManyValues(line: line, column: column) }
         switch node {
         case .scalar(let scalar):
+            // Long texts count by their size too, so a long text repeated through aliases cannot
+            // expand into gigabytes while staying under the value count: at most ~2.5 MB in all.
+            budget -= scalar.string.utf8.count / 256
+            guard budget >= 0 else { throw TooManyValues(line: line, column: column) }
             return YAMLNode(value: .scalar(scalar.string, plain: scalar.style == .plain || scalar.style == .any),
                             file: file, line: line, column: column)
         case .sequence(let sequence):

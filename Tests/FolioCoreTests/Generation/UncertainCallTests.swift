@@ -197,7 +197,8 @@ struct EdgeTests {
     }
 
     @Test func taskIdsAreOnePathSegment() {
-        #expect(Generator.pathSegment("../../admin?x=1#y") == "..%2F..%2Fadmin%3Fx%3D1%23y")
+        #expect(Generator.pathSegment("../../admin?x=1#y") == "%2E%2E%2F%2E%2E%2Fadmin%3Fx%3D1%23y")
+        #expect(Generator.pathSegment("..") == "%2E%2E")
         #expect(Generator.pathSegment("CjMT7WdSwWcAAAAAALvB3g") == "CjMT7WdSwWcAAAAAALvB3g")
     }
 }
