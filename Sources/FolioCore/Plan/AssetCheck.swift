@@ -81,9 +81,9 @@ final class VerifiedHashes: Sendable {
 
     private init(project: String) {
         self.project = project
-        let real = Self.realPath(project) ?? project
+        let real = FastFiles.realPath(project) ?? project
         realProject = real.hasSuffix("/") ? real : real + "/"
-        if let assets = Self.realPath(project + "/" + Downloader.folder), !(assets + "/").hasPrefix(realProject) {
+        if let assets = FastFiles.realPath(project + "/" + Downloader.folder), !(assets + "/").hasPrefix(realProject) {
             assetsOutside = assets
         } else {
             assetsOutside = nil
@@ -110,12 +110,6 @@ final class VerifiedHashes: Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
     /// `dev ino size mtime ctime`: changes whenever the file's bytes can have changed.
     private static func identity(_ info: stat) -> String {
         "\(info.st_dev) \(info.st_ino) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)"
@@ -129,7 +123,7 @@ final class VerifiedHashes: Sendable {
         var info = stat()
         guard lstat(path, &info) == 0 else { return .missing }
         if (info.st_mode & S_IFMT) == S_IFLNK {
-            guard let target = Self.realPath(path) else { return .missing }
+            guard let target = FastFiles.realPath(path) else { return .missing }
             guard target.hasPrefix(realProject) else {
                 return .refused("\(file) is a symbolic link to \(target), outside the project; it is not used")
             }

@@ -163,9 +163,7 @@ enum SiteManifest {
         defer { closedir(directory) }
         var names: [String] = []
         while names.count < limit, let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = FastFiles.name(of: entry)
             if name == "." || name == ".." || name == ".folio" { continue }
             names.append(name)
         }

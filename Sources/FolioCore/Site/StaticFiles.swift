@@ -23,8 +23,8 @@ enum StaticFiles {
         let root = project.path + "/" + folder
         var info = stat()
         guard lstat(root, &info) == 0 else { return [] }
-        let realProject = (VerifiedHashes.realPath(project.path) ?? project.path) + "/"
-        guard let realRoot = VerifiedHashes.realPath(root), (realRoot + "/").hasPrefix(realProject) else {
+        let realProject = (FastFiles.realPath(project.path) ?? project.path) + "/"
+        guard let realRoot = FastFiles.realPath(root), (realRoot + "/").hasPrefix(realProject) else {
             throw SiteError("\(folder)/ resolves outside the project; Folio publishes files only from inside it", invalidInput: true)
         }
         var files: [File] = []
@@ -34,13 +34,13 @@ enum StaticFiles {
             guard let directory = opendir(full) else { throw SiteError("cannot read \(full)") }
             defer { closedir(directory) }
             while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = FastFiles.name(of: entry)
                 if name == "." || name == ".." { continue }
                 let child = relative.isEmpty ? name : relative + "/" + name
                 let path = root + "/" + child
                 guard lstat(path, &info) == 0 else { continue }
                 if (info.st_mode & S_IFMT) == S_IFLNK {
-                    guard let target = VerifiedHashes.realPath(path), target.hasPrefix(realProject) else {
+                    guard let target = FastFiles.realPath(path), target.hasPrefix(realProject) else {
                         throw SiteError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
                                         invalidInput: true)
                     }

@@ -24,9 +24,7 @@ public enum FastFiles {
             guard let directory = opendir(full) else { continue }
             defer { closedir(directory) }
             while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
+                let name = name(of: entry)
                 if name.hasPrefix(".") { continue }
                 let child = relative.isEmpty ? name : relative + "/" + name
                 var type = entry.pointee.d_type
@@ -43,6 +41,11 @@ public enum FastFiles {
             }
         }
         return files
+    }
+
+    /// The name of a `readdir` entry.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// The whole file, or nil when it cannot be read.
@@ -191,9 +194,7 @@ public enum FastFiles {
             guard let directory = opendir(full) else { continue }
             defer { closedir(directory) }
             while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
+                let name = name(of: entry)
                 if name.hasPrefix(".") { continue }
                 let child = current.relative.isEmpty ? name : current.relative + "/" + name
                 let childFull = folder + "/" + child
