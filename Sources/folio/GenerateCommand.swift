@@ -88,7 +88,8 @@ struct GenerationRun {
         let plan = Planner.plan(project.prompts, lock: lock, project: project.root,
                                 options: PlanOptions(retryFailed: generation.retryFailed, regenerate: generation.regenerate, simulated: generation.simulate))
         // Downloads go to the image hosts and need no key; only requests and polls do.
-        let needsGateway = plan.entries.contains { $0.requests > 0 || $0.action == .resume }
+        // With --regenerate a download may turn into a create (its link turns out gone).
+        let needsGateway = plan.entries.contains { $0.requests > 0 || $0.action == .resume || (generation.regenerate && $0.action == .download) }
 
         // Tests and demos speed every wait up by the same factor as the simulator's clock.
         let timeScale = environment["FOLIO_TIME_SCALE"].flatMap(Double.init) ?? (generation.simulate ? 0.05 : 1)

@@ -61,9 +61,11 @@ struct Downloader: Sendable {
             }
             // A URL from folio.lock is data from wherever the project came from: it may not send this
             // machine's requests to its own services (loopback, link-local) unless the gateway is here too.
-            if let host = parsed.host?.lowercased(), GatewayEndpoint.isLoopback(host) || host.hasPrefix("169.254.") || host.hasPrefix("[fe80:"),
-               !http.endpoint.isLoopback {
-                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': an image URL may not point at this machine", gone: false, retryable: false)
+            // Against a gateway on this machine (the simulator, tests) images come from this machine, and only from it.
+            let local = HostAddress.isThisMachine(parsed.host ?? "")
+            if local != http.endpoint.isLoopback {
+                let why = local ? "an image URL may not point at this machine" : "against a gateway on this machine, images come only from this machine"
+                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': \(why)", gone: false, retryable: false)
             }
             var request = HTTPClientRequest(url: current)
             request.method = .GET
@@ -179,5 +181,36 @@ struct Downloader: Sendable {
 
     private func temporaryPath() -> String {
         assets.appendingPathComponent(".download-\(UUID().uuidString).part").path
+    }
+}
+
+/// What a URL's host names, as an address: whether it is this machine (or its link-local neighbours).
+enum HostAddress {
+    /// Loopback, unspecified (`0.0.0.0`, `::`) or link-local (`169.254/16`, `fe80::/10`), in any
+    /// spelling `inet_aton` and `inet_pton` accept (`127.1`, `2130706433`, `[::ffff:127.0.0.1]`),
+    /// or `localhost`. Names that DNS resolves to such addresses are not looked up.
+    static func isThisMachine(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name.hasSuffix(".") { name = String(name.dropLast()) }
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        var v4 = in_addr()
+        if inet_aton(name, &v4) != 0 { return isLocal(v4: UInt32(bigEndian: v4.s_addr)) }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, name, &v6) == 1 {
+            let bytes = withUnsafeBytes(of: v6) { Array($0) }
+            if bytes.allSatisfy({ $0 == 0 }) || bytes == Array(repeating: 0, count: 15) + [1] { return true }
+            if bytes[0] == 0xFE, bytes[1] & 0xC0 == 0x80 { return true }
+            // An IPv4 address mapped into IPv6.
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+                return isLocal(v4: bytes[12...].reduce(0) { $0 << 8 | UInt32($1) })
+            }
+        }
+        return false
+    }
+
+    private static func isLocal(v4 address: UInt32) -> Bool {
+        let first = address >> 24, second = (address >> 16) & 0xFF
+        return first == 127 || first == 0 || (first == 169 && second == 254)
     }
 }

@@ -24,7 +24,7 @@ public enum GatewaySetup {
     /// The wait scale a run may use: `FOLIO_TIME_SCALE` speeds waits up for the simulator and tests,
     /// so it holds only against a gateway on this machine; a real gateway is never hurried.
     public static func timeScale(requested: Double, endpoint: GatewayEndpoint) -> Double {
-        endpoint.isLoopback && requested > 0 ? requested : 1
+        endpoint.isLoopback && requested >= 0 ? requested : 1
     }
 
     /// The gateway's documented hosts, which `folio.yml` may name without ANYINT_BASE_URL.

@@ -420,9 +420,8 @@ extension Generator {
                         if failure.gone {
                             throw StopJob(outcome: .missing("the image URL has expired (\(failure.message)); run with --regenerate to generate it again"))
                         }
-                        if !failure.retryable {
-                            throw StopJob(outcome: await fail(id, LockError(kind: .invalid, code: nil, message: "download: \(failure.message)")))
-                        }
+                        // The image was paid for and its URL is recorded: never a failure that
+                        // --retry-failed would pay for again, but pending until it can be fetched.
                         throw StopJob(outcome: .pending("download failed: \(failure.message); the URL is kept, a later run downloads it"))
                     }
                     let delay = options.timing.retryDelay(attempt: tries, after: CallFailure(kind: .network, message: failure.message, retryable: true))
@@ -442,7 +441,14 @@ extension Generator {
             for output in entry.outputs where !AssetCheck.present(output, project: project) {
                 guard let url = output.url else { return .missing("an inline image is gone and has no URL; run with --regenerate") }
                 let saved: Result<StoredAsset, StopJob>
-                do { saved = .success(try await save(.url(url), id: prompt.id)) } catch { saved = .failure(error) }
+                do {
+                    let stored = try await save(.url(url), id: prompt.id)
+                    // Other bytes than were paid for: as good as gone.
+                    try expect(stored, matches: output)
+                    saved = .success(stored)
+                } catch {
+                    saved = .failure(error)
+                }
                 if case .failure(let stop) = saved, stop.isMissing {
                     try await commit(prompt.id) { e in
                         if let index = e.outputs.firstIndex(where: { $0.index == output.index }) { e.outputs[index].url = nil }
@@ -451,7 +457,6 @@ extension Generator {
                     if options.regenerate { return await regenerateGone(prompt, output: output.index, counter: counter) }
                 }
                 let stored = try saved.get()
-                try expect(stored, matches: output)
                 try await commit(prompt.id) { e in
                     guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
                     e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,

@@ -44,8 +44,9 @@ public struct SiteBuilder: Sendable {
     }
 
     /// The output folder is Folio's: never the project or one of its source folders, and either
-    /// empty, new, or made by an earlier render (a manifest lists what it wrote). Returns that list.
-    func claimOutput() throws(SiteError) -> Set<String> {
+    /// empty, new, or made by an earlier render of this project (its manifest says so). Returns
+    /// whether an earlier render made it.
+    func claimOutput() throws(SiteError) -> Bool {
         try Self.claimOutput(site, project: project.root, force: force)
     }
 
@@ -54,20 +55,29 @@ public struct SiteBuilder: Sendable {
         _ = try claimOutput(site, project: project, force: force)
     }
 
-    static func claimOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) -> Set<String> {
+    static func claimOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) -> Bool {
         if let problem = OutputFolder.problem(site, project: project) {
             throw SiteError(problem, invalidInput: true)
         }
-        if let owned = SiteManifest.read(site: site) { return owned }
-        let foreign = SiteManifest.foreignEntries(site: site)
-        if !foreign.isEmpty, !force {
+        switch SiteManifest.owner(site: site, project: project) {
+        case .thisProject:
+            return true
+        case .otherProject(let other):
             throw SiteError("""
-                the output folder \(site.path) already holds files Folio did not write (\(foreign.map { "'\($0)'" }.joined(separator: ", "))\(foreign.count == 3 ? ", …" : "")); \
-                Folio renders only into a new or empty folder, or one an earlier render made. Choose another folder with --out, \
-                or pass --force to render there anyway: nothing already there is deleted or overwritten.
+                the output folder \(site.path) holds the site of another project (\(other)); Folio never replaces or prunes \
+                another project's files. Choose another folder with --out, or delete this one: a site is rebuilt from folio.lock and assets/.
                 """, invalidInput: true)
+        case .none:
+            let foreign = SiteManifest.foreignEntries(site: site)
+            if !foreign.isEmpty, !force {
+                throw SiteError("""
+                    the output folder \(site.path) already holds files Folio did not write (\(foreign.map { "'\($0)'" }.joined(separator: ", "))\(foreign.count == 3 ? ", …" : "")); \
+                    Folio renders only into a new or empty folder, or one an earlier render made. Choose another folder with --out, \
+                    or pass --force to render there anyway: nothing already there is deleted or overwritten.
+                    """, invalidInput: true)
+            }
+            return false
         }
-        return []
     }
 
     /// The steps, in order: plan, render images, write pages, check links, prune.
@@ -82,7 +92,7 @@ public struct SiteBuilder: Sendable {
         if formats.isEmpty { formats = [.jpeg] }
 
         step("plan")
-        let owned = try claimOutput()
+        let ours = try claimOutput()
         let statics = try StaticFiles.list(project: project.root)
         let items = SiteItem.items(project.prompts, lock: lock, project: project.root, settings: settings, formats: formats)
         report.placeholders = items.filter { $0.images.isEmpty }.map { ($0.id, "\($0.state ?? ""): \($0.reason ?? "")") }
@@ -93,7 +103,7 @@ public struct SiteBuilder: Sendable {
         // Nothing the site depends on changed and every file is still there: nothing to do.
         let fingerprint = fingerprint(items: items, formats: formats, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
-        if !owned.isEmpty, let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
+        if ours, let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
             report.pages = record.pages
             report.unchanged = record.files.count
             report.imagesSkipped = plans.count
@@ -106,6 +116,8 @@ public struct SiteBuilder: Sendable {
         } catch {
             throw SiteError("cannot create the output folder \(site.path): \(error.localizedDescription)")
         }
+        // What earlier renders wrote here: the only files this one may replace or prune.
+        let owned = ours ? SiteManifest.read(site: site) ?? [] : []
         var files = SiteFiles(root: site, owned: owned)
         try files.makeFolder(".folio")
         try files.makeFolder("img")
@@ -116,7 +128,7 @@ public struct SiteBuilder: Sendable {
             var info = stat()
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
-        try SiteManifest.write(site: site, files: owned.union(imageFiles))
+        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
         let cacheFile = ".folio/images.json"
         let known = Self.readColors(site.appendingPathComponent(cacheFile))
         let renderer = ImageRenderer(project: project.root, site: site)
@@ -156,7 +168,7 @@ public struct SiteBuilder: Sendable {
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
         for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
-        try SiteManifest.write(site: site, files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
+        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
         for (path, text) in texts { try files.write(path, text) }
         for (path, bytes) in extras { try files.write(path, bytes) }
         for file in statics {
@@ -175,7 +187,7 @@ public struct SiteBuilder: Sendable {
         report.removed = files.prune()
         report.written = files.written
         report.unchanged = files.unchanged
-        try SiteManifest.write(site: site, files: files.produced)
+        try SiteManifest.write(site: site, project: project.root, files: files.produced)
         let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
                                  files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
@@ -236,6 +248,11 @@ struct BuildRecord {
             files.append((String(line[line.index(after: space)...]), size))
         }
         return BuildRecord(fingerprint: String(head[2]), pages: pages, files: files)
+    }
+
+    /// Whether `site` holds a build record (a site an earlier Folio rendered).
+    static func exists(in site: URL) -> Bool {
+        FastFiles.size(site.path + "/" + path) != nil
     }
 
     /// Every recorded file exists with its recorded size.

@@ -122,30 +122,64 @@ struct SiteFiles {
     }
 }
 
-/// `<output>/.folio/manifest.txt`: every file renders of this project wrote into the output folder.
-/// Its presence is what makes a folder Folio's; only the files it lists are ever replaced or pruned.
+/// `<output>/.folio/manifest.txt`: the project that renders into the output folder, and every file
+/// its renders wrote there. Its presence is what makes a folder Folio's; only the files it lists are
+/// ever replaced or pruned, and only by renders of the same project.
 enum SiteManifest {
     static let path = ".folio/manifest.txt"
     static let header = "folio-manifest 1"
 
-    /// The listed files, or nil when there is no manifest (a folder Folio did not make, or one made by
-    /// a Folio before manifests, whose `.folio/build.txt` lists its files instead).
+    /// Who an output folder belongs to.
+    enum Owner: Equatable {
+        case none
+        case thisProject
+        case otherProject(String)
+    }
+
+    /// Reads only the manifest's first lines: whose folder this is. A folder made by a Folio before
+    /// manifests (`.folio/build.txt` alone) counts as this project's.
+    static func owner(site: URL, project: URL) -> Owner {
+        guard case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) else {
+            return BuildRecord.exists(in: site) ? .thisProject : .none
+        }
+        let lines = bytes.prefix(8192).split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        guard lines.count >= 2, String(decoding: lines[0], as: UTF8.self) == header else { return .none }
+        let second = String(decoding: lines[1], as: UTF8.self)
+        guard second.hasPrefix("project ") else { return .thisProject }
+        let recorded = String(second.dropFirst("project ".count))
+        return recorded == projectName(project) ? .thisProject : .otherProject(recorded)
+    }
+
+    /// The project as the manifest names it: its real path.
+    static func projectName(_ project: URL) -> String {
+        FastFiles.realPath(project.path) ?? project.path
+    }
+
+    /// The listed files, or nil when there is no manifest (then a `.folio/build.txt` of an older Folio
+    /// lists them).
     static func read(site: URL) -> Set<String>? {
         if case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) {
-            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-            guard lines.first == header else { return nil }
-            return Set(lines.dropFirst().filter(isSafe))
+            var files = Set<String>()
+            for (number, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+                if number == 0 {
+                    guard String(decoding: line, as: UTF8.self) == header else { return nil }
+                    continue
+                }
+                if number == 1, line.starts(with: Array("project ".utf8)) { continue }
+                if isSafe(line) { files.insert(String(decoding: line, as: UTF8.self)) }
+            }
+            return files
         }
         if let record = BuildRecord.read(site.appendingPathComponent(BuildRecord.path)) {
-            return Set(record.files.map(\.0).filter(isSafe))
+            return Set(record.files.map(\.0).filter { isSafe(Array($0.utf8)[...]) })
         }
         return nil
     }
 
-    static func write(site: URL, files: Set<String>) throws(SiteError) {
-        let text = ([header] + files.filter { !$0.hasPrefix(".folio/") }.sorted()).joined(separator: "\n") + "\n"
+    static func write(site: URL, project: URL, files: Set<String>) throws(SiteError) {
+        let lines = [header, "project " + projectName(project)] + files.filter { !$0.hasPrefix(".folio/") }.sorted()
         do {
-            try AtomicFile.write(Array(text.utf8), to: site.appendingPathComponent(path), sync: false)
+            try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: site.appendingPathComponent(path), sync: false)
         } catch {
             throw SiteError("cannot write \(site.path)/\(path): \(error)")
         }
@@ -153,8 +187,26 @@ enum SiteManifest {
 
     /// A plain relative path inside the site: no `..`, no empty or `.` components, not absolute.
     static func isSafe(_ path: String) -> Bool {
-        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\0") else { return false }
-        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+        isSafe(Array(path.utf8)[...])
+    }
+
+    static func isSafe(_ path: ArraySlice<UInt8>) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard !path.isEmpty, path.first != slash else { return false }
+        var start = path.startIndex, index = path.startIndex
+        while true {
+            let atEnd = index == path.endIndex
+            if !atEnd, path[index] == 0 { return false }
+            if atEnd || path[index] == slash {
+                let length = index - start
+                if length == 0 || (length == 1 && path[start] == dot) || (length == 2 && path[start] == dot && path[start + 1] == dot) {
+                    return false
+                }
+                if atEnd { return true }
+                start = index + 1
+            }
+            index += 1
+        }
     }
 
     /// Entries of the output folder other than Folio's own `.folio`, up to `limit`.

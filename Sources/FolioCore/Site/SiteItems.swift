@@ -65,7 +65,22 @@ struct SiteItem: Sendable {
             }
             items.append(item)
         }
-        return items.sorted(by: order)
+        // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
+        let keys = items.map { SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", id: $0.id) }
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
+    }
+
+    /// By weight, then newest first, then by id.
+    struct SortKey: Comparable {
+        var weight: Int
+        var date: String
+        var id: String
+
+        static func < (a: SortKey, b: SortKey) -> Bool {
+            if a.weight != b.weight { return a.weight < b.weight }
+            if a.date != b.date { return a.date > b.date }
+            return a.id < b.id
+        }
     }
 
     static func order(_ a: SiteItem, _ b: SiteItem) -> Bool {

@@ -108,12 +108,43 @@ import Testing
         #expect(second.missing.map(\.id) == ["k"])
     }
 
+    @Test func aPaidKlingImageThatCannotBeDownloadedStaysPendingAndIsNeverCreatedAgain() async throws {
+        let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "a big poster")])
+        defer { Task { await h.close() } }
+        let (first, lock, _) = try await h.generate(maxDownloadBytes: 100)
+        #expect(first.pending.map(\.id) == ["k"], "\(first.failed)")
+        #expect(first.failed.isEmpty)
+        #expect(lock.entries["k"]?.outputs.first?.url != nil, "the URL is kept")
+        let (second, after, _) = try await h.generate(retryFailed: true)
+        #expect(second.generated == ["k"])
+        #expect(await h.creates("a big poster") == 1, "downloaded, not paid for again")
+        #expect(after.entries["k"]?.taskID == lock.entries["k"]?.taskID)
+    }
+
+    @Test func regenerateOfADeadLinkReachesTheGatewayWhenOnlyDownloadsWerePlanned() async throws {
+        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "a lone shoe")])
+        defer { Task { await h.close() } }
+        _ = try await h.generate()
+        var lock = try Lockfile.load(project: h.root)
+        try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["d"]!.outputs[0].file))
+        lock.entries["d"]!.outputs[0].url = lock.entries["d"]!.outputs[0].url.map(goneURL)
+        try lock.write(project: h.root)
+        var env = ProcessInfo.processInfo.environment
+        env["ANYINT_BASE_URL"] = h.simulator.baseURL
+        env["ANYINT_API_KEY"] = GenerationHarness.key
+        env["FOLIO_TIME_SCALE"] = "0.001"
+        let result = try runFolio(["generate", "--project", h.root.path, "--regenerate"], environment: env)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(await h.creates("a lone shoe") == 2)
+    }
+
     @Test func anImageURLMayNotPointAtThisMachineUnlessTheGatewayIsHere() async throws {
         let http = GatewayHTTP(endpoint: try GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-123456"))
         let folder = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let downloader = Downloader(http: http, project: folder, maxBytes: 1 << 20)
-        for url in ["http://127.0.0.1:9/admin", "http://localhost:631/jobs", "http://169.254.169.254/latest/meta-data"] {
+        for url in ["http://127.0.0.1:9/admin", "http://localhost:631/jobs", "http://169.254.169.254/latest/meta-data", "http://127.1:9/",
+                    "http://2130706433:9/", "http://0.0.0.0:9/", "http://[::ffff:127.0.0.1]:9/", "http://[::1]:9/", "http://LOCALHOST.:9/"] {
             do {
                 _ = try await downloader.download(url)
                 Issue.record("\(url) was fetched")
@@ -122,6 +153,17 @@ import Testing
             }
         }
         await http.shutdown()
+        #expect(!HostAddress.isThisMachine("dashscope-result-bj.oss-cn-beijing.aliyuncs.com"))
+        #expect(!HostAddress.isThisMachine("128.0.0.1"))
+        // Against the simulator, a lockfile cannot send this machine's requests elsewhere either.
+        let local = GatewayHTTP(endpoint: try GatewayEndpoint(baseURL: "http://127.0.0.1:9", key: "sk-123456"))
+        do {
+            _ = try await Downloader(http: local, project: folder, maxBytes: 1 << 20).download("http://192.168.1.1/admin")
+            Issue.record("a LAN address was fetched under a loopback gateway")
+        } catch {
+            #expect(error.message.contains("only from this machine"), "\(error.message)")
+        }
+        await local.shutdown()
     }
 }
 
@@ -150,6 +192,21 @@ import Testing
         try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("static/CNAME"))
         #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
         #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/CNAME").path), "the hand-placed CNAME stays")
+    }
+
+    @Test func anotherProjectsSiteIsNeverReplacedOrPruned() async throws {
+        let a = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
+        let b = try await SiteFixture.make(items: [SiteFixture.Item(id: "owl", text: "An owl\n")])
+        defer { a.remove(); b.remove() }
+        let shared = TestPaths.temporaryFolder("folio-shared").appendingPathComponent("out")
+        #expect(try runFolio(["render", "--project", a.root.path, "--out", shared.path]).status == 0)
+        let before = snapshot(shared)
+        for force in [[], ["--force"]] {
+            let result = try runFolio(["render", "--project", b.root.path, "--out", shared.path] + force)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("another project"), "\(result.stderr)")
+        }
+        #expect(snapshot(shared) == before)
     }
 
     @Test func aStaticPathWhereFolioMakesAFolderClashes() async throws {

@@ -187,6 +187,8 @@ struct EdgeTests {
         let remote = try GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-123456")
         #expect(GatewaySetup.timeScale(requested: 0.001, endpoint: local) == 0.001)
         #expect(GatewaySetup.timeScale(requested: 0.001, endpoint: remote) == 1)
+        #expect(GatewaySetup.timeScale(requested: 0, endpoint: local) == 0, "no waits at all against the simulator")
+        #expect(GatewaySetup.timeScale(requested: 0, endpoint: remote) == 1)
     }
 
     @Test func dashScopeCostsCountImagesNotPixels() {

@@ -25,7 +25,8 @@ final class GenerationHarness: Sendable {
     }
 
     /// Loads the project and runs one generation, as `folio generate` would.
-    func generate(retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
+    func generate(retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4,
+                  maxDownloadBytes: Int = 50 * 1024 * 1024) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
         let project = await ProjectLoader.load(root)
         precondition(project.diagnostics.errors.isEmpty, "\(project.diagnostics)")
         let lock = try Lockfile.load(project: root)
@@ -36,6 +37,7 @@ final class GenerationHarness: Sendable {
         options.retries = retries
         options.retryFailed = retryFailed
         options.regenerate = regenerate
+        options.maxDownloadBytes = maxDownloadBytes
         options.timing.scale = 0.001
         options.pollTimeout = 30
         let events = EventLog()
