@@ -61,7 +61,8 @@ struct BuildCommand: AsyncParsableCommand {
         // A forbidden output folder stops the build before anything is paid for.
         _ = try render.outputFolder(project: project)
         let report = try await GenerationRun(options: options, generation: generation).run(project: project, steps: &steps)
-        // Render from the lockfile as generation left it.
+        // Render from the lockfile as generation left it. (No stamp: the prompts were read before
+        // generating, and may have changed since; the next `render` stamps its own inputs.)
         let lock = try options.loadLockfile()
         _ = try await render.run(project: project, lock: lock, steps: &steps)
         if report.exitCode != 0 { throw FolioExit(code: report.exitCode) }

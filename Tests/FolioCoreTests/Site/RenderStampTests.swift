@@ -1,0 +1,66 @@
+import Foundation
+@testable import FolioCore
+import Testing
+
+/// `folio render` with nothing changed answers from a stat of its inputs, and only then.
+@Suite(.serialized) struct RenderStampTests {
+    static let items = [
+        SiteFixture.Item(id: "fox", text: "---\ntitle: Fox\n---\nA watercolor fox\n"),
+        SiteFixture.Item(id: "bad", text: "---\ntitle: Bad\n---\nA blocked prompt\n", images: [], state: .failed,
+                         error: LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")),
+    ]
+
+    @Test func aSecondRenderIsAStatAndAnswersTheSame() async throws {
+        let fixture = try await SiteFixture.make(items: Self.items)
+        defer { fixture.remove() }
+        let first = try runFolio(["render", "--project", fixture.root.path])
+        #expect(first.status == 4, "a failed prompt: exit 4")
+        #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+        let second = try runFolio(["render", "--project", fixture.root.path, "--verbose"])
+        #expect(second.status == 4, "the same answer from the stamp")
+        #expect(second.stdout.contains("placeholder bad: failed"), "\(second.stdout)")
+        #expect(!second.stderr.contains("load prompts"), "nothing was loaded: \(second.stderr)")
+    }
+
+    @Test func anyChangedInputRendersAgain() async throws {
+        let fixture = try await SiteFixture.make(items: Self.items)
+        defer { fixture.remove() }
+        _ = try runFolio(["render", "--project", fixture.root.path])
+        // An edited prompt, re-dated to its old time: the change time still moves.
+        let prompt = fixture.root.appendingPathComponent("prompts/fox.md")
+        let attributes = try FileManager.default.attributesOfItem(atPath: prompt.path)
+        try Data("---\ntitle: Fox, renamed\n---\nA watercolor fox\n".utf8).write(to: prompt)
+        try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: prompt.path)
+        let again = try runFolio(["render", "--project", fixture.root.path, "--verbose"])
+        #expect(again.stderr.contains("load prompts"), "\(again.stderr)")
+        #expect(try fixture.read("p/fox/index.html").contains("Fox, renamed"))
+
+        // A page removed from the site is written again.
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("site/p/fox/index.html"))
+        _ = try runFolio(["render", "--project", fixture.root.path])
+        #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/p/fox/index.html").path))
+
+        // An asset edited in place is caught and not published, stamp or not.
+        let lock = try Lockfile.load(project: fixture.root)
+        let output = try #require(lock.entries["fox"]?.outputs.first)
+        let asset = fixture.root.appendingPathComponent(output.file)
+        var bytes = try [UInt8](Data(contentsOf: asset))
+        bytes[bytes.count - 20] ^= 0xFF
+        try Data(bytes).write(to: asset)
+        let edited = try runFolio(["render", "--project", fixture.root.path])
+        #expect(edited.status == 4)
+        #expect(edited.stderr.contains("does not hash"), "\(edited.stderr)")
+    }
+
+    @Test func aLinkedFolderTurnsTheStampOff() async throws {
+        let fixture = try await SiteFixture.make(items: Self.items)
+        defer { fixture.remove() }
+        let elsewhere = fixture.root.appendingPathComponent("more")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        try Data("An owl\n".utf8).write(to: elsewhere.appendingPathComponent("owl.md"))
+        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("prompts/more").path, withDestinationPath: elsewhere.path)
+        #expect(RenderStamp.take(project: fixture.root) == nil)
+        _ = try runFolio(["render", "--project", fixture.root.path])
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+    }
+}
