@@ -97,7 +97,12 @@ struct SiteRender {
         }
         // What loading printed, for a later render that finds nothing changed.
         let notes = (project.diagnostics + problems).filter { $0.severity != .error }.map(\.description)
-        if let stamp { stamp.keep(report, notes: notes, site: builder.site, project: project.root) } else { RenderStamp.forget(site: builder.site) }
+        let references = project.prompts.flatMap { $0.generation.images.map(\.path) }
+        if let stamp {
+            stamp.keep(report, notes: notes, dependencies: references, site: builder.site, project: project.root)
+        } else {
+            RenderStamp.forget(site: builder.site)
+        }
         show(report, site: builder.site)
         return report
     }

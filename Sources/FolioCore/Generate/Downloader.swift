@@ -193,6 +193,7 @@ enum HostAddress {
         var name = host.lowercased()
         if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
         if name.hasSuffix(".") { name = String(name.dropLast()) }
+        if let zone = name.firstIndex(of: "%") { name = String(name[..<zone]) }
         if name == "localhost" || name.hasSuffix(".localhost") { return true }
         var v4 = in_addr()
         if inet_aton(name, &v4) != 0 { return isLocal(v4: UInt32(bigEndian: v4.s_addr)) }
@@ -201,8 +202,8 @@ enum HostAddress {
             let bytes = withUnsafeBytes(of: v6) { Array($0) }
             if bytes.allSatisfy({ $0 == 0 }) || bytes == Array(repeating: 0, count: 15) + [1] { return true }
             if bytes[0] == 0xFE, bytes[1] & 0xC0 == 0x80 { return true }
-            // An IPv4 address mapped into IPv6.
-            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            // An IPv4 address mapped into IPv6 (or the old IPv4-compatible form).
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), (bytes[10] == 0xFF && bytes[11] == 0xFF) || (bytes[10] == 0 && bytes[11] == 0) {
                 return isLocal(v4: bytes[12...].reduce(0) { $0 << 8 | UInt32($1) })
             }
         }

@@ -436,27 +436,29 @@ extension Generator {
     /// Downloads the assets of a succeeded entry whose files are gone but whose URLs should still work.
     /// A link the host says is gone is forgotten, so no later run tries it again.
     func redownload(_ prompt: Prompt, counter: Counter) async -> Outcome {
-        do {
+        do throws(StopJob) {
             guard let entry = await store.entry(prompt.id) else { return .missing("no lockfile entry") }
             for output in entry.outputs where !AssetCheck.present(output, project: project) {
                 guard let url = output.url else { return .missing("an inline image is gone and has no URL; run with --regenerate") }
                 let saved: Result<StoredAsset, StopJob>
-                do {
-                    let stored = try await save(.url(url), id: prompt.id)
-                    // Other bytes than were paid for: as good as gone.
-                    try expect(stored, matches: output)
-                    saved = .success(stored)
-                } catch {
-                    saved = .failure(error)
-                }
+                do { saved = .success(try await save(.url(url), id: prompt.id)) } catch { saved = .failure(error) }
                 if case .failure(let stop) = saved, stop.isMissing {
+                    // The host says the link is gone: it is forgotten, and with --regenerate the
+                    // images are made again now.
                     try await commit(prompt.id) { e in
                         if let index = e.outputs.firstIndex(where: { $0.index == output.index }) { e.outputs[index].url = nil }
                     }
-                    // The host says the link is gone: with --regenerate, make the images again now.
                     if options.regenerate { return await regenerateGone(prompt, output: output.index, counter: counter) }
                 }
                 let stored = try saved.get()
+                // Other bytes than were paid for (the link is kept: a later answer may be right);
+                // with --regenerate, made again like a gone link.
+                do throws(StopJob) {
+                    try expect(stored, matches: output)
+                } catch {
+                    if options.regenerate { return await regenerateGone(prompt, output: output.index, counter: counter) }
+                    throw error
+                }
                 try await commit(prompt.id) { e in
                     guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
                     e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,

@@ -15,35 +15,65 @@ public struct RenderStamp: Sendable, Equatable {
     static let path = ".folio/inputs.txt"
     static let header = "folio-inputs 1"
 
-    /// The digest of the inputs' identities, or nil when they cannot be stamped.
+    /// The digest of the inputs' identities.
     public let inputs: String
+    /// When the inputs were stat'ed (seconds): a file changed within the same tick as the render
+    /// read it would keep its identity, so none is kept when an input is that new ("racy", as git says).
+    let taken: Int
+    /// An input changed within two seconds of `taken`: this render's answer is not kept.
+    let racy: Bool
 
     /// Stats the project's inputs; nil when something in them cannot be stamped.
     public static func take(project: URL) -> RenderStamp? {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Array(text.utf8)) }
         var info = stat()
+        let now = Int(Date().timeIntervalSince1970)
+        var racy = false
         add("\(Libraries.versions)\n")
         for file in ["/proc/self/exe", project.path + "/folio.yml", project.path + "/folio.lock"] {
-            add(stat(file, &info) == 0 ? "\(file) \(identity(info))\n" : "\(file) none\n")
+            if stat(file, &info) == 0 {
+                add("\(file) \(identity(info))\n")
+                racy = racy || isRecent(info, now: now)
+            } else {
+                add("\(file) none\n")
+            }
         }
         for folder in [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, Downloader.folder] {
-            guard let files = walk(project.path + "/" + folder) else { return nil }
+            guard let files = walk(project.path + "/" + folder, now: now, racy: &racy) else { return nil }
             for (path, identity) in files { add("\(folder)/\(path) \(identity)\n") }
         }
-        return RenderStamp(inputs: SHA256Hex.hex(hasher.finalize()))
+        return RenderStamp(inputs: SHA256Hex.hex(hasher.finalize()), taken: now, racy: racy)
+    }
+
+    static func isRecent(_ info: stat, now: Int) -> Bool {
+        max(info.st_mtim.tv_sec, info.st_ctim.tv_sec) >= now - 2
+    }
+
+    /// `<site>/.folio` is a real folder (or not there yet): never read or written through a link.
+    static func stateFolderIsReal(_ site: URL) -> Bool {
+        var info = stat()
+        guard lstat(site.path + "/.folio", &info) == 0 else { return true }
+        return (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// What the render reported last time, when the inputs are the same and every file it wrote
     /// is still there as written; nil otherwise.
     public func report(site: URL, project: URL) -> (report: RenderReport, notes: [String])? {
-        guard case .bytes(let bytes) = FastFiles.read(site.path + "/" + Self.path, atMost: 64 << 20),
+        guard Self.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + Self.path, atMost: 4 << 20),
               let object = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
               object["format"]?.stringValue == Self.header, object["inputs"]?.stringValue == inputs,
-              object["project"]?.stringValue == SiteManifest.projectName(project),
+              object["project"]?.stringValue == SiteManifest.projectName(project, site: site),
               SiteManifest.owner(site: site, project: project) == .thisProject,
               let record = BuildRecord.read(site.appendingPathComponent(BuildRecord.path)), record.filesPresent(in: site)
         else { return nil }
+        // Files the render read outside the stamped folders (reference images): each as it was.
+        for dependency in object["dependencies"]?.arrayValue ?? [] {
+            guard let path = dependency["path"]?.stringValue, let known = dependency["identity"]?.stringValue,
+                  SiteManifest.isSafe(path) else { return nil }
+            var info = stat()
+            guard stat(project.path + "/" + path, &info) == 0, Self.identity(info) == known else { return nil }
+        }
         var report = RenderReport()
         report.pages = record.pages
         report.unchanged = record.files.count
@@ -58,31 +88,43 @@ public struct RenderStamp: Sendable, Equatable {
 
     /// Keeps `report` for the next render with the same inputs. (Not the written and unchanged
     /// counts: a later render with nothing to do writes nothing.)
-    /// `notes` are the warnings loading printed (a draft's problems, a template's), printed again.
-    public func keep(_ report: RenderReport, notes: [String], site: URL, project: URL) {
+    /// `notes` are the warnings loading printed (a draft's problems, a template's), printed again;
+    /// `dependencies` the other files it read (reference images, relative to the project).
+    public func keep(_ report: RenderReport, notes: [String], dependencies: [String], site: URL, project: URL) {
+        guard !racy, Self.stateFolderIsReal(site) else { return Self.forget(site: site) }
+        var files: [JSONValue] = []
+        for path in Set(dependencies).sorted() {
+            var info = stat()
+            guard SiteManifest.isSafe(path), stat(project.path + "/" + path, &info) == 0, !Self.isRecent(info, now: taken) else {
+                return Self.forget(site: site)
+            }
+            files.append(.object([("path", .string(path)), ("identity", .string(Self.identity(info)))]))
+        }
         let object: JSONValue = .object([
             ("format", .string(Self.header)),
             ("inputs", .string(inputs)),
-            ("project", .string(SiteManifest.projectName(project))),
+            ("project", .string(SiteManifest.projectName(project, site: site))),
             ("images", .int(report.imagesRendered + report.imagesSkipped)),
             ("placeholders", .array(report.placeholders.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
             ("warnings", .array(report.warnings.map { .string($0) })),
             ("notes", .array(notes.map { .string($0) })),
+            ("dependencies", .array(files)),
         ])
         try? AtomicFile.write(Array(object.pretty.utf8), to: site.appendingPathComponent(Self.path), sync: false)
     }
 
     /// Forgets the stamp (a render failed, or its inputs are unknown).
     public static func forget(site: URL) {
+        guard stateFolderIsReal(site) else { return }
         unlink(site.path + "/" + path)
     }
 
-    private static func identity(_ info: stat) -> String {
+    static func identity(_ info: stat) -> String {
         "\(info.st_dev) \(info.st_ino) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)"
     }
 
     /// Every entry below `folder` (dot files too) with its identity, sorted; nil at a link to a folder.
-    private static func walk(_ folder: String) -> [(String, String)]? {
+    private static func walk(_ folder: String, now: Int, racy: inout Bool) -> [(String, String)]? {
         var files: [(String, String)] = []
         var info = stat()
         guard lstat(folder, &info) == 0 else { return [] }
@@ -97,6 +139,7 @@ public struct RenderStamp: Sendable, Equatable {
                 if name == "." || name == ".." { continue }
                 let child = relative.isEmpty ? name : relative + "/" + name
                 guard lstat(folder + "/" + child, &info) == 0 else { return nil }
+                racy = racy || isRecent(info, now: now)
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
                     pending.append(child)
@@ -109,7 +152,9 @@ public struct RenderStamp: Sendable, Equatable {
                         continue
                     }
                     guard (target.st_mode & S_IFMT) != S_IFDIR else { return nil }
-                    files.append((child, "link \(link) \(identity(target))"))
+                    // Where it leads too: a folder on the way swapped for a link moves it out of the project.
+                    racy = racy || isRecent(target, now: now)
+                    files.append((child, "link \(link) \(identity(target)) \(FastFiles.realPath(folder + "/" + child) ?? "")"))
                 default:
                     files.append((child, identity(info)))
                 }

@@ -103,7 +103,7 @@ public struct SiteBuilder: Sendable {
         // Nothing the site depends on changed and every file is still there: nothing to do.
         let fingerprint = fingerprint(items: items, formats: formats, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
-        if ours, let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
+        if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
             report.pages = record.pages
             report.unchanged = record.files.count
             report.imagesSkipped = plans.count

@@ -139,6 +139,8 @@ enum SiteManifest {
     /// Reads only the manifest's first lines: whose folder this is. A folder made by a Folio before
     /// manifests (`.folio/build.txt` alone) counts as this project's.
     static func owner(site: URL, project: URL) -> Owner {
+        // Records are never read through a link: such a folder is not Folio's.
+        guard RenderStamp.stateFolderIsReal(site) else { return .none }
         guard case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) else {
             return BuildRecord.exists(in: site) ? .thisProject : .none
         }
@@ -147,17 +149,25 @@ enum SiteManifest {
         let second = String(decoding: lines[1], as: UTF8.self)
         guard second.hasPrefix("project ") else { return .thisProject }
         let recorded = String(second.dropFirst("project ".count))
-        return recorded == projectName(project) ? .thisProject : .otherProject(recorded)
+        return recorded == projectName(project, site: site) ? .thisProject : .otherProject(recorded)
     }
 
-    /// The project as the manifest names it: its real path.
-    static func projectName(_ project: URL) -> String {
-        FastFiles.realPath(project.path) ?? project.path
+    /// The project as the manifest names it: its real path relative to the output folder's (`..`
+    /// for `site/`), so a project moved or cloned with its site still owns it, and no absolute
+    /// local path is written into a folder that may be published.
+    static func projectName(_ project: URL, site: URL) -> String {
+        let from = (FastFiles.realPath(site.path) ?? site.standardizedFileURL.path).split(separator: "/")
+        let to = (FastFiles.realPath(project.path) ?? project.standardizedFileURL.path).split(separator: "/")
+        var common = 0
+        while common < from.count, common < to.count, from[common] == to[common] { common += 1 }
+        let steps = Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)
+        return steps.isEmpty ? "." : steps.joined(separator: "/")
     }
 
     /// The listed files, or nil when there is no manifest (then a `.folio/build.txt` of an older Folio
     /// lists them).
     static func read(site: URL) -> Set<String>? {
+        guard RenderStamp.stateFolderIsReal(site) else { return nil }
         if case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) {
             var files = Set<String>()
             for (number, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
@@ -177,7 +187,7 @@ enum SiteManifest {
     }
 
     static func write(site: URL, project: URL, files: Set<String>) throws(SiteError) {
-        let lines = [header, "project " + projectName(project)] + files.filter { !$0.hasPrefix(".folio/") }.sorted()
+        let lines = [header, "project " + projectName(project, site: site)] + files.filter { !$0.hasPrefix(".folio/") }.sorted()
         do {
             try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: site.appendingPathComponent(path), sync: false)
         } catch {

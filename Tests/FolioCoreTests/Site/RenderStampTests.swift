@@ -13,6 +13,11 @@ import Testing
     @Test func aSecondRenderIsAStatAndAnswersTheSame() async throws {
         let fixture = try await SiteFixture.make(items: Self.items)
         defer { fixture.remove() }
+        // Files changed within two seconds of a render are "racy": no stamp is kept for them.
+        let racy = try runFolio(["render", "--project", fixture.root.path])
+        #expect(racy.status == 4)
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+        try await Task.sleep(for: .seconds(3))
         let first = try runFolio(["render", "--project", fixture.root.path])
         #expect(first.status == 4, "a failed prompt: exit 4")
         #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
@@ -62,5 +67,56 @@ import Testing
         #expect(RenderStamp.take(project: fixture.root) == nil)
         _ = try runFolio(["render", "--project", fixture.root.path])
         #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+    }
+}
+
+/// The stamp's edges, from the third review.
+@Suite(.serialized) struct RenderStampEdgeTests {
+    @Test func aReferenceImageOutsideTheStampedFoldersStillCounts() async throws {
+        let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
+        defer { fixture.remove() }
+        // A prompt whose reference image lives outside prompts/, templates/, static/ and assets/.
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("refs"), withIntermediateDirectories: true)
+        try Data(try SiteFixture.render(width: 320, height: 320, seed: 3)).write(to: fixture.root.appendingPathComponent("refs/bottle.png"))
+        try Data("---\nroute: gemini\nimages: [../refs/bottle.png]\n---\nRestyle this bottle\n".utf8)
+            .write(to: fixture.root.appendingPathComponent("prompts/restyle.md"))
+        let first = try runFolio(["render", "--project", fixture.root.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        try await Task.sleep(for: .seconds(3))  // past the racy window, so the stamp is kept
+        #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("refs/bottle.png"))
+        let again = try runFolio(["render", "--project", fixture.root.path])
+        #expect(again.status == 2, "the missing reference image is reported, not hidden by the stamp: \(again.stderr)")
+    }
+
+    @Test func theStampIsNeverWrittenThroughALinkedStateFolder() async throws {
+        let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
+        defer { fixture.remove() }
+        _ = try runFolio(["render", "--project", fixture.root.path])
+        let state = fixture.root.appendingPathComponent("site/.folio")
+        let victim = TestPaths.temporaryFolder("folio-victim")
+        for name in try FileManager.default.contentsOfDirectory(atPath: state.path) {
+            try FileManager.default.copyItem(at: state.appendingPathComponent(name), to: victim.appendingPathComponent(name))
+        }
+        try Data("precious\n".utf8).write(to: victim.appendingPathComponent("inputs.txt"))
+        try FileManager.default.removeItem(at: state)
+        try FileManager.default.createSymbolicLink(atPath: state.path, withDestinationPath: victim.path)
+        _ = try runFolio(["render", "--project", fixture.root.path])
+        _ = try runFolio(["render", "--project", fixture.root.path, "--force"])
+        #expect(try String(contentsOf: victim.appendingPathComponent("inputs.txt"), encoding: .utf8) == "precious\n")
+    }
+
+    @Test func aProjectMovedWithItsSiteStillOwnsIt() async throws {
+        let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
+        defer { fixture.remove() }
+        #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
+        let moved = fixture.root.deletingLastPathComponent().appendingPathComponent(fixture.root.lastPathComponent + "-moved")
+        try FileManager.default.moveItem(at: fixture.root, to: moved)
+        defer { try? FileManager.default.removeItem(at: moved) }
+        let again = try runFolio(["render", "--project", moved.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        let manifest = try String(contentsOf: moved.appendingPathComponent("site/.folio/manifest.txt"), encoding: .utf8)
+        #expect(manifest.contains("project ..\n"), "no absolute path is written")
     }
 }
