@@ -30,7 +30,8 @@ public struct RenderStamp: Sendable, Equatable {
         var info = stat()
         let now = Int(Date().timeIntervalSince1970)
         var racy = false
-        add("\(Libraries.versions)\n")
+        // What the libraries can do, not just their versions: an AVIF encoder comes and goes with a module.
+        add("\(Libraries.versions) avif:\(Libraries.canEncode(.avif))\n")
         for file in ["/proc/self/exe", project.path + "/folio.yml", project.path + "/folio.lock"] {
             if stat(file, &info) == 0 {
                 add("\(file) \(identity(info))\n")
