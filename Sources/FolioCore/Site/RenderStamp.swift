@@ -72,8 +72,7 @@ public struct RenderStamp: Sendable, Equatable {
         for dependency in object["dependencies"]?.arrayValue ?? [] {
             guard let path = dependency["path"]?.stringValue, let known = dependency["identity"]?.stringValue,
                   SiteManifest.isSafe(path) else { return nil }
-            var info = stat()
-            guard stat(project.path + "/" + path, &info) == 0, Self.identity(info) == known else { return nil }
+            guard Self.dependencyIdentity(project.path + "/" + path) == known else { return nil }
         }
         var report = RenderReport()
         report.pages = record.pages
@@ -96,10 +95,11 @@ public struct RenderStamp: Sendable, Equatable {
         var files: [JSONValue] = []
         for path in Set(dependencies).sorted() {
             var info = stat()
-            guard SiteManifest.isSafe(path), stat(project.path + "/" + path, &info) == 0, !Self.isRecent(info, now: taken) else {
+            guard SiteManifest.isSafe(path), stat(project.path + "/" + path, &info) == 0, !Self.isRecent(info, now: taken),
+                  let identity = Self.dependencyIdentity(project.path + "/" + path) else {
                 return Self.forget(site: site)
             }
-            files.append(.object([("path", .string(path)), ("identity", .string(Self.identity(info)))]))
+            files.append(.object([("path", .string(path)), ("identity", .string(identity))]))
         }
         let object: JSONValue = .object([
             ("format", .string(Self.header)),
@@ -118,6 +118,14 @@ public struct RenderStamp: Sendable, Equatable {
     public static func forget(site: URL) {
         guard stateFolderIsReal(site) else { return }
         unlink(site.path + "/" + path)
+    }
+
+    /// A file read beside the stamped folders, and where its path really leads (a folder on the
+    /// way moved and replaced by a link changes that, not the file's own identity).
+    static func dependencyIdentity(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(identity(info)) \(FastFiles.realPath(path) ?? "")"
     }
 
     static func identity(_ info: stat) -> String {

@@ -85,6 +85,17 @@ import Testing
         try await Task.sleep(for: .seconds(3))  // past the racy window, so the stamp is kept
         #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
         #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
+        // Its folder moved out of the project and linked back: the file is the same, where it lies is not.
+        let outside = TestPaths.temporaryFolder("folio-refs").appendingPathComponent("refs")
+        try FileManager.default.moveItem(at: fixture.root.appendingPathComponent("refs"), to: outside)
+        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("refs").path, withDestinationPath: outside.path)
+        let moved = try runFolio(["render", "--project", fixture.root.path])
+        #expect(moved.status == 2, "a reference image outside the project is reported, not hidden by the stamp: \(moved.stderr)")
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("refs"))
+        try FileManager.default.moveItem(at: outside, to: fixture.root.appendingPathComponent("refs"))
+        try await Task.sleep(for: .seconds(3))
+        #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
+        #expect(try runFolio(["render", "--project", fixture.root.path]).status == 0)
         try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("refs/bottle.png"))
         let again = try runFolio(["render", "--project", fixture.root.path])
         #expect(again.status == 2, "the missing reference image is reported, not hidden by the stamp: \(again.stderr)")
