@@ -53,6 +53,7 @@ public struct SiteBuilder: Sendable {
     /// Whether `site` may be rendered into (see `claimOutput()`), before anything is generated.
     public static func checkOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) {
         _ = try claimOutput(site, project: project, force: force)
+        try StaticFiles.checkAgainstAlwaysGenerated(project: project)
     }
 
     static func claimOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) -> Bool {

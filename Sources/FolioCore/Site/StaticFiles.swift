@@ -18,6 +18,21 @@ enum StaticFiles {
         var stamp: String
     }
 
+    /// Paths every render writes (files) or fills (folders): a static file there clashes whatever
+    /// the prompts are, so `build` can say so before it generates anything.
+    static let alwaysGenerated: (files: Set<String>, folders: [String]) = (["index.html", "gallery.json", "feed.xml"], [".folio/", "static/"])
+
+    /// The first static file that would clash with what every render writes, as an error.
+    static func checkAgainstAlwaysGenerated(project: URL) throws(SiteError) {
+        for file in try list(project: project) {
+            let clash = alwaysGenerated.files.contains(file.path) ? file.path : alwaysGenerated.folders.first { file.path.hasPrefix($0) }
+            if let clash {
+                throw SiteError("static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates; rename or remove static/\(file.path)",
+                                invalidInput: true)
+            }
+        }
+    }
+
     /// Every file under `static/`, sorted; a symbolic link that resolves outside the project is an error.
     static func list(project: URL) throws(SiteError) -> [File] {
         let root = project.path + "/" + folder

@@ -244,6 +244,15 @@ import Testing
         let result = try runFolio(["build", "--project", copy.path, "--simulate"], environment: environment)
         #expect(result.status == 2)
         #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("folio.lock").path), "nothing generated")
+
+        // A static file where every render writes is found before generating too.
+        try FileManager.default.removeItem(at: copy.appendingPathComponent("site"))
+        try FileManager.default.createDirectory(at: copy.appendingPathComponent("static"), withIntermediateDirectories: true)
+        try Data("<p>mine</p>\n".utf8).write(to: copy.appendingPathComponent("static/index.html"))
+        let clash = try runFolio(["build", "--project", copy.path, "--simulate"], environment: environment)
+        #expect(clash.status == 2)
+        #expect(clash.stderr.contains("static/index.html"), "\(clash.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("folio.lock").path), "nothing generated")
     }
 }
 

@@ -24,18 +24,27 @@ import Testing
         defer { fixture.remove() }
         _ = try await fixture.build()
         let golden = TestPaths.fixtures.appendingPathComponent("site/golden")
-        let record = ProcessInfo.processInfo.environment["FOLIO_RECORD_GOLDEN"] == "1"
+        let environment = ProcessInfo.processInfo.environment
+        let record = environment["FOLIO_RECORD_GOLDEN"] == "1"
+        // Recording in CI would make the comparison pass by definition.
+        #expect(!(record && environment["CI"] != nil), "FOLIO_RECORD_GOLDEN is refused under CI")
+        var recorded: [String] = []
         for path in Self.goldenFiles {
             let actual = try fixture.read(path)
             let expectedURL = golden.appendingPathComponent(path)
-            if record {
+            if record, environment["CI"] == nil {
                 try FileManager.default.createDirectory(at: expectedURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
+                if (try? String(contentsOf: expectedURL, encoding: .utf8)) != actual {
+                    try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
+                    recorded.append(path)
+                }
                 continue
             }
             let expected = try String(contentsOf: expectedURL, encoding: .utf8)
             #expect(actual == expected, "\(path) differs from its golden file; FOLIO_RECORD_GOLDEN=1 swift test re-records it")
         }
+        // A run that re-recorded has compared nothing: it fails, naming what it wrote, so it is never taken for a pass.
+        #expect(recorded.isEmpty, "re-recorded \(recorded.joined(separator: ", ")); review the diff and run the tests again without FOLIO_RECORD_GOLDEN")
     }
 
     // MARK: Determinism and incremental writes
