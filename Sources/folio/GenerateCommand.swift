@@ -59,7 +59,7 @@ struct BuildCommand: AsyncParsableCommand {
         let project = try await steps.run("load prompts") { try await options.loadValidProject() }
         let render = SiteRender(options: options, out: out, force: force)
         // A forbidden output folder stops the build before anything is paid for.
-        _ = try render.outputFolder(project: project)
+        _ = try render.checkedSite(project: project)
         let report = try await GenerationRun(options: options, generation: generation).run(project: project, steps: &steps)
         // Render from the lockfile as generation left it. (No stamp: the prompts were read before
         // generating, and may have changed since; the next `render` stamps its own inputs.)

@@ -46,10 +46,16 @@ struct SiteRender {
     var out: String?
     var force = false
 
-    /// The output folder the command line names, checked before anything is generated or written.
-    func outputFolder(project: LoadedProject) throws -> URL {
-        let site = out.map { OutputFolder.resolve($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
-            ?? OutputFolder.resolve(project.settings.output, relativeTo: project.root)
+    /// The output folder: `--out` from the working folder, else `output` in folio.yml from the project.
+    func site(settings: Settings, project: URL) -> URL {
+        out.map { OutputFolder.resolve($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
+            ?? OutputFolder.resolve(settings.output, relativeTo: project)
+    }
+
+    /// The output folder, checked before anything is generated or written (so a forbidden folder
+    /// is never touched, not even to drop a stale stamp).
+    func checkedSite(project: LoadedProject) throws -> URL {
+        let site = site(settings: project.settings, project: project.root)
         do {
             try SiteBuilder.checkOutput(site, project: project.root, force: force)
         } catch {
@@ -64,8 +70,7 @@ struct SiteRender {
         let project = options.projectURL
         let (settings, problems) = SettingsLoader.load(project: project)
         guard problems.errors.isEmpty else { return nil }
-        let site = out.map { OutputFolder.resolve($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
-            ?? OutputFolder.resolve(settings.output, relativeTo: project)
+        let site = site(settings: settings, project: project)
         return OutputFolder.problem(site, project: project) == nil ? site : nil
     }
 
@@ -84,7 +89,7 @@ struct SiteRender {
         guard let theme else {
             throw FolioExit(code: ExitStatus.invalidInput, message: "the templates have errors; nothing was rendered")
         }
-        let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: try outputFolder(project: project), force: force)
+        let builder = SiteBuilder(project: project, lock: lock, theme: theme, site: try checkedSite(project: project), force: force)
         let report: RenderReport
         do {
             let verbose = options.verbose

@@ -269,104 +269,100 @@ extension Generator {
             try await begin(prompt, state: .pending)
         }
         entry = await store.entry(prompt.id)
-        // Each variant once; a variant whose link the host reports gone is made again at once
-        // under --regenerate (once), whatever the link's clock says.
-        var next = -1, again = false
-        var regenerated = Set<Int>()
         var lost: [Int] = []
-        while true {
-            if !again { next += 1 }
-            again = false
-            guard next < g.n else { break }
-            let variant = next
-            let known = entry?.outputs.first { $0.index == variant }
-            if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
-            let image: ResultImage
-            if let known, let url = known.url {
-                image = .url(url)
-            } else if let known, !known.file.isEmpty {
-                // An inline image that was received and paid for, whose file is gone or changed:
-                // made again only with --regenerate (which dropped it above).
-                lost.append(known.index)
-                continue
-            } else {
-                let path: String
-                let body: JSONValue
-                switch g.route {
-                case .gemini:
-                    path = "/gemini/v1beta/models/\(g.model):generateContent"
-                    body = RequestBodies.gemini(g, references: references)
-                default:
-                    path = "/dashscope/v1/services/aigc/multimodal-generation/generation"
-                    body = RequestBodies.dashscope(g, variant: variant)
-                }
-                // Write-ahead, as Kling's `submitting`: a run that stops before the answer is
-                // recorded leaves this mark, and the next run does not send the request again.
-                try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
-                let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
-                    await slots.acquire(1)
-                    counter.add()
-                    let answer: Result<SyncResult, CallFailure>
-                    do {
-                        let reply = try await http.gateway(.POST, path, json: body)
-                        answer = g.route == .gemini ? Classify.gemini(reply, scrub: http.endpoint.scrub) : Classify.dashscope(reply, scrub: http.endpoint.scrub)
-                    } catch {
-                        // Sent, but no answer: the provider may have made (and charged for) the image.
-                        answer = .failure(Classify.transport(error).forPaidCreate)
+        variants: for variant in 0..<g.n {
+            // A variant whose link the host reports gone is made again at once under --regenerate
+            // (once), whatever the link's clock says.
+            var regenerated = false
+            while true {
+                let known = entry?.outputs.first { $0.index == variant }
+                if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue variants }
+                let image: ResultImage
+                if let known, let url = known.url {
+                    image = .url(url)
+                } else if let known, !known.file.isEmpty {
+                    // An inline image that was received and paid for, whose file is gone or changed:
+                    // made again only with --regenerate (which dropped it above).
+                    lost.append(known.index)
+                    continue variants
+                } else {
+                    let path: String
+                    let body: JSONValue
+                    switch g.route {
+                    case .gemini:
+                        path = "/gemini/v1beta/models/\(g.model):generateContent"
+                        body = RequestBodies.gemini(g, references: references)
+                    default:
+                        path = "/dashscope/v1/services/aigc/multimodal-generation/generation"
+                        body = RequestBodies.dashscope(g, variant: variant)
                     }
-                    await slots.release(1)
-                    return answer
+                    // Write-ahead, as Kling's `submitting`: a run that stops before the answer is
+                    // recorded leaves this mark, and the next run does not send the request again.
+                    try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
+                    let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
+                        await slots.acquire(1)
+                        counter.add()
+                        let answer: Result<SyncResult, CallFailure>
+                        do {
+                            let reply = try await http.gateway(.POST, path, json: body)
+                            answer = g.route == .gemini ? Classify.gemini(reply, scrub: http.endpoint.scrub) : Classify.dashscope(reply, scrub: http.endpoint.scrub)
+                        } catch {
+                            // Sent, but no answer: the provider may have made (and charged for) the image.
+                            answer = .failure(Classify.transport(error).forPaidCreate)
+                        }
+                        await slots.release(1)
+                        return answer
+                    }
+                    let answer: SyncResult
+                    switch result {
+                    case .success(let value): answer = value
+                    case .failure(let failure) where failure.retryable:
+                        // A passing trouble that outlasted the retries (none of which reached the
+                        // provider or was charged): the entry stays pending, nothing is lost.
+                        try await commit(prompt.id) { e in e.inFlight.removeAll { $0 == variant } }
+                        return .pending("\(failure.summary); the variants received are kept, a later run makes the rest")
+                    case .failure(let failure): return await fail(prompt.id, failure.lockError)
+                    }
+                    image = answer.images[0]
+                    try await commit(prompt.id) { e in
+                        if case .url(let url) = image {
+                            // A URL recorded can be downloaded later: the request is no longer in doubt.
+                            e.inFlight.removeAll { $0 == variant }
+                            e.outputs.removeAll { $0.index == variant }
+                            e.outputs.append(LockOutput(index: variant, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: ""))
+                            e.outputs.sort { $0.index < $1.index }
+                        }
+                        if let text = answer.text { e.text = e.text.map { $0 == text ? $0 : $0 + "\n\n" + text } ?? text }
+                        e.cost = Self.addCost(e.cost, answer.cost)
+                        e.requestID = answer.requestID ?? e.requestID
+                    }
                 }
-                let answer: SyncResult
-                switch result {
-                case .success(let value): answer = value
-                case .failure(let failure) where failure.retryable:
-                    // A passing trouble that outlasted the retries (none of which reached the
-                    // provider or was charged): the entry stays pending, nothing is lost.
-                    try await commit(prompt.id) { e in e.inFlight.removeAll { $0 == variant } }
-                    return .pending("\(failure.summary); the variants received are kept, a later run makes the rest")
-                case .failure(let failure): return await fail(prompt.id, failure.lockError)
+                let stored: StoredAsset
+                do throws(StopJob) {
+                    stored = try await save(image, id: prompt.id)
+                    if case .url = image { try expect(stored, matches: known) }
+                } catch {
+                    guard error.isMissing, options.regenerate, case .url = image, !regenerated else { throw error }
+                    regenerated = true
+                    try await commit(prompt.id) { e in e.outputs.removeAll { $0.index == variant } }
+                    entry = await store.entry(prompt.id)
+                    continue
                 }
-                image = answer.images[0]
+                let url: String? = if case .url(let u) = image { u } else { nil }
                 try await commit(prompt.id) { e in
-                    if case .url(let url) = image {
-                        // A URL recorded can be downloaded later: the request is no longer in doubt.
-                        e.inFlight.removeAll { $0 == variant }
-                        e.outputs.removeAll { $0.index == variant }
-                        e.outputs.append(LockOutput(index: variant, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: ""))
-                        e.outputs.sort { $0.index < $1.index }
+                    e.inFlight.removeAll { $0 == variant }
+                    e.outputs.removeAll { $0.index == variant }
+                    e.outputs.append(LockOutput(index: variant, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
+                                                width: stored.width, height: stored.height, mime: stored.mime))
+                    e.outputs.sort { $0.index < $1.index }
+                    if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }), e.inFlight.isEmpty {
+                        e.state = .succeeded
+                        e.error = nil
                     }
-                    if let text = answer.text { e.text = e.text.map { $0 == text ? $0 : $0 + "\n\n" + text } ?? text }
-                    e.cost = Self.addCost(e.cost, answer.cost)
-                    e.requestID = answer.requestID ?? e.requestID
                 }
-            }
-            let stored: StoredAsset
-            do throws(StopJob) {
-                stored = try await save(image, id: prompt.id)
-                if case .url = image { try expect(stored, matches: known) }
-            } catch {
-                guard error.isMissing, options.regenerate, case .url = image, !regenerated.contains(variant) else { throw error }
-                regenerated.insert(variant)
-                let dead = variant
-                try await commit(prompt.id) { e in e.outputs.removeAll { $0.index == dead } }
                 entry = await store.entry(prompt.id)
-                again = true
-                continue
+                continue variants
             }
-            let url: String? = if case .url(let u) = image { u } else { nil }
-            try await commit(prompt.id) { e in
-                e.inFlight.removeAll { $0 == variant }
-                e.outputs.removeAll { $0.index == variant }
-                e.outputs.append(LockOutput(index: variant, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
-                                            width: stored.width, height: stored.height, mime: stored.mime))
-                e.outputs.sort { $0.index < $1.index }
-                if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }), e.inFlight.isEmpty {
-                    e.state = .succeeded
-                    e.error = nil
-                }
-            }
-            entry = await store.entry(prompt.id)
         }
         if !lost.isEmpty {
             let which = lost.map(String.init).joined(separator: ", ")

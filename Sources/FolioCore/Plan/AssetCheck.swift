@@ -68,7 +68,7 @@ final class VerifiedHashes: Sendable {
     let realProject: String
     /// `assets/` resolves outside the project (a symbolic link): nothing in it is used.
     let assetsOutside: String?
-    private let known: Mutex<(hashes: [Identity: String], fd: Int32)>
+    private let known: Mutex<(hashes: [FileIdentity: String], fd: Int32)>
 
     static func of(project: URL) -> VerifiedHashes {
         registry.withLock { all in
@@ -88,14 +88,14 @@ final class VerifiedHashes: Sendable {
         } else {
             assetsOutside = nil
         }
-        var hashes: [Identity: String] = [:]
+        var hashes: [FileIdentity: String] = [:]
         // Bounded, and never a pipe: the file may come from a cloned project. Past 16 MB it starts over.
         let cached = FastFiles.read(project + "/" + Self.cacheFile, atMost: 16 << 20)
         if case .bytes(let bytes) = cached {
             for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
                 guard let space = line.lastIndex(of: " ") else { continue }
                 let digest = String(line[line.index(after: space)...])
-                if LockOutput.isDigest(digest), let identity = Identity(line: line[..<space]) { hashes[identity] = digest }
+                if LockOutput.isDigest(digest), let identity = FileIdentity(line: line[..<space]) { hashes[identity] = digest }
             }
         }
         hashesWereCut = { if case .tooLarge = cached { true } else { false } }()
@@ -108,33 +108,6 @@ final class VerifiedHashes: Sendable {
     deinit {
         let fd = known.withLock { $0.fd }
         if fd >= 0 { close(fd) }
-    }
-
-    /// Device, inode, size, modification and change time: changes whenever the file's bytes can have changed.
-    struct Identity: Hashable {
-        var device = 0, inode = 0, size = 0, modified = 0, modifiedNanoseconds = 0, changed = 0, changedNanoseconds = 0
-
-        init(_ info: stat) {
-            device = Int(info.st_dev)
-            inode = Int(info.st_ino)
-            size = Int(info.st_size)
-            modified = info.st_mtim.tv_sec
-            modifiedNanoseconds = info.st_mtim.tv_nsec
-            changed = info.st_ctim.tv_sec
-            changedNanoseconds = info.st_ctim.tv_nsec
-        }
-
-        /// `dev ino size mtime ctime` as the cache file writes it.
-        init?(line: Substring) {
-            let numbers = line.split(separator: " ").flatMap { $0.split(separator: ".") }.compactMap { Int($0) }
-            guard numbers.count == 7 else { return nil }
-            (device, inode, size, modified) = (numbers[0], numbers[1], numbers[2], numbers[3])
-            (modifiedNanoseconds, changed, changedNanoseconds) = (numbers[4], numbers[5], numbers[6])
-        }
-
-        var text: String {
-            "\(device) \(inode) \(size) \(modified).\(modifiedNanoseconds) \(changed).\(changedNanoseconds)"
-        }
     }
 
     func check(file: String, sha256: String, bytes: Int) -> AssetState {
@@ -155,7 +128,7 @@ final class VerifiedHashes: Sendable {
         guard Int(info.st_size) == bytes else {
             return .changed("\(file) is \(info.st_size) bytes, not the \(bytes) that were downloaded: it changed after it was stored")
         }
-        let key = Identity(info)
+        let key = FileIdentity(info)
         let digest: String
         if let cached = known.withLock({ $0.hashes[key] }) {
             digest = cached
@@ -173,11 +146,11 @@ final class VerifiedHashes: Sendable {
     func remember(_ file: String, sha256: String) {
         var info = stat()
         guard stat(project + "/" + file, &info) == 0 else { return }
-        record(Identity(info), sha256)
+        record(FileIdentity(info), sha256)
     }
 
     /// Adds a line to the cache file (append-only; a damaged line is skipped on reading).
-    private func record(_ key: Identity, _ digest: String) {
+    private func record(_ key: FileIdentity, _ digest: String) {
         known.withLock { state in
             guard state.hashes[key] != digest else { return }
             state.hashes[key] = digest

@@ -34,7 +34,7 @@ public struct RenderStamp: Sendable, Equatable {
         add("\(Libraries.versions) avif:\(Libraries.canEncode(.avif))\n")
         for file in ["/proc/self/exe", project.path + "/folio.yml", project.path + "/folio.lock"] {
             if stat(file, &info) == 0 {
-                add("\(file) \(identity(info))\n")
+                add("\(file) \(FileIdentity(info).text)\n")
                 racy = racy || isRecent(info, now: now)
             } else {
                 add("\(file) none\n")
@@ -125,50 +125,36 @@ public struct RenderStamp: Sendable, Equatable {
     static func dependencyIdentity(_ path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return "\(identity(info)) \(FastFiles.realPath(path) ?? "")"
-    }
-
-    static func identity(_ info: stat) -> String {
-        "\(info.st_dev) \(info.st_ino) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)"
+        return "\(FileIdentity(info).text) \(FastFiles.realPath(path) ?? "")"
     }
 
     /// Every entry below `folder` (dot files too) with its identity, sorted; nil at a link to a folder.
     private static func walk(_ folder: String, now: Int, racy: inout Bool) -> [(String, String)]? {
-        var files: [(String, String)] = []
         var info = stat()
         guard lstat(folder, &info) == 0 else { return [] }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let full = relative.isEmpty ? folder : folder + "/" + relative
-            guard let directory = opendir(full) else { return nil }
-            defer { closedir(directory) }
-            while let entry = readdir(directory) {
-                let name = FastFiles.name(of: entry)
-                if name == "." || name == ".." { continue }
-                let child = relative.isEmpty ? name : relative + "/" + name
-                guard lstat(folder + "/" + child, &info) == 0 else { return nil }
-                racy = racy || isRecent(info, now: now)
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR:
-                    pending.append(child)
-                case S_IFLNK:
-                    // The link itself and what it leads to; a link to a folder is not followed.
-                    let link = identity(info)
-                    var target = stat()
-                    guard stat(folder + "/" + child, &target) == 0 else {
-                        files.append((child, "link \(link) dangling"))
-                        continue
-                    }
-                    guard (target.st_mode & S_IFMT) != S_IFDIR else { return nil }
-                    // Where it leads too: a folder on the way swapped for a link moves it out of the project.
-                    racy = racy || isRecent(target, now: now)
-                    files.append((child, "link \(link) \(identity(target)) \(FastFiles.realPath(folder + "/" + child) ?? "")"))
-                default:
-                    files.append((child, identity(info)))
+        guard (info.st_mode & S_IFMT) == S_IFDIR, let entries = FastFiles.entries(below: folder) else { return nil }
+        var files: [(String, String)] = []
+        for (child, info) in entries {
+            racy = racy || isRecent(info, now: now)
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                continue
+            case S_IFLNK:
+                // The link itself and what it leads to; a link to a folder is not followed.
+                let link = FileIdentity(info).text
+                var target = stat()
+                guard stat(folder + "/" + child, &target) == 0 else {
+                    files.append((child, "link \(link) dangling"))
+                    continue
                 }
+                guard (target.st_mode & S_IFMT) != S_IFDIR else { return nil }
+                // Where it leads too: a folder on the way swapped for a link moves it out of the project.
+                racy = racy || isRecent(target, now: now)
+                files.append((child, "link \(link) \(FileIdentity(target).text) \(FastFiles.realPath(folder + "/" + child) ?? "")"))
+            default:
+                files.append((child, FileIdentity(info).text))
             }
         }
-        return files.sorted { $0.0 < $1.0 }
+        return files
     }
 }

@@ -42,33 +42,23 @@ enum StaticFiles {
         guard let realRoot = FastFiles.realPath(root), (realRoot + "/").hasPrefix(realProject) else {
             throw SiteError("\(folder)/ resolves outside the project; Folio publishes files only from inside it", invalidInput: true)
         }
+        guard let entries = FastFiles.entries(below: root) else { throw SiteError("cannot read \(folder)/") }
         var files: [File] = []
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let full = relative.isEmpty ? root : root + "/" + relative
-            guard let directory = opendir(full) else { throw SiteError("cannot read \(full)") }
-            defer { closedir(directory) }
-            while let entry = readdir(directory) {
-                let name = FastFiles.name(of: entry)
-                if name == "." || name == ".." { continue }
-                let child = relative.isEmpty ? name : relative + "/" + name
-                let path = root + "/" + child
-                guard lstat(path, &info) == 0 else { continue }
-                if (info.st_mode & S_IFMT) == S_IFLNK {
-                    guard let target = FastFiles.realPath(path), target.hasPrefix(realProject) else {
-                        throw SiteError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
-                                        invalidInput: true)
-                    }
-                    guard stat(path, &info) == 0 else { continue }
-                    if (info.st_mode & S_IFMT) == S_IFDIR {
-                        throw SiteError("\(folder)/\(child) is a symbolic link to a folder; link the files instead, or copy the folder", invalidInput: true)
-                    }
+        for (child, found) in entries {
+            let path = root + "/" + child
+            info = found
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                guard let target = FastFiles.realPath(path), target.hasPrefix(realProject) else {
+                    throw SiteError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
+                                    invalidInput: true)
                 }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(child)
-                case S_IFREG: files.append(File(path: child, source: path, stamp: "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"))
-                default: continue
+                guard stat(path, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    throw SiteError("\(folder)/\(child) is a symbolic link to a folder; link the files instead, or copy the folder", invalidInput: true)
                 }
+            }
+            if (info.st_mode & S_IFMT) == S_IFREG {
+                files.append(File(path: child, source: path, stamp: "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"))
             }
         }
         return files.sorted { $0.path < $1.path }

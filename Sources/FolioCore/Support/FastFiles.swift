@@ -43,6 +43,29 @@ public enum FastFiles {
         return files
     }
 
+    /// Every entry below `folder` with its `lstat`, dot files included, sorted by path. Links are
+    /// listed, never entered; an entry that vanishes while walking is left out. Nil when a folder
+    /// cannot be read.
+    static func entries(below folder: String) -> [(path: String, info: stat)]? {
+        var found: [(path: String, info: stat)] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let full = relative.isEmpty ? folder : folder + "/" + relative
+            guard let directory = opendir(full) else { return nil }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = name(of: entry)
+                if name == "." || name == ".." { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(folder + "/" + child, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFDIR { pending.append(child) }
+                found.append((child, info))
+            }
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+
     /// The name of a `readdir` entry.
     static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
         withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }

@@ -5,19 +5,11 @@ import Testing
 
 /// The built `folio` binary, killed with SIGKILL mid-generation and run again: nothing is paid twice.
 @Suite(.serialized) struct ResumeTests {
-    func environment(_ h: GenerationHarness) -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["ANYINT_BASE_URL"] = h.simulator.baseURL
-        env["ANYINT_API_KEY"] = GenerationHarness.key
-        env["FOLIO_TIME_SCALE"] = "0.01"
-        return env
-    }
-
     func start(_ h: GenerationHarness, output: URL) throws -> Process {
         let process = Process()
         process.executableURL = TestPaths.folio
         process.arguments = ["generate", "--project", h.root.path]
-        process.environment = environment(h)
+        process.environment = h.binaryEnvironment()
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
@@ -49,7 +41,7 @@ import Testing
         #expect(first.terminationReason == .uncaughtSignal)
         #expect(try Lockfile.load(project: h.root).entries["k"]?.state == .pending)
 
-        let second = try runFolio(["generate", "--project", h.root.path], environment: environment(h))
+        let second = try runFolio(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         let entry = try #require(try Lockfile.load(project: h.root).entries["k"])
         #expect(entry.state == .succeeded)
@@ -79,7 +71,7 @@ import Testing
         first.waitUntilExit()
         #expect(try Lockfile.load(project: h.root).entries["k"]?.state == .submitting)
 
-        let second = try runFolio(["generate", "--project", h.root.path], environment: environment(h))
+        let second = try runFolio(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         let entry = try #require(try Lockfile.load(project: h.root).entries["k"])
         #expect(entry.state == .succeeded)

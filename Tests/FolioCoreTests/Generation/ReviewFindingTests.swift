@@ -8,10 +8,7 @@ import Testing
     @Test func aSyncCreateInFlightWhenTheRunWasKilledIsNotSentAgain() async throws {
         let h = try await GenerationHarness(files: ["prompts/g.md": promptFile("gemini", "slow fox [[sim:slow 3s]]")])
         defer { Task { await h.close() } }
-        var env = ProcessInfo.processInfo.environment
-        env["ANYINT_BASE_URL"] = h.simulator.baseURL
-        env["ANYINT_API_KEY"] = GenerationHarness.key
-        env["FOLIO_TIME_SCALE"] = "0.01"
+        let env = h.binaryEnvironment()
         let process = Process()
         process.executableURL = TestPaths.folio
         process.arguments = ["generate", "--project", h.root.path]
@@ -97,18 +94,6 @@ import Testing
         #expect(after.entries["k"]?.outputs[0].sha256 == other, "the record of what was paid for is kept")
     }
 
-    @Test func aPendingTaskWhoseImagesAreGoneGetsANewTaskWithRegenerate() async throws {
-        let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "gone poster [[sim:expired]]")])
-        defer { Task { await h.close() } }
-        let (first, _, _) = try await h.generate()
-        #expect(first.missing.map(\.id) == ["k"])
-        #expect(await h.creates("gone poster [[") == 1)
-        let (second, _, _) = try await h.generate(regenerate: true)
-        // The fault expires every link of this prompt: a new task once, then it is reported.
-        #expect(await h.creates("gone poster [[") == 2)
-        #expect(second.missing.map(\.id) == ["k"])
-    }
-
     @Test func aPaidKlingImageThatCannotBeDownloadedStaysPendingAndIsNeverCreatedAgain() async throws {
         let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "a big poster")])
         defer { Task { await h.close() } }
@@ -130,10 +115,7 @@ import Testing
         try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["d"]!.outputs[0].file))
         lock.entries["d"]!.outputs[0].url = lock.entries["d"]!.outputs[0].url.map(goneURL)
         try lock.write(project: h.root)
-        var env = ProcessInfo.processInfo.environment
-        env["ANYINT_BASE_URL"] = h.simulator.baseURL
-        env["ANYINT_API_KEY"] = GenerationHarness.key
-        env["FOLIO_TIME_SCALE"] = "0.001"
+        let env = h.binaryEnvironment(timeScale: "0.001")
         let result = try runFolio(["generate", "--project", h.root.path, "--regenerate"], environment: env)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(await h.creates("a lone shoe") == 2)

@@ -145,15 +145,17 @@ func goneURL(_ url: String) -> String {
         #expect(plan.entries.first?.action == .missing)
     }
 
-    @Test func aDeadLinkOfAPendingSyncVariantIsRegeneratedWithRegenerate() async throws {
-        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "expired shoe [[sim:expired]]")])
+    /// A pending sync variant, or a pending Kling task, whose links are gone: made again once under --regenerate.
+    @Test(arguments: [("dashscope", "expired shoe"), ("kling", "gone poster")])
+    func aDeadLinkOfAPendingEntryIsRegeneratedWithRegenerate(_ route: String, _ text: String) async throws {
+        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile(route, "\(text) [[sim:expired]]")])
         defer { Task { await h.close() } }
         let (first, _, _) = try await h.generate()
         #expect(first.missing.map(\.id) == ["d"])
-        #expect(await h.creates("expired shoe [[") == 1)
+        #expect(await h.creates("\(text) [[") == 1)
         let (second, _, _) = try await h.generate(regenerate: true)
         // The host reports every link of this prompt expired: made once more, then reported.
-        #expect(await h.creates("expired shoe [[") == 2)
+        #expect(await h.creates("\(text) [[") == 2)
         #expect(second.missing.map(\.id) == ["d"])
     }
 }

@@ -48,6 +48,15 @@ final class GenerationHarness: Sendable {
         return (report, try Lockfile.load(project: root), await events.all)
     }
 
+    /// The environment for running the `folio` binary against this simulator, waits sped up by `timeScale`.
+    func binaryEnvironment(timeScale: String = "0.01") -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ANYINT_BASE_URL"] = simulator.baseURL
+        environment["ANYINT_API_KEY"] = Self.key
+        environment["FOLIO_TIME_SCALE"] = timeScale
+        return environment
+    }
+
     /// Creates (or sync generate calls) the simulator saw for prompts containing `text`.
     func creates(_ text: String) async -> Int {
         await simulator.creates(containing: text).count
