@@ -82,8 +82,8 @@ final class VerifiedHashes: Sendable {
     private init(project: String) {
         self.project = project
         let real = FastFiles.realPath(project) ?? project
-        realProject = real.hasSuffix("/") ? real : real + "/"
-        if let assets = FastFiles.realPath(project + "/" + Downloader.folder), !(assets + "/").hasPrefix(realProject) {
+        realProject = real
+        if let assets = FastFiles.realPath(project + "/" + Downloader.folder), !FastFiles.isInside(assets, realProject) {
             assetsOutside = assets
         } else {
             assetsOutside = nil
@@ -119,7 +119,7 @@ final class VerifiedHashes: Sendable {
         guard lstat(path, &info) == 0 else { return .missing }
         if (info.st_mode & S_IFMT) == S_IFLNK {
             guard let target = FastFiles.realPath(path) else { return .missing }
-            guard target.hasPrefix(realProject) else {
+            guard FastFiles.isInside(target, realProject) else {
                 return .refused("\(file) is a symbolic link to \(target), outside the project; it is not used")
             }
             guard stat(path, &info) == 0 else { return .missing }

@@ -196,11 +196,11 @@ struct SitePages: Sendable {
         if let album = item.prompt.album {
             context["album"] = ["name": album, "url": "albums/\(album)/index.html"]
         }
-        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.siteHTML(caption) }
+        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.html(caption) }
         if let prompt = item.shownPrompt {
             context["showPrompt"] = true
             context["prompt"] = prompt
-            context["promptHTML"] = Markdown.siteHTML(prompt)
+            context["promptHTML"] = Markdown.html(prompt)
         }
         if item.showsSource { context["source"] = "prompt.md" }
         if let negative = item.shownNegative { context["negativePrompt"] = negative }

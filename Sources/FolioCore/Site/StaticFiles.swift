@@ -38,8 +38,8 @@ enum StaticFiles {
         let root = project.path + "/" + folder
         var info = stat()
         guard lstat(root, &info) == 0 else { return [] }
-        let realProject = (FastFiles.realPath(project.path) ?? project.path) + "/"
-        guard let realRoot = FastFiles.realPath(root), (realRoot + "/").hasPrefix(realProject) else {
+        let realProject = FastFiles.realPath(project.path) ?? project.path
+        guard let realRoot = FastFiles.realPath(root), FastFiles.isInside(realRoot, realProject) else {
             throw SiteError("\(folder)/ resolves outside the project; Folio publishes files only from inside it", invalidInput: true)
         }
         guard let entries = FastFiles.entries(below: root) else { throw SiteError("cannot read \(folder)/") }
@@ -48,7 +48,7 @@ enum StaticFiles {
             let path = root + "/" + child
             info = found
             if (info.st_mode & S_IFMT) == S_IFLNK {
-                guard let target = FastFiles.realPath(path), target.hasPrefix(realProject) else {
+                guard let target = FastFiles.realPath(path), FastFiles.isInside(target, realProject) else {
                     throw SiteError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
                                     invalidInput: true)
                 }
