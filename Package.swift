@@ -3,7 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "Folio",
-    platforms: [.macOS(.v14)],
+    // Linux is the one supported platform: the POSIX layer (atomic writes, locks, file identities,
+    // the directory walker) calls Glibc directly, and CI runs on Debian 12. SwiftPM has no Linux
+    // entry for `platforms:`, so FolioCore refuses other systems at compile time
+    // (Sources/FolioCore/Support/LinuxOnly.swift).
     products: [
         .executable(name: "folio", targets: ["folio"]),
         .library(name: "FolioCore", targets: ["FolioCore"]),
@@ -26,30 +29,38 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // libvips' API is variadic, which Swift cannot call: fixed-argument wrappers live here.
         .target(name: "CVips", dependencies: ["Vips"]),
+        // The simulator's procedural test images, drawn in C; only the simulator and the tests link it.
+        .target(name: "CSimulatorDrawing", dependencies: ["Vips"]),
+        // The built-in theme, at the top of the repository as the sample project's `templates/`.
+        // Its files are compiled into the binary, so a copied `folio` keeps them; the one Swift
+        // file there exposes their bytes.
+        .target(
+            name: "FolioTheme",
+            path: "templates",
+            resources: [
+                .embedInCode("layout.mustache"), .embedInCode("head.mustache"),
+                .embedInCode("card.mustache"), .embedInCode("params.mustache"),
+                .embedInCode("grid.mustache"), .embedInCode("prompt.mustache"),
+                .embedInCode("folio.css"), .embedInCode("folio.js"),
+            ]
+        ),
         .target(
             name: "FolioCore",
             dependencies: [
-                "CVips", "CCmark", "CLibXML2",
+                "CVips", "CCmark", "CLibXML2", "FolioTheme",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
-            ],
-            // The built-in theme is compiled into the binary, so a copied `folio` keeps it.
-            resources: [
-                .embedInCode("Theme/layout.mustache"), .embedInCode("Theme/head.mustache"),
-                .embedInCode("Theme/card.mustache"), .embedInCode("Theme/params.mustache"),
-                .embedInCode("Theme/grid.mustache"), .embedInCode("Theme/prompt.mustache"),
-                .embedInCode("Theme/folio.css"), .embedInCode("Theme/folio.js"),
             ]
         ),
         // The gateway simulator: the four routes of api-reference.md on loopback, for tests, CI and trying Folio without a key.
         .target(
             name: "FolioSimulator",
             dependencies: [
-                "FolioCore", "CVips",
+                "FolioCore", "CSimulatorDrawing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,7 +79,7 @@ let package = Package(
             name: "FolioCoreTests",
             // `folio` is built so tests can run it as a user would.
             dependencies: [
-                "FolioCore", "FolioSimulator", "folio", "CVips", "CLibXML2",
+                "FolioCore", "FolioSimulator", "folio", "CSimulatorDrawing", "CLibXML2",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

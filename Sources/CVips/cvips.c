@@ -1,4 +1,5 @@
 #include "cvips.h"
+#include <vips/vips.h>
 
 int folio_vips_init(void) {
     return vips_init("folio");
@@ -15,16 +16,4 @@ int folio_vips_can_save(const char *suffix) {
 
 const char *folio_vips_version(void) {
     return vips_version_string();
-}
-
-int folio_vips_header(const char *path, int *width, int *height) {
-    VipsImage *image = vips_image_new_from_file(path, NULL);
-    if (image == NULL) {
-        vips_error_clear();
-        return -1;
-    }
-    *width = vips_image_get_width(image);
-    *height = vips_image_get_height(image);
-    g_object_unref(image);
-    return 0;
 }

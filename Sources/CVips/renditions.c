@@ -1,5 +1,6 @@
 // The site's image renditions: decode an original once, write it at several widths and formats.
 #include "cvips.h"
+#include <vips/vips.h>
 #include <pthread.h>
 #include <string.h>
 

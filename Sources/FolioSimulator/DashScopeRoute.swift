@@ -3,6 +3,19 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
+extension SimulatedRoute {
+    /// api-reference.md §2.
+    static let dashscope = SimulatedRoute(
+        route: .dashscope, path: "/dashscope/v1/services/aigc/multimodal-generation/generation",
+        models: ["qwen-image-plus", "qwen-image"],
+        sizes: ["1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"],
+        maxPromptLength: 800, maxNegativePromptLength: 500, seedRange: 0...2_147_483_647,
+        urlLifetime: 24 * 3600,
+        handlers: { route, router, core in
+            router.post(RouterPath(route.path)) { request, _ in try await core.dashscope(request) }
+        })
+}
+
 /// `POST /dashscope/v1/services/aigc/multimodal-generation/generation`, as api-reference.md §2 describes it.
 extension SimulatorCore {
     static func dashscopeError(_ status: Int, _ code: String, _ message: String, requestID: String) -> Response {
@@ -30,7 +43,8 @@ extension SimulatorCore {
         }
         guard let body, case .object = body else { return await invalid("The request body is not valid JSON.") }
         guard let model = body["model"]?.stringValue else { return await invalid("Model not specified.") }
-        guard RouteRules.dashscope.models.contains(model) else {
+        let facts = SimulatedRoute.dashscope
+        guard facts.models.contains(model) else {
             return await done(Self.dashscopeError(404, "ModelNotFound", "Model not exist.", requestID: requestID))
         }
         guard let messages = body["input"]?["messages"]?.arrayValue else { return await invalid("Input messages is required.") }
@@ -42,25 +56,28 @@ extension SimulatorCore {
             return await invalid("The content of the user message must be exactly one {\"text\": ...} item.")
         }
         prompt = text
-        guard text.unicodeScalars.count <= 800 else { return await invalid("Range of input length should be [1, 800]") }
+        let promptLimit = facts.maxPromptLength ?? Int.max
+        guard text.unicodeScalars.count <= promptLimit else { return await invalid("Range of input length should be [1, \(promptLimit)]") }
         let parameters = body["parameters"]
         let size = parameters?["size"]?.stringValue ?? "1664*928"
-        guard RouteRules.dashscope.sizes.contains(size) else {
-            return await invalid("The size does not match the allowed size \(RouteRules.dashscope.sizes.joined(separator: ",")).")
+        guard facts.sizes.contains(size) else {
+            return await invalid("The size does not match the allowed size \(facts.sizes.joined(separator: ",")).")
         }
         if let negative = parameters?["negative_prompt"] {
             guard let text = negative.stringValue else { return await invalid("negative_prompt must be a string.") }
-            guard text.unicodeScalars.count <= 500 else { return await invalid("Range of negative_prompt length should be [0, 500]") }
+            let negativeLimit = facts.maxNegativePromptLength ?? Int.max
+            guard text.unicodeScalars.count <= negativeLimit else { return await invalid("Range of negative_prompt length should be [0, \(negativeLimit)]") }
         }
         for key in ["prompt_extend", "watermark"] {
             if let value = parameters?[key], value.boolValue == nil { return await invalid("\(key) must be a boolean.") }
         }
         var seed: Int?
         if let value = parameters?["seed"] {
-            guard let s = value.intValue, (0...2_147_483_647).contains(s) else { return await invalid("Range of seed should be [0, 2147483647]") }
+            let seeds = facts.seedRange ?? 0...Int.max
+            guard let s = value.intValue, seeds.contains(s) else { return await invalid("Range of seed should be [\(seeds.lowerBound), \(seeds.upperBound)]") }
             seed = s
         }
-        if let n = parameters?["n"], n.intValue != 1 { return await invalid("n must be 1 for \(model).") }
+        if let n = parameters?["n"], !facts.imagesPerRequest.contains(n.intValue ?? 0) { return await invalid("n must be 1 for \(model).") }
 
         let fingerprint = Self.fingerprint(body)
         let fired = await faults(route: .dashscope, prompt: text, key: fingerprint)

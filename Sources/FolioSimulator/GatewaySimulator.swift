@@ -46,24 +46,7 @@ public final class GatewaySimulator: Sendable {
 
         let router = Router()
         router.add(middleware: GatewayNotFound())
-        router.post("/gemini/v1beta/models/{model}:generateContent") { request, context in
-            try await core.gemini(request, model: try context.parameters.require("model"))
-        }
-        router.post("/dashscope/v1/services/aigc/multimodal-generation/generation") { request, _ in
-            try await core.dashscope(request)
-        }
-        router.post("/transtreams/kling/v1/images/generations") { request, _ in
-            try await core.klingCreate(request, route: .kling)
-        }
-        router.get("/transtreams/kling/v1/images/generations/:id") { request, context in
-            try await core.klingQuery(request, route: .kling, id: try context.parameters.require("id"))
-        }
-        router.post("/transtreams/kling/v1/images/omni-image") { request, _ in
-            try await core.klingCreate(request, route: .klingOmni)
-        }
-        router.get("/transtreams/kling/v1/images/omni-image/:id") { request, context in
-            try await core.klingQuery(request, route: .klingOmni, id: try context.parameters.require("id"))
-        }
+        for route in SimulatedRoute.all { route.handlers(route, router, core) }
         let gateway: LoopbackServer
         do {
             gateway = try await LoopbackServer.start(router: router, port: configuration.port, name: "folio-sim")

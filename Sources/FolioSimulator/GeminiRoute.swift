@@ -2,6 +2,21 @@ import FolioCore
 import Foundation
 import Hummingbird
 
+extension SimulatedRoute {
+    /// api-reference.md §1.
+    static let gemini = SimulatedRoute(
+        route: .gemini, path: "/gemini/v1beta/models/{model}:generateContent",
+        models: ["gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview", "gemini-2.5-flash-image"],
+        aspectRatios: ["1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9"],
+        imageSizes: ["512", "1K", "2K", "4K"],
+        maxReferences: 14, maxReferenceBytes: 7 * 1_000_000, referenceFormats: ["png", "jpeg", "webp", "heic", "heif"],
+        handlers: { route, router, core in
+            router.post(RouterPath(route.path)) { request, context in
+                try await core.gemini(request, model: try context.parameters.require("model"))
+            }
+        })
+}
+
 /// `POST /gemini/v1beta/models/{model}:generateContent`, as api-reference.md §1 describes it.
 extension SimulatorCore {
     static let geminiTopFields: Set<String> = ["contents", "generationConfig", "safetySettings", "systemInstruction", "tools", "toolConfig", "cachedContent", "labels"]
@@ -9,7 +24,7 @@ extension SimulatorCore {
         "responseModalities", "imageConfig", "temperature", "topP", "topK", "candidateCount", "maxOutputTokens", "stopSequences",
         "seed", "presencePenalty", "frequencyPenalty", "responseMimeType", "thinkingConfig", "mediaResolution",
     ]
-    static let geminiMimeTypes: Set<String> = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]
+    static let geminiMimeTypes = Set(SimulatedRoute.gemini.referenceFormats.map { "image/\($0)" })
 
     static func geminiError(_ code: Int, _ status: String, _ message: String, details: [JSONValue]? = nil) -> Response {
         var error: [(String, JSONValue)] = [("code", .int(code)), ("message", .string(message)), ("status", .string(status))]
@@ -30,7 +45,8 @@ extension SimulatorCore {
                 ? "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."
                 : "API key not valid. Please pass a valid API key."))
         }
-        guard RouteRules.gemini.models.contains(model) else {
+        let facts = SimulatedRoute.gemini
+        guard facts.models.contains(model) else {
             return await done(Self.geminiError(404, "NOT_FOUND", "models/\(model) is not found for API version v1beta, or is not supported for generateContent."))
         }
         guard let body, case .object(let top) = body else {
@@ -52,12 +68,12 @@ extension SimulatorCore {
             return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \"\(unknown.0)\" at 'generation_config.image_config': Cannot find field."))
         }
         let aspectRatio = imageConfig?["aspectRatio"]?.stringValue
-        if let aspectRatio, !RouteRules.gemini.aspectRatios.contains(aspectRatio) {
-            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Unsupported aspect ratio: \(aspectRatio). Supported values are \(RouteRules.gemini.aspectRatios.joined(separator: ", "))."))
+        if let aspectRatio, !facts.aspectRatios.contains(aspectRatio) {
+            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Unsupported aspect ratio: \(aspectRatio). Supported values are \(facts.aspectRatios.joined(separator: ", "))."))
         }
         let imageSize = imageConfig?["imageSize"]?.stringValue
-        if let imageSize, !RouteRules.gemini.imageSizes.contains(imageSize) {
-            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Unsupported image size: \(imageSize). Supported values are 512, 1K, 2K, 4K."))
+        if let imageSize, !facts.imageSizes.contains(imageSize) {
+            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Unsupported image size: \(imageSize). Supported values are \(facts.imageSizes.joined(separator: ", "))."))
         }
 
         // The prompt: the text parts of the user's content; the reference images: its inlineData parts.
@@ -75,7 +91,7 @@ extension SimulatorCore {
                     guard let data = inline["data"]?.stringValue, let bytes = Data(base64Encoded: data) else {
                         return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Invalid value at 'contents[0].parts[\(references)].inline_data.data' (TYPE_BYTES), Base64 decoding failed."))
                     }
-                    guard bytes.count <= 7 * 1_000_000 else {
+                    guard bytes.count <= facts.maxReferenceBytes ?? Int.max else {
                         return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Inline data exceeds the 7 MB limit for an image."))
                     }
                 }
@@ -85,8 +101,8 @@ extension SimulatorCore {
         guard !prompt.isEmpty else {
             return await done(Self.geminiError(400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified"))
         }
-        guard references <= 14 else {
-            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Too many images: at most 14 input images are supported."))
+        guard references <= facts.maxReferences else {
+            return await done(Self.geminiError(400, "INVALID_ARGUMENT", "Too many images: at most \(facts.maxReferences) input images are supported."))
         }
 
         let fingerprint = Self.fingerprint(body)

@@ -1,4 +1,4 @@
-import CVips
+import CSimulatorDrawing
 import FolioCore
 import Foundation
 
@@ -28,7 +28,7 @@ struct ImageSpec: Sendable {
             }
         }
         guard status == 0, let out else { throw SimulatorError("could not render a \(width)×\(height) \(format) image") }
-        defer { g_free(out) }
+        defer { folio_sim_free(out) }
         return Array(UnsafeRawBufferPointer(start: out, count: length))
     }
 }

@@ -2,6 +2,42 @@ import FolioCore
 import Foundation
 import Hummingbird
 
+extension SimulatedRoute {
+    /// api-reference.md §3.
+    static let kling = SimulatedRoute(
+        route: .kling, path: "/transtreams/kling/v1/images/generations",
+        models: ["kling-v2-1"],
+        aspectRatios: ["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"],
+        resolutions: ["1k", "2k"],
+        imagesPerRequest: 1...9,
+        maxPromptLength: 2500, maxNegativePromptLength: 2500,
+        maxReferences: 1, maxReferenceBytes: 10 * 1_000_000, referenceFormats: ["png", "jpeg"],
+        urlLifetime: 30 * 24 * 3600,
+        handlers: { route, router, core in mountTask(route, router, core) })
+
+    /// api-reference.md §4.
+    static let klingOmni = SimulatedRoute(
+        route: .klingOmni, path: "/transtreams/kling/v1/images/omni-image",
+        models: ["kling-v3-omni"],
+        aspectRatios: ["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9", "auto"],
+        resolutions: ["1k", "2k", "4k"],
+        imagesPerRequest: 1...9, seriesAmount: 2...9,
+        maxPromptLength: 2500,
+        maxReferences: 10, maxReferenceBytes: 10 * 1_000_000, referenceFormats: ["png", "jpeg"],
+        urlLifetime: 30 * 24 * 3600,
+        handlers: { route, router, core in mountTask(route, router, core) })
+
+    /// A Kling task route: create at `path`, query at `path/{task_id}`.
+    static func mountTask(_ route: SimulatedRoute, _ router: Router<BasicRequestContext>, _ core: SimulatorCore) {
+        router.post(RouterPath(route.path)) { request, _ in
+            try await core.klingCreate(request, on: route)
+        }
+        router.get(RouterPath(route.path + "/:id")) { request, context in
+            try await core.klingQuery(request, route: route.route, id: try context.parameters.require("id"))
+        }
+    }
+}
+
 /// `POST /transtreams/kling/v1/images/{generations|omni-image}` and their queries, as api-reference.md §3–4 describe them.
 extension SimulatorCore {
     static func klingError(_ status: Int, _ code: Int, _ message: String, requestID: String) -> Response {
@@ -30,7 +66,8 @@ extension SimulatorCore {
         return .object(pairs)
     }
 
-    func klingCreate(_ request: Request, route: RouteID) async throws -> Response {
+    func klingCreate(_ request: Request, on facts: SimulatedRoute) async throws -> Response {
+        let route = facts.route
         let auth = authorize(request)
         let (body, _) = try await json(request)
         let requestID = await state.newID()
@@ -50,44 +87,47 @@ extension SimulatorCore {
         case .valid: break
         }
         guard let body, case .object = body else { return await invalid("Request body is not valid JSON", code: 1200) }
-        let rules = route.rules
         guard let modelName = body["model_name"]?.stringValue else { return await invalid("model_name is required") }
         if let model = body["model"]?.stringValue, model != modelName {
             return await invalid("model_name '\(modelName)' and model '\(model)' do not match")
         }
-        guard rules.models.contains(modelName) else {
+        guard facts.models.contains(modelName) else {
             return await done(Self.klingError(404, 1203, "model_name \(modelName) not found", requestID: requestID))
         }
         guard let text = body["prompt"]?.stringValue, !text.isEmpty else { return await invalid("prompt is required") }
         prompt = text
-        guard text.unicodeScalars.count <= 2500 else { return await invalid("prompt must be at most 2500 characters") }
+        let promptLimit = facts.maxPromptLength ?? Int.max
+        guard text.unicodeScalars.count <= promptLimit else { return await invalid("prompt must be at most \(promptLimit) characters") }
         external = body["external_task_id"]?.stringValue
         let n = body["n"].map { $0.intValue ?? -1 } ?? 1
-        guard (1...9).contains(n) else { return await invalid("n must be between 1 and 9") }
+        guard facts.imagesPerRequest.contains(n) else {
+            return await invalid("n must be between \(facts.imagesPerRequest.lowerBound) and \(facts.imagesPerRequest.upperBound)")
+        }
         let resolution = body["resolution"]?.stringValue ?? "1k"
-        guard rules.resolutions.contains(resolution) else { return await invalid("resolution must be one of \(rules.resolutions.joined(separator: ", "))") }
+        guard facts.resolutions.contains(resolution) else { return await invalid("resolution must be one of \(facts.resolutions.joined(separator: ", "))") }
         let aspect = body["aspect_ratio"]?.stringValue ?? (route == .kling ? "16:9" : "auto")
-        guard rules.aspectRatios.contains(aspect) else { return await invalid("aspect_ratio must be one of \(rules.aspectRatios.joined(separator: ", "))") }
+        guard facts.aspectRatios.contains(aspect) else { return await invalid("aspect_ratio must be one of \(facts.aspectRatios.joined(separator: ", "))") }
 
         var referenceCount = 0
         var series = false
         var count = n
         if route == .kling {
             if let negative = body["negative_prompt"]?.stringValue {
-                guard negative.unicodeScalars.count <= 2500 else { return await invalid("negative_prompt must be at most 2500 characters") }
+                let negativeLimit = facts.maxNegativePromptLength ?? Int.max
+                guard negative.unicodeScalars.count <= negativeLimit else { return await invalid("negative_prompt must be at most \(negativeLimit) characters") }
                 if body["image"] != nil { return await invalid("negative_prompt is not supported together with image") }
             }
             if let image = body["image"] {
-                if let problem = Self.klingImageProblem(image) { return await invalid("image \(problem)") }
+                if let problem = Self.klingImageProblem(image, facts) { return await invalid("image \(problem)") }
                 referenceCount = 1
             }
         } else {
             if body["negative_prompt"] != nil { return await invalid("negative_prompt is not supported by \(modelName)") }
             let list = body["image_list"]?.arrayValue ?? []
-            guard list.count <= 10 else { return await invalid("image_list supports at most 10 images") }
+            guard list.count <= facts.maxReferences else { return await invalid("image_list supports at most \(facts.maxReferences) images") }
             for (index, item) in list.enumerated() {
                 guard let image = item["image"] else { return await invalid("image_list[\(index)].image is required") }
-                if let problem = Self.klingImageProblem(image) { return await invalid("image_list[\(index)].image \(problem)") }
+                if let problem = Self.klingImageProblem(image, facts) { return await invalid("image_list[\(index)].image \(problem)") }
             }
             referenceCount = list.count
             var rest = text[...]
@@ -104,7 +144,8 @@ extension SimulatorCore {
             if resultType == "series" {
                 series = true
                 let amount = body["series_amount"].map { $0.intValue ?? -1 } ?? 4
-                guard (2...9).contains(amount) else { return await invalid("series_amount must be between 2 and 9") }
+                let amounts = facts.seriesAmount ?? 1...1
+                guard amounts.contains(amount) else { return await invalid("series_amount must be between \(amounts.lowerBound) and \(amounts.upperBound)") }
                 count = amount
             }
         }
@@ -218,13 +259,13 @@ extension SimulatorCore {
     }
 
     /// What is wrong with a Kling reference image (URL or raw base64), or nil.
-    static func klingImageProblem(_ value: JSONValue) -> String? {
+    static func klingImageProblem(_ value: JSONValue, _ facts: SimulatedRoute) -> String? {
         guard let text = value.stringValue, !text.isEmpty else { return "must be a URL or base64 text" }
         if text.hasPrefix("http://") || text.hasPrefix("https://") { return nil }
         if text.hasPrefix("data:") { return "must be raw base64 without a data: prefix" }
         guard let bytes = Data(base64Encoded: text) else { return "is not valid base64" }
-        guard bytes.count <= 10 * 1_000_000 else { return "must be at most 10 MB" }
-        guard let header = ImageHeader.read(bytes), header.format == "png" || header.format == "jpeg" else { return "must be a jpg or png image" }
+        guard bytes.count <= facts.maxReferenceBytes ?? Int.max else { return "must be at most \((facts.maxReferenceBytes ?? 0) / 1_000_000) MB" }
+        guard let header = ImageHeader.read(bytes), facts.referenceFormats.contains(header.format) else { return "must be a jpg or png image" }
         if let w = header.width, let h = header.height {
             guard min(w, h) >= 300 else { return "sides must be at least 300 px" }
             let ratio = Double(w) / Double(h)

@@ -12,7 +12,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Faults from a file; markers in prompt text add more.
     public var faults: [FaultRule] = []
     /// How long result URLs live, in simulated seconds, per route.
-    public var urlLifetimes: [RouteID: Double] = [.dashscope: 24 * 3600, .kling: 30 * 24 * 3600, .klingOmni: 30 * 24 * 3600]
+    public var urlLifetimes: [RouteID: Double] = Dictionary(
+        uniqueKeysWithValues: SimulatedRoute.all.compactMap { route in route.urlLifetime.map { (route.route, $0) } })
     /// Kling concurrency slots (each running task holds `n`); past them creates get 429 code 1303.
     public var klingSlots = 64
     /// Port of the gateway; 0 lets the system choose.

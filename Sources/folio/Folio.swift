@@ -11,10 +11,14 @@ struct Folio: AsyncParsableCommand {
         commandName: "folio",
         abstract: "Turn a folder of Markdown prompt files into a published image gallery.",
         version: "folio \(version)",
-        subcommands: [BuildCommand.self, GenerateCommand.self, RenderCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self, NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self]
+        subcommands: [
+            BuildCommand.self, GenerateCommand.self, RenderCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self,
+            NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self,
+        ]
     )
 
-    /// Runs the command line, mapping failures to SPEC §4's exit codes (usage errors are 2).
+    /// Runs the command line: a `FolioError` prints its report on standard error and ends with its
+    /// exit status; usage errors are 2 (SPEC §4).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -23,17 +27,17 @@ struct Folio: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let exit as FolioExit {
-            if !exit.message.isEmpty { Output.error(exit.message) }
-            Foundation.exit(exit.code)
+        } catch let error as FolioError {
+            if !error.report.isEmpty { Console.error(error.report) }
+            Foundation.exit(error.exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            Output.error(fullMessage(for: error))
-            Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput : code.rawValue)
+            Console.error(fullMessage(for: error))
+            Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput.rawValue : code.rawValue)
         }
     }
 }

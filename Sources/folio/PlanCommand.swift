@@ -17,17 +17,46 @@ struct PlanCommand: AsyncParsableCommand {
     var regenerate = false
 
     func run() async throws {
-        var steps = StepTimer(verbose: options.verbose)
-        let project = try await steps.run("load prompts") { try await options.loadValidProject() }
-        let lock = try await steps.run("read folio.lock") { try options.loadLockfile() }
-        let plan = try await steps.run("plan") {
-            Planner.plan(project.prompts, lock: lock, project: project.root,
-                         options: PlanOptions(retryFailed: retryFailed, regenerate: regenerate))
+        let build = try await options.run(Pipeline.plan) {
+            $0.retryFailed = retryFailed
+            $0.regenerate = regenerate
         }
-        if options.json {
-            Output.json(plan.json)
-        } else {
-            print(plan.table())
-        }
+        guard let plan = build.plan else { return }
+        if options.json { Console.json(plan.json) } else { print(plan.table()) }
+    }
+}
+
+/// `folio status`: each prompt's state, pending task ids, failures and their reasons.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each prompt's state from folio.lock: pending task ids, failures and their reasons.")
+
+    @OptionGroup var options: ProjectOptions
+
+    func run() async throws {
+        let build = try await options.run(Pipeline.plan)
+        guard let plan = build.plan else { return }
+        let status = Status.json(plan, lock: build.lock)
+        if options.json { Console.json(status) } else { print(Status.table(status)) }
+    }
+}
+
+/// `folio clean`: list, then with `--yes` delete, assets and lock entries no prompt refers to.
+struct CleanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean", abstract: "List assets and lock entries no prompt refers to; delete them with --yes.")
+
+    @OptionGroup var options: ProjectOptions
+
+    @Flag(help: "Delete what is listed.")
+    var yes = false
+
+    func run() async throws {
+        let build = try await options.run([.load, .clean]) { $0.deleteUnreferenced = yes }
+        guard let plan = build.clean else { return }
+        if plan.isEmpty { return print("nothing to clean") }
+        plan.listing.forEach { print($0) }
+        print(yes ? "removed \(plan.summary)" : "\(plan.summary) would be removed; run 'folio clean --yes' to remove them")
     }
 }

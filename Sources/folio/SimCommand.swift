@@ -45,50 +45,11 @@ struct SimCommand: AsyncParsableCommand {
         configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.logPath = log
         configuration.fixedLatency = latency
-        if let faults {
-            do {
-                configuration.faults = try Faults.load(path: faults)
-            } catch {
-                throw FolioExit(code: ExitStatus.invalidInput, message: "error: \(error)")
-            }
-        }
-        let simulator: GatewaySimulator
-        do {
-            simulator = try await GatewaySimulator.start(configuration)
-        } catch {
-            throw FolioExit(code: ExitStatus.error, message: "error: \(error)")
-        }
-        FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
+        let simulator = try await GatewaySimulator.start(configuration, faultsFile: faults)
+        Console.lines([simulator.baseURL])  // unbuffered: scripts wait for this line
         let accepts = configuration.key == nil ? "any non-empty bearer token" : "one key (given by --key or ANYINT_API_KEY)"
-        Output.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
+        Console.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
         await Signals.waitForInterrupt()
         await simulator.stop()
     }
 }
-
-/// Waiting for SIGINT or SIGTERM without a thread blocked on it.
-enum Signals {
-    static func waitForInterrupt() async {
-        var sources: [DispatchSourceSignal] = []
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = Once(continuation)
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.resume() }
-                source.resume()
-                sources.append(source)
-            }
-        }
-        for source in sources { source.cancel() }
-    }
-
-    /// Resumes a continuation the first time only.
-    final class Once: Sendable {
-        private let state: Mutex<CheckedContinuation<Void, Never>?>
-        init(_ continuation: CheckedContinuation<Void, Never>) { state = Mutex(continuation) }
-        func resume() { state.withLock { $0.take() }?.resume() }
-    }
-}
-
-import Synchronization

@@ -122,7 +122,7 @@ import Testing
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
         let start = ContinuousClock.now
-        guard posix_spawn(&pid, TestPaths.folio.path, &actions, nil, argv, environ) == 0 else { throw SiteError("cannot start folio") }
+        guard posix_spawn(&pid, TestPaths.folio.path, &actions, nil, argv, environ) == 0 else { throw FolioError("cannot start folio") }
         // The child's own high-water mark, read from /proc while it runs. (Its rusage would not do:
         // a spawned child counts the parent's memory until it execs.)
         var status: Int32 = 0

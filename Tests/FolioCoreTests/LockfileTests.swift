@@ -10,8 +10,8 @@ import Testing
             inputHash: hash, route: .kling, model: "kling-v2-1", state: state, externalTaskID: "folio-1",
             taskID: "CjMT7WdSwWcAAAAAALvB3g", requestID: "req-1", createdAt: "2026-11-25T12:00:00Z",
             updatedAt: "2026-11-25T12:00:41Z",
-            outputs: [LockOutput(index: 0, url: "https://cdn.example/1fa0ac67.png", file: "assets/\(digest).png", sha256: digest,
-                                 bytes: 2_318_312, width: 1536, height: 2048, mime: "image/png")],
+            outputs: [LockOutput(index: 0, url: "https://cdn.example/1fa0ac67.png", asset: StoredAsset(
+                file: "assets/\(digest).png", sha256: digest, bytes: 2_318_312, width: 1536, height: 2048, mime: "image/png"))],
             text: nil, error: nil, cost: .object([("final_unit_deduction", .string("2"))]))
     }
 

@@ -55,7 +55,8 @@ import Testing
             let gone = String(repeating: "0", count: 64)
             func output(_ name: String) -> LockOutput {
                 let sha = name == "present.png" ? present : gone
-                return LockOutput(index: 0, url: "https://cdn.example/\(name)", file: "assets/\(sha).png", sha256: sha, bytes: 10, width: 1, height: 1, mime: "image/png")
+                return LockOutput(index: 0, url: "https://cdn.example/\(name)",
+                                  asset: StoredAsset(file: "assets/\(sha).png", sha256: sha, bytes: 10, width: 1, height: 1, mime: "image/png"))
             }
             for prompt in project.prompts {
                 var entry = LockEntry(inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model,
@@ -70,7 +71,7 @@ import Testing
                     entry.error = LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")
                 case "download": entry.outputs = [output("gone.png")]
                 case "expired": entry.outputs = [output("gone.png")]; entry.createdAt = old; entry.updatedAt = old
-                case "inline-gone": entry.outputs = [LockOutput(index: 0, url: nil, file: "assets/\(gone).png", sha256: gone, bytes: 10, width: 1, height: 1, mime: "image/png")]
+                case "inline-gone": entry.outputs = [LockOutput(index: 0, url: nil, asset: StoredAsset(file: "assets/\(gone).png", sha256: gone, bytes: 10, width: 1, height: 1, mime: "image/png"))]
                 case "fresh": continue
                 default: break
                 }

@@ -12,13 +12,13 @@ import Testing
     // MARK: Value lists
 
     @Test(arguments: [
-        ("gemini", "aspect_ratio", RouteRules.gemini.aspectRatios),
-        ("gemini", "image_size", RouteRules.gemini.imageSizes),
-        ("dashscope", "size", RouteRules.dashscope.sizes),
-        ("kling", "aspect_ratio", RouteRules.kling.aspectRatios),
-        ("kling", "resolution", RouteRules.kling.resolutions),
-        ("kling-omni", "aspect_ratio", RouteRules.klingOmni.aspectRatios.filter { $0 != "auto" }),
-        ("kling-omni", "resolution", RouteRules.klingOmni.resolutions),
+        ("gemini", "aspect_ratio", RouteID.gemini.rules.aspectRatios),
+        ("gemini", "image_size", RouteID.gemini.rules.imageSizes),
+        ("dashscope", "size", RouteID.dashscope.rules.sizes),
+        ("kling", "aspect_ratio", RouteID.kling.rules.aspectRatios),
+        ("kling", "resolution", RouteID.kling.rules.resolutions),
+        ("kling-omni", "aspect_ratio", RouteID.klingOmni.rules.aspectRatios.filter { $0 != "auto" }),
+        ("kling-omni", "resolution", RouteID.klingOmni.rules.resolutions),
     ])
     func everyListedValueIsAccepted(route: String, key: String, values: [String]) {
         for value in values {
@@ -28,17 +28,17 @@ import Testing
     }
 
     @Test func theValueListsAreTheReferences() {
-        #expect(RouteRules.gemini.aspectRatios == ["1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9"])
-        #expect(RouteRules.gemini.imageSizes == ["512", "1K", "2K", "4K"])
-        #expect(RouteRules.dashscope.sizes == ["1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"])
-        #expect(RouteRules.kling.aspectRatios == ["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"])
-        #expect(RouteRules.kling.resolutions == ["1k", "2k"])
-        #expect(RouteRules.klingOmni.resolutions == ["1k", "2k", "4k"])
-        #expect(RouteRules.klingOmni.aspectRatios.last == "auto")
-        #expect(RouteRules.gemini.defaultModel == "gemini-3.1-flash-image-preview")
-        #expect(RouteRules.dashscope.defaultModel == "qwen-image-plus")
-        #expect(RouteRules.kling.defaultModel == "kling-v2-1")
-        #expect(RouteRules.klingOmni.defaultModel == "kling-v3-omni")
+        #expect(RouteID.gemini.rules.aspectRatios == ["1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9"])
+        #expect(RouteID.gemini.rules.imageSizes == ["512", "1K", "2K", "4K"])
+        #expect(RouteID.dashscope.rules.sizes == ["1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664"])
+        #expect(RouteID.kling.rules.aspectRatios == ["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"])
+        #expect(RouteID.kling.rules.resolutions == ["1k", "2k"])
+        #expect(RouteID.klingOmni.rules.resolutions == ["1k", "2k", "4k"])
+        #expect(RouteID.klingOmni.rules.aspectRatios.last == "auto")
+        #expect(RouteID.gemini.rules.defaultModel == "gemini-3.1-flash-image-preview")
+        #expect(RouteID.dashscope.rules.defaultModel == "qwen-image-plus")
+        #expect(RouteID.kling.rules.defaultModel == "kling-v2-1")
+        #expect(RouteID.klingOmni.rules.defaultModel == "kling-v3-omni")
     }
 
     @Test(arguments: [

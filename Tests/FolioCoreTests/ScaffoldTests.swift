@@ -21,6 +21,70 @@ import Testing
         #expect(again.stderr.contains("already has folio.yml"))
     }
 
+    @Test func initWithThemeCopiesTheWholeBuiltInThemeWhichTheSiteThenUses() throws {
+        let parent = TestPaths.temporaryFolder("folio-init-theme")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let dir = parent.appendingPathComponent("gallery")
+        let created = try runFolio(["init", dir.path, "--theme"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("templates/ holds the built-in theme"), "\(created.stdout)")
+        let templates = dir.appendingPathComponent("templates")
+        let names = try FileManager.default.contentsOfDirectory(atPath: templates.path).sorted()
+        #expect(names == ["card.mustache", "folio.css", "folio.js", "grid.mustache", "head.mustache", "layout.mustache", "params.mustache", "prompt.mustache"])
+        for name in names {
+            #expect(FastFiles.read(templates.path + "/" + name) == Theme.builtIn[name], "\(name) is the built-in file, byte for byte")
+        }
+        let (theme, problems) = Theme.load(project: dir)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(theme?.overridden == Set(names), "every file now comes from the project")
+        #expect(try runFolio(["check", "--project", dir.path]).stderr.isEmpty)
+
+        // The copy is the theme: an edit to it is what the site publishes and renders.
+        try Data((String(decoding: Theme.builtIn["folio.css"]!, as: UTF8.self) + "/* restyled */\n").utf8)
+            .write(to: templates.appendingPathComponent("folio.css"))
+        let layout = try String(contentsOf: templates.appendingPathComponent("layout.mustache"), encoding: .utf8)
+        try Data(layout.replacingOccurrences(of: "</body>", with: "<!-- restyled layout --></body>").utf8)
+            .write(to: templates.appendingPathComponent("layout.mustache"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["FOLIO_TIME_SCALE"] = "0.002"
+        environment["FOLIO_SIM_IMAGE_SCALE"] = "16"
+        let build = try runFolio(["build", "--project", dir.path, "--simulate", "--quiet"], environment: environment)
+        #expect(build.status == 0, "\(build.stdout)\(build.stderr)")
+        let site = dir.appendingPathComponent("site")
+        #expect(try String(contentsOf: site.appendingPathComponent("static/folio.css"), encoding: .utf8).hasSuffix("/* restyled */\n"))
+        #expect(try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8).contains("<!-- restyled layout -->"))
+    }
+
+    @Test func initWithThemeNeverOverwritesAProjectsTemplate() throws {
+        let parent = TestPaths.temporaryFolder("folio-init-theme")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let dir = parent.appendingPathComponent("gallery")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        try Data("mine\n".utf8).write(to: dir.appendingPathComponent("templates/card.mustache"))
+        let refused = try runFolio(["init", dir.path, "--theme"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "error: \(dir.path) already has templates/card.mustache; nothing was changed\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["templates"], "nothing was written")
+        #expect(try String(contentsOf: dir.appendingPathComponent("templates/card.mustache"), encoding: .utf8) == "mine\n")
+        // Without --theme the same folder becomes a project that keeps its own card.
+        #expect(try runFolio(["init", dir.path]).status == 0)
+        #expect(try String(contentsOf: dir.appendingPathComponent("templates/card.mustache"), encoding: .utf8) == "mine\n")
+    }
+
+    @Test func theRepositorysTemplatesFolderIsTheBuiltInThemeAndItsSwiftFileIsIgnored() throws {
+        // The sample project's templates/ is the FolioTheme target: the same bytes as the built-in
+        // theme, and the Swift file that compiles it is neither reported nor published.
+        let (loaded, problems) = Theme.load(project: TestPaths.packageRoot)
+        #expect(problems.isEmpty, "\(problems)")
+        let theme = try #require(loaded)
+        #expect(theme.overridden == Set(Theme.builtIn.keys))
+        #expect(Set(theme.files.keys) == ["folio.css", "folio.js"])
+        for (name, bytes) in Theme.builtIn {
+            #expect(FastFiles.read(TestPaths.packageRoot.path + "/templates/" + name) == bytes, "templates/\(name)")
+        }
+        #expect(FileManager.default.fileExists(atPath: TestPaths.packageRoot.path + "/templates/BuiltInTheme.swift"))
+    }
+
     @Test func newWritesADraftForTheRouteAndRefusesBadIds() async throws {
         let root = makeProject(["prompts/keep.md": "A fox\n"])
         defer { try? FileManager.default.removeItem(at: root) }
@@ -40,25 +104,25 @@ import Testing
     }
 
     @Test func cleanListsThenDeletesOnlyWhatNoPromptUses() async throws {
-        let h = try await GenerationHarness(files: ["prompts/a.md": promptFile("gemini", "first"), "prompts/b.md": promptFile("gemini", "other")])
-        defer { Task { await h.close() } }
-        _ = try await h.generate()
-        // a's prompt changes (its old image is orphaned); b's file goes away.
-        try Data(promptFile("gemini", "second").utf8).write(to: h.root.appendingPathComponent("prompts/a.md"))
-        _ = try await h.generate()
-        try FileManager.default.removeItem(at: h.root.appendingPathComponent("prompts/b.md"))
-        #expect(h.assetFiles().count == 3)
-        let listed = try runFolio(["clean", "--project", h.root.path])
-        #expect(listed.status == 0)
-        #expect(listed.stdout.contains("entry   b (its prompt file is gone)"))
-        #expect(listed.stdout.contains("1 lock entry and 2 assets"))
-        #expect(h.assetFiles().count == 3, "listing deletes nothing")
-        let cleaned = try runFolio(["clean", "--project", h.root.path, "--yes"])
-        #expect(cleaned.status == 0)
-        #expect(h.assetFiles().count == 1)
-        let lock = try Lockfile.load(project: h.root)
-        #expect(Array(lock.entries.keys) == ["a"])
-        #expect(FileManager.default.fileExists(atPath: h.root.appendingPathComponent(try #require(lock.entries["a"]?.outputs.first?.file)).path))
-        #expect(try runFolio(["clean", "--project", h.root.path]).stdout == "nothing to clean\n")
+        try await GenerationHarness.with(files: ["prompts/a.md": promptFile("gemini", "first"), "prompts/b.md": promptFile("gemini", "other")]) { h in
+            _ = try await h.generate()
+            // a's prompt changes (its old image is orphaned); b's file goes away.
+            try Data(promptFile("gemini", "second").utf8).write(to: h.root.appendingPathComponent("prompts/a.md"))
+            _ = try await h.generate()
+            try FileManager.default.removeItem(at: h.root.appendingPathComponent("prompts/b.md"))
+            #expect(h.assetFiles().count == 3)
+            let listed = try runFolio(["clean", "--project", h.root.path])
+            #expect(listed.status == 0)
+            #expect(listed.stdout.contains("entry   b (its prompt file is gone)"))
+            #expect(listed.stdout.contains("1 lock entry and 2 assets"))
+            #expect(h.assetFiles().count == 3, "listing deletes nothing")
+            let cleaned = try runFolio(["clean", "--project", h.root.path, "--yes"])
+            #expect(cleaned.status == 0)
+            #expect(h.assetFiles().count == 1)
+            let lock = try Lockfile.load(project: h.root)
+            #expect(Array(lock.entries.keys) == ["a"])
+            #expect(FileManager.default.fileExists(atPath: h.root.appendingPathComponent(try #require(lock.entries["a"]?.outputs.first?.asset?.file)).path))
+            #expect(try runFolio(["clean", "--project", h.root.path]).stdout == "nothing to clean\n")
+        }
     }
 }

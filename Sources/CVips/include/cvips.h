@@ -1,9 +1,8 @@
 #ifndef FOLIO_CVIPS_H
 #define FOLIO_CVIPS_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <vips/vips.h>
+// Fixed-argument wrappers around libvips, whose API is variadic (Swift cannot call it directly).
+// Only what FolioCore calls; the simulator draws its images in CSimulatorDrawing.
 
 /// Starts libvips once per process; returns 0 on success.
 int folio_vips_init(void);
@@ -13,13 +12,6 @@ int folio_vips_can_save(const char *suffix);
 
 /// The libvips version as "major.minor.micro".
 const char *folio_vips_version(void);
-
-/// Reads width and height from a file's header without decoding pixels; returns 0 on success.
-int folio_vips_header(const char *path, int *width, int *height);
-
-/// Renders a deterministic test image of width×height from seed, with title drawn on it, encoded as
-/// "png", "jpeg" or "webp". Returns 0 and sets *out (free with g_free) and *length; -1 on failure.
-int folio_sim_render(int width, int height, uint64_t seed, const char *title, const char *format, void **out, size_t *length);
 
 /// Sets libvips' worker threads per operation, and turns its operation cache off when cache is 0.
 void folio_vips_configure(int threads, int cache);

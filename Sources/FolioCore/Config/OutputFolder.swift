@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The rule for the folder Folio renders into: it belongs to Folio, so it is never the project
 /// folder, never contains it, and is never one of the project's own folders or inside one, judged by

@@ -35,14 +35,16 @@ public struct Settings: Sendable {
         /// Applied to the prompts of one route; these win over `all`.
         public var byRoute: [RouteID: [FrontMatterKey: YAMLNode]] = [:]
 
-        /// Folio's own: gemini, and square 1k Kling images.
+        /// Folio's own: gemini, and each route's built-in defaults (square 1k Kling images).
         public static var builtIn: Defaults {
             func value(_ text: String) -> YAMLNode {
                 YAMLNode(value: .scalar(text, plain: true), file: "folio.yml", line: 1, column: 1)
             }
             var defaults = Defaults()
             defaults.all[.route] = value("gemini")
-            defaults.byRoute[.kling] = [.aspectRatio: value("1:1"), .resolution: value("1k")]
+            for route in Routes.all where !route.builtInDefaults.isEmpty {
+                defaults.byRoute[route.id] = route.builtInDefaults.mapValues(value)
+            }
             return defaults
         }
 
@@ -59,9 +61,4 @@ public struct Settings: Sendable {
         public var widths = [480, 960, 1600]
         public var formats: [ImageOutputFormat] = [.webp, .jpeg]
     }
-}
-
-/// A format the site's resized images can be written in.
-public enum ImageOutputFormat: String, CaseIterable, Sendable, Codable {
-    case webp, jpeg, avif
 }

@@ -1,22 +1,9 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A file in `assets/`, verified.
-struct StoredAsset: Sendable {
-    /// `assets/<sha256>.<ext>`.
-    var file: String
-    var sha256: String
-    var bytes: Int
-    var width: Int
-    var height: Int
-    var mime: String
-}
 
 /// Why a download failed.
 struct DownloadFailure: Error, Sendable {

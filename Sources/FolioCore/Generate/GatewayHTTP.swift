@@ -10,15 +10,15 @@ public struct GatewayEndpoint: Sendable {
     var key: String
 
     /// Checks that the key may be sent to `baseURL`: over HTTPS, or plain HTTP to a loopback address.
-    public init(baseURL: String, key: String) throws(GenerationError) {
+    public init(baseURL: String, key: String) throws(FolioError) {
         let trimmed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else {
-            throw GenerationError("the gateway URL '\(baseURL)' is not an absolute URL", isConfiguration: true)
+            throw FolioError("the gateway URL '\(baseURL)' is not an absolute URL", exit: .invalidInput)
         }
         guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
-            throw GenerationError("refusing to send the API key to \(trimmed): use https, or plain http only to a loopback address", isConfiguration: true)
+            throw FolioError("refusing to send the API key to \(trimmed): use https, or plain http only to a loopback address", exit: .invalidInput)
         }
-        guard !key.isEmpty else { throw GenerationError("the API key is empty") }
+        guard !key.isEmpty else { throw FolioError("the API key is empty") }
         self.baseURL = trimmed
         self.key = key
     }
@@ -39,17 +39,6 @@ public struct GatewayEndpoint: Sendable {
     /// Removes the key from text that may have echoed it (an error body, a message).
     public func scrub(_ text: String) -> String {
         key.count >= 4 ? text.replacingOccurrences(of: key, with: "[redacted]") : text
-    }
-}
-
-/// A problem that stops generation as a whole (not one prompt's failure).
-public struct GenerationError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    /// The problem is in the project's settings (exit 2), not in the environment (exit 1).
-    public var isConfiguration: Bool
-    public init(_ description: String, isConfiguration: Bool = false) {
-        self.description = description
-        self.isConfiguration = isConfiguration
     }
 }
 

@@ -46,9 +46,24 @@ public struct GenerationReport: Sendable {
     }
 
     /// SPEC §4: 3 while tasks are pending, 4 when prompts failed or lost their assets, else 0.
-    public var exitCode: Int32 {
-        if !pending.isEmpty { return 3 }
-        if !failed.isEmpty || !missing.isEmpty { return 4 }
-        return 0
+    public var exitStatus: ExitStatus {
+        if !pending.isEmpty { return .pending }
+        if !failed.isEmpty || !missing.isEmpty { return .partial }
+        return .ok
+    }
+
+    /// This report and `other`'s, as one run's (the generate and download steps each make one).
+    public func adding(_ other: GenerationReport) -> GenerationReport {
+        var sum = self
+        sum.generated = (generated + other.generated).sorted()
+        sum.downloaded = (downloaded + other.downloaded).sorted()
+        sum.cached = (cached + other.cached).sorted()
+        sum.pending = (pending + other.pending).sorted { $0.id < $1.id }
+        sum.failed = (failed + other.failed).sorted { $0.id < $1.id }
+        sum.missing = (missing + other.missing).sorted { $0.id < $1.id }
+        sum.requests += other.requests
+        sum.uncertain += other.uncertain
+        sum.seconds += other.seconds
+        return sum
     }
 }

@@ -3,17 +3,17 @@ import Foundation
 /// Where the gateway is for a run: ANYINT_BASE_URL, else `gateway.base_url`; the key from ANYINT_API_KEY only.
 public enum GatewaySetup {
     /// The endpoint from the environment and settings, or an error that says what to set.
-    public static func endpoint(settings: Settings, environment: [String: String]) throws(GenerationError) -> GatewayEndpoint {
+    public static func endpoint(settings: Settings, environment: [String: String]) throws(FolioError) -> GatewayEndpoint {
         let fromEnvironment = environment["ANYINT_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let base = fromEnvironment ?? settings.gateway.baseURL
         guard let key = environment["ANYINT_API_KEY"], !key.isEmpty else {
-            throw GenerationError("ANYINT_API_KEY is not set: export your AnyInt key to generate, or run with --simulate to try Folio without one")
+            throw FolioError("ANYINT_API_KEY is not set: export your AnyInt key to generate, or run with --simulate to try Folio without one")
         }
         let endpoint = try GatewayEndpoint(baseURL: base, key: key)
         // A cloned project must not be able to send your key elsewhere: a gateway named only in
         // folio.yml gets it when it is AnyInt's own, or when ANYINT_BASE_URL names the same host.
         if fromEnvironment == nil, let host = URL(string: base)?.host?.lowercased(), !officialHosts.contains(host) {
-            throw GenerationError("""
+            throw FolioError("""
                 folio.yml sets gateway.base_url to \(endpoint.baseURL), which is not AnyInt's gateway; Folio sends your key there only when \
                 ANYINT_BASE_URL names the same host. If you trust it: export ANYINT_BASE_URL=\(endpoint.baseURL)
                 """)

@@ -4,14 +4,14 @@ import NIOHTTP1
 // MARK: - Task routes (Kling, Kling Omni)
 
 extension Generator {
-    func taskJob(_ prompt: Prompt, resume: Bool, counter: Counter) async -> Outcome {
+    func taskJob(_ prompt: Prompt, route: any TaskRoute, resume: Bool, counter: Counter) async -> Outcome {
         let g = prompt.generation
         // A running task holds one slot per image it makes.
         let held = g.expectedImages
         await slots.acquire(held)
         let outcome: Outcome
         do {
-            outcome = try await taskSteps(prompt, resume: resume, counter: counter)
+            outcome = try await taskSteps(prompt, route: route, resume: resume, counter: counter)
         } catch {
             outcome = error.outcome
         }
@@ -26,23 +26,18 @@ extension Generator {
         return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
-    private func taskPath(_ route: RouteID) -> String {
-        route == .kling ? "/transtreams/kling/v1/images/generations" : "/transtreams/kling/v1/images/omni-image"
-    }
-
-    /// One call to a Kling route, classified.
-    private func klingCall(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async -> Result<TaskSnapshot, CallFailure> {
+    /// One call to a task route, classified.
+    private func taskCall(_ route: any TaskRoute, _ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async -> Result<TaskSnapshot, CallFailure> {
         do {
             let reply = try await http.gateway(method, path, json: body)
-            return Classify.kling(reply, scrub: http.endpoint.scrub)
+            return route.classify(reply, scrub: http.endpoint.scrub)
         } catch {
             return .failure(Classify.transport(error))
         }
     }
 
-    private func taskSteps(_ prompt: Prompt, resume: Bool, counter: Counter, again: Bool = false) async throws(StopJob) -> Outcome {
-        let g = prompt.generation
-        let path = taskPath(g.route)
+    private func taskSteps(_ prompt: Prompt, route: any TaskRoute, resume: Bool, counter: Counter, again: Bool = false) async throws(StopJob) -> Outcome {
+        let path = route.path
         var entry = await store.entry(prompt.id)
         let resumable = resume && entry?.inputHash == prompt.inputHash && entry?.simulated == options.simulated
             && (entry?.state == .pending || entry?.state == .submitting)
@@ -58,7 +53,7 @@ extension Generator {
             guard let external = current.externalTaskID else {
                 throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "a submitting entry without external_task_id")))
             }
-            let snapshot = try await createOnce(prompt, external: external, path: path, lookupFirst: resumable, counter: counter)
+            let snapshot = try await createOnce(prompt, route: route, external: external, lookupFirst: resumable, counter: counter)
             try await commit(prompt.id) { e in
                 e.state = .pending
                 e.taskID = snapshot.taskID
@@ -74,7 +69,7 @@ extension Generator {
         // Poll until the task ends or the deadline passes; a failing query is retried like any call.
         let poller = Poller(timing: options.timing, timeout: options.pollTimeout)
         let final: TaskSnapshot
-        switch await poller.poll({ await withRetries(prompt.id) { await klingCall(.GET, "\(path)/\(Self.pathSegment(taskID))") } }) {
+        switch await poller.poll({ await withRetries(prompt.id) { await taskCall(route, .GET, "\(path)/\(Self.pathSegment(taskID))") } }) {
         case .finished(let snapshot):
             final = snapshot
         case .failed(let failure) where failure.unknownTask:
@@ -105,13 +100,13 @@ extension Generator {
         try await commit(prompt.id) { e in
             e.cost = final.cost
             e.outputs = final.urls.enumerated().map { index, url in
-                e.outputs.first { $0.index == index && $0.url == url && !$0.file.isEmpty }
-                    ?? LockOutput(index: index, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: "")
+                e.outputs.first { $0.index == index && $0.url == url && $0.asset != nil }
+                    ?? LockOutput(index: index, url: url, asset: nil)
             }
         }
         for (index, url) in final.urls.enumerated() {
             let known = await store.entry(prompt.id)?.outputs.first(where: { $0.index == index })
-            if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue }
+            if let known, AssetCheck.present(known, project: project) { continue }
             let stored: StoredAsset
             do throws(StopJob) {
                 stored = try await save(.url(url), id: prompt.id)
@@ -119,12 +114,11 @@ extension Generator {
             } catch {
                 // The host says the task's images are gone: with --regenerate, a new task at once (once).
                 guard error.isMissing, options.regenerate, !again else { throw error }
-                return try await taskSteps(prompt, resume: false, counter: counter, again: true)
+                return try await taskSteps(prompt, route: route, resume: false, counter: counter, again: true)
             }
             try await commit(prompt.id) { e in
                 guard let slot = e.outputs.firstIndex(where: { $0.index == index }) else { return }
-                e.outputs[slot] = LockOutput(index: index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
-                                             width: stored.width, height: stored.height, mime: stored.mime)
+                e.outputs[slot] = LockOutput(index: index, url: url, asset: stored)
             }
         }
         try await commit(prompt.id) { e in
@@ -135,25 +129,23 @@ extension Generator {
     }
 
     /// Finds the task by its external id (when resuming) or creates it; never creates twice for one external id.
-    private func createOnce(_ prompt: Prompt, external: String, path: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot {
+    private func createOnce(_ prompt: Prompt, route: any TaskRoute, external: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot {
         let g = prompt.generation
         var lookup = lookupFirst
         var tries = 0
         while true {
             if lookup {
-                switch await withRetries(prompt.id, { await klingCall(.GET, "\(path)/\(Self.pathSegment(external))") }) {
+                switch await withRetries(prompt.id, { await taskCall(route, .GET, "\(route.path)/\(Self.pathSegment(external))") }) {
                 case .success(let snapshot): return snapshot
                 case .failure(let failure) where failure.unknownTask: break
                 case .failure(let failure):
                     throw StopJob(outcome: .pending("cannot tell whether task \(external) exists: \(failure.summary); a later run looks again"))
                 }
             }
-            let body: JSONValue
             let references = try referenceBytes(g)
-            body = g.route == .kling ? RequestBodies.kling(g, externalID: external, references: references)
-                : RequestBodies.klingOmni(g, externalID: external, references: references)
+            let body = route.body(g, externalID: external, references: references)
             counter.add()
-            let result = await klingCall(.POST, path, body: body)
+            let result = await taskCall(route, .POST, route.path, body: body)
             switch result {
             case .success(let snapshot): return snapshot
             case .failure(let failure):

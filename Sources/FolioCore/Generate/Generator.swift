@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Options of one generation run.
 public struct GenerationOptions: Sendable {
@@ -46,17 +47,22 @@ public struct Generator: Sendable {
         downloader = Downloader(http: http, project: project, maxBytes: options.maxDownloadBytes)
     }
 
-    /// Runs every prompt's job; one prompt's failure never stops the others.
+    /// Plans against the lockfile as it is now, then runs every prompt's job.
     public func run() async -> GenerationReport {
-        let clock = ContinuousClock()
-        let start = clock.now
         let lock = await store.lock
         let plan = Planner.plan(prompts, lock: lock, project: project,
                                 options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate, simulated: options.simulated))
+        return await run(plan.entries)
+    }
+
+    /// Runs the job of every planned prompt in `entries`; one prompt's failure never stops the others.
+    public func run(_ entries: [PlanEntry]) async -> GenerationReport {
+        let clock = ContinuousClock()
+        let start = clock.now
         let byID = Dictionary(uniqueKeysWithValues: prompts.map { ($0.id, $0) })
         var report = GenerationReport()
         await withTaskGroup(of: JobResult.self) { group in
-            for entry in plan.entries {
+            for entry in entries {
                 guard let prompt = byID[entry.id] else { continue }
                 group.addTask { await self.job(prompt, entry) }
             }
@@ -136,9 +142,9 @@ public struct Generator: Sendable {
         case .new, .stale, .resume:
             await events(.started(id: prompt.id, route: prompt.generation.route, action: plan.action))
             let resume = plan.action == .resume
-            switch prompt.generation.route.rules.style {
-            case .sync: outcome = await syncJob(prompt, counter: counter)
-            case .task: outcome = await taskJob(prompt, resume: resume, counter: counter)
+            switch prompt.generation.route.definition.calls {
+            case .sync(let route): outcome = await syncJob(prompt, route: route, counter: counter)
+            case .task(let route): outcome = await taskJob(prompt, route: route, resume: resume, counter: counter)
             }
         }
         switch outcome {
@@ -238,15 +244,15 @@ public struct Generator: Sendable {
 // MARK: - Sync routes
 
 extension Generator {
-    func syncJob(_ prompt: Prompt, counter: Counter) async -> Outcome {
+    func syncJob(_ prompt: Prompt, route: any SyncRoute, counter: Counter) async -> Outcome {
         do {
-            return try await syncSteps(prompt, counter: counter)
+            return try await syncSteps(prompt, route: route, counter: counter)
         } catch {
             return error.outcome
         }
     }
 
-    private func syncSteps(_ prompt: Prompt, counter: Counter) async throws(StopJob) -> Outcome {
+    private func syncSteps(_ prompt: Prompt, route: any SyncRoute, counter: Counter) async throws(StopJob) -> Outcome {
         let g = prompt.generation
         let references = try referenceBytes(g)
         var entry = await store.entry(prompt.id)
@@ -276,26 +282,18 @@ extension Generator {
             var regenerated = false
             while true {
                 let known = entry?.outputs.first { $0.index == variant }
-                if let known, !known.file.isEmpty, AssetCheck.present(known, project: project) { continue variants }
+                if let known, AssetCheck.present(known, project: project) { continue variants }
                 let image: ResultImage
                 if let known, let url = known.url {
                     image = .url(url)
-                } else if let known, !known.file.isEmpty {
+                } else if let known, known.asset != nil {
                     // An inline image that was received and paid for, whose file is gone or changed:
                     // made again only with --regenerate (which dropped it above).
                     lost.append(known.index)
                     continue variants
                 } else {
-                    let path: String
-                    let body: JSONValue
-                    switch g.route {
-                    case .gemini:
-                        path = "/gemini/v1beta/models/\(g.model):generateContent"
-                        body = RequestBodies.gemini(g, references: references)
-                    default:
-                        path = "/dashscope/v1/services/aigc/multimodal-generation/generation"
-                        body = RequestBodies.dashscope(g, variant: variant)
-                    }
+                    let path = route.path(g)
+                    let body = route.body(g, variant: variant, references: references)
                     // Write-ahead, as Kling's `submitting`: a run that stops before the answer is
                     // recorded leaves this mark, and the next run does not send the request again.
                     try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
@@ -305,7 +303,7 @@ extension Generator {
                         let answer: Result<SyncResult, CallFailure>
                         do {
                             let reply = try await http.gateway(.POST, path, json: body)
-                            answer = g.route == .gemini ? Classify.gemini(reply, scrub: http.endpoint.scrub) : Classify.dashscope(reply, scrub: http.endpoint.scrub)
+                            answer = route.classify(reply, scrub: http.endpoint.scrub)
                         } catch {
                             // Sent, but no answer: the provider may have made (and charged for) the image.
                             answer = .failure(Classify.transport(error).forPaidCreate)
@@ -329,7 +327,7 @@ extension Generator {
                             // A URL recorded can be downloaded later: the request is no longer in doubt.
                             e.inFlight.removeAll { $0 == variant }
                             e.outputs.removeAll { $0.index == variant }
-                            e.outputs.append(LockOutput(index: variant, url: url, file: "", sha256: "", bytes: 0, width: 0, height: 0, mime: ""))
+                            e.outputs.append(LockOutput(index: variant, url: url, asset: nil))
                             e.outputs.sort { $0.index < $1.index }
                         }
                         if let text = answer.text { e.text = e.text.map { $0 == text ? $0 : $0 + "\n\n" + text } ?? text }
@@ -352,10 +350,9 @@ extension Generator {
                 try await commit(prompt.id) { e in
                     e.inFlight.removeAll { $0 == variant }
                     e.outputs.removeAll { $0.index == variant }
-                    e.outputs.append(LockOutput(index: variant, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
-                                                width: stored.width, height: stored.height, mime: stored.mime))
+                    e.outputs.append(LockOutput(index: variant, url: url, asset: stored))
                     e.outputs.sort { $0.index < $1.index }
-                    if e.outputs.count == g.n, e.outputs.allSatisfy({ !$0.file.isEmpty }), e.inFlight.isEmpty {
+                    if e.outputs.count == g.n, e.outputs.allSatisfy({ $0.asset != nil }), e.inFlight.isEmpty {
                         e.state = .succeeded
                         e.error = nil
                     }
@@ -457,8 +454,7 @@ extension Generator {
                 }
                 try await commit(prompt.id) { e in
                     guard let index = e.outputs.firstIndex(where: { $0.index == output.index }) else { return }
-                    e.outputs[index] = LockOutput(index: output.index, url: url, file: stored.file, sha256: stored.sha256, bytes: stored.bytes,
-                                                  width: stored.width, height: stored.height, mime: stored.mime)
+                    e.outputs[index] = LockOutput(index: output.index, url: url, asset: stored)
                 }
             }
             return .downloaded
@@ -472,7 +468,7 @@ extension Generator {
     /// A download of an image whose SHA-256 is recorded must give those bytes: what a URL serves
     /// later is not taken for what was paid for. (The new file stays in assets/ for `folio clean`.)
     func expect(_ stored: StoredAsset, matches known: LockOutput?) throws(StopJob) {
-        guard let known, !known.sha256.isEmpty, known.sha256 != stored.sha256 else { return }
+        guard let known = known?.asset, known.sha256 != stored.sha256 else { return }
         throw StopJob(outcome: .missing("""
             the image at its URL is not the one recorded (SHA-256 \(stored.sha256.prefix(12))… instead of \(known.sha256.prefix(12))…), \
             so it was not used; restore \(known.file) from version control, or run with --regenerate
@@ -482,8 +478,8 @@ extension Generator {
     /// Generates a succeeded prompt again whose image link turned out dead: a sync route makes only
     /// the lost variant, a task route a new task.
     func regenerateGone(_ prompt: Prompt, output index: Int, counter: Counter) async -> Outcome {
-        switch prompt.generation.route.rules.style {
-        case .sync:
+        switch prompt.generation.route.definition.calls {
+        case .sync(let route):
             do {
                 try await commit(prompt.id) { e in
                     e.state = .pending
@@ -492,9 +488,9 @@ extension Generator {
             } catch {
                 return error.outcome
             }
-            return await syncJob(prompt, counter: counter)
-        case .task:
-            return await taskJob(prompt, resume: false, counter: counter)
+            return await syncJob(prompt, route: route, counter: counter)
+        case .task(let route):
+            return await taskJob(prompt, route: route, resume: false, counter: counter)
         }
     }
 }
@@ -508,5 +504,3 @@ extension CallFailure {
 extension LockError {
     var outcome: Generator.Outcome { .failed(self) }
 }
-
-import Synchronization

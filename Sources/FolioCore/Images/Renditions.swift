@@ -1,5 +1,6 @@
 import CVips
 import Foundation
+import Glibc
 
 /// One resized copy of an original, as the site references it.
 public struct Rendition: Sendable, Hashable, Codable {
@@ -26,20 +27,50 @@ public struct ImagePlan: Sendable, Hashable {
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
         renditions.filter { $0.format == format }.sorted { $0.width < $1.width }
     }
+
+    // MARK: - Which rendition serves where
+    // A plan has at least one rendition: `ImagePlanner` gives an original narrower than every
+    // configured width a copy at its own width.
+
+    /// The formats rendered, in the configured order.
+    public var formats: [ImageOutputFormat] {
+        renditions.reduce(into: []) { if !$0.contains($1.format) { $0.append($1.format) } }
+    }
+
+    /// The format every browser shows: JPEG when it is rendered, else the last configured.
+    public var fallbackFormat: ImageOutputFormat {
+        let formats = formats
+        return formats.contains(.jpeg) ? .jpeg : formats.last!
+    }
+
+    /// The most compact format: WebP when it is rendered, else the first configured.
+    public var compactFormat: ImageOutputFormat {
+        let formats = formats
+        return formats.contains(.webp) ? .webp : formats[0]
+    }
+
+    /// `<img src>` for browsers without `srcset`: the fallback format's rendition nearest 960 px wide.
+    public var fallback: Rendition {
+        renditions(fallbackFormat).min { abs($0.width - 960) < abs($1.width - 960) }!
+    }
+
+    /// The fallback format's widest rendition: the lightbox, social cards and the feed.
+    public var largest: Rendition {
+        renditions(fallbackFormat).last!
+    }
+
+    /// The compact format's narrowest rendition: a search result's tile.
+    public var thumbnail: Rendition {
+        renditions(compactFormat).first!
+    }
+
+    /// The compact format's widest rendition: a search result's lightbox image.
+    public var largestCompact: Rendition {
+        renditions(compactFormat).last!
+    }
 }
 
 extension ImageOutputFormat {
-    /// The file extension of the format.
-    public var fileExtension: String {
-        switch self {
-        case .webp: "webp"
-        case .jpeg: "jpg"
-        case .avif: "avif"
-        }
-    }
-
-    public var mime: String { "image/\(self == .jpeg ? "jpeg" : rawValue)" }
-
     /// libvips save options: quality tuned per format, metadata stripped.
     var saveOptions: String {
         switch self {
@@ -52,30 +83,26 @@ extension ImageOutputFormat {
 
 /// Which renditions an original gets: every configured width not larger than it, in every format.
 public enum ImagePlanner {
-    public static func plan(_ output: LockOutput, widths: [Int], formats: [ImageOutputFormat]) -> ImagePlan {
-        let ext = (output.file as NSString).pathExtension
-        var chosen = widths.filter { $0 <= output.width }.sorted()
+    /// The plan for a downloaded asset.
+    public static func plan(_ asset: StoredAsset, widths: [Int], formats: [ImageOutputFormat]) -> ImagePlan {
+        let ext = (asset.file as NSString).pathExtension
+        var chosen = widths.filter { $0 <= asset.width }.sorted()
         // An original between two configured widths also gets a copy at its own width (never more),
         // so the largest display is not much smaller than what was generated.
-        if let largest = widths.max(), output.width < largest, Double(output.width) > Double(chosen.last ?? 0) * 1.15 {
-            chosen.append(output.width)
+        if let largest = widths.max(), asset.width < largest, Double(asset.width) > Double(chosen.last ?? 0) * 1.15 {
+            chosen.append(asset.width)
         }
         var renditions: [Rendition] = []
         for width in chosen {
-            let height = max(1, Int((Double(output.height) * Double(width) / Double(output.width)).rounded()))
+            let height = max(1, Int((Double(asset.height) * Double(width) / Double(asset.width)).rounded()))
             for format in formats {
                 renditions.append(Rendition(width: width, height: height, format: format,
-                                            path: "img/\(output.sha256)-\(width).\(format.fileExtension)"))
+                                            path: "img/\(asset.sha256)-\(width).\(format.fileExtension)"))
             }
         }
-        return ImagePlan(sha256: output.sha256, source: output.file, original: "img/\(output.sha256).\(ext)",
-                         width: output.width, height: output.height, renditions: renditions)
+        return ImagePlan(sha256: asset.sha256, source: asset.file, original: "img/\(asset.sha256).\(ext)",
+                         width: asset.width, height: asset.height, renditions: renditions)
     }
-}
-
-/// A failure to render one original.
-public struct RenderError: Error, Sendable, CustomStringConvertible {
-    public var description: String
 }
 
 /// Renders image plans with libvips, one original per worker, each decoded once for all its outputs.
@@ -120,10 +147,10 @@ public struct ImageRenderer: Sendable {
             }
         }
         let queue = WorkQueue(todo)
-        await withTaskGroup(of: [(String, Swift.Result<String, RenderError>)].self) { group in
+        await withTaskGroup(of: [(String, Swift.Result<String, FolioError>)].self) { group in
             for _ in 0..<min(workers, max(todo.count, 1)) {
                 group.addTask {
-                    var done: [(String, Swift.Result<String, RenderError>)] = []
+                    var done: [(String, Swift.Result<String, FolioError>)] = []
                     while let plan = await queue.next() {
                         publishOriginal(plan)
                         done.append((plan.sha256, renderOne(plan)))
@@ -167,9 +194,9 @@ public struct ImageRenderer: Sendable {
     }
 
     /// Decodes one original and writes all its renditions through temporary names.
-    func renderOne(_ plan: ImagePlan) -> Swift.Result<String, RenderError> {
+    func renderOne(_ plan: ImagePlan) -> Swift.Result<String, FolioError> {
         let widths = Array(Set(plan.renditions.map(\.width))).sorted(by: >)
-        let formats = plan.renditions.reduce(into: [ImageOutputFormat]()) { if !$0.contains($1.format) { $0.append($1.format) } }
+        let formats = plan.formats
         var finals: [String] = []
         var temporaries: [String] = []
         var targets: [String] = []
@@ -197,7 +224,7 @@ public struct ImageRenderer: Sendable {
         }
         guard status == 0 else {
             for temporary in temporaries { unlink(temporary) }
-            return .failure(RenderError(description: String(cString: folio_vips_last_error())))
+            return .failure(FolioError(String(cString: folio_vips_last_error())))
         }
         for (temporary, final) in zip(temporaries, finals) { rename(temporary, final) }
         let hex = rgb.map { String(format: "%02x", min(255, max(0, Int($0.rounded())))) }.joined()
@@ -232,7 +259,3 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<C
     let pointers = duplicates.map { UnsafePointer<CChar>($0) }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,17 +1,12 @@
 import Foundation
 
-/// Why `folio.lock` could not be read; each message says how to recover.
-public struct LockfileError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-}
-
 extension Lockfile {
     /// Reads `folio.lock` from `project`; a missing file is an empty lockfile.
-    public static func load(project: URL) throws(LockfileError) -> Lockfile {
+    public static func load(project: URL) throws(FolioError) -> Lockfile {
         let url = project.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             if FileManager.default.fileExists(atPath: url.path) {
-                throw LockfileError(description: "\(fileName): cannot read the file; check its permissions")
+                throw FolioError("\(fileName): cannot read the file; check its permissions", path: fileName)
             }
             return Lockfile()
         }
@@ -19,42 +14,42 @@ extension Lockfile {
     }
 
     /// Decodes the bytes of a lockfile.
-    public static func decode(_ data: Data) throws(LockfileError) -> Lockfile {
+    public static func decode(_ data: Data) throws(FolioError) -> Lockfile {
         let recovery = "It was left unchanged. Restore it from version control ('git checkout -- folio.lock'), or move it aside to start a new one: the images in assets/ stay, but prompts without an entry are generated (and paid for) again."
         let schema: Schema
         do {
             let probe = try JSONDecoder().decode(VersionProbe.self, from: data)
             guard probe.version <= currentVersion else {
-                throw LockfileError(description: "\(fileName) is version \(probe.version), written by a newer Folio; this Folio reads version \(currentVersion). Upgrade Folio to use this project. The file was left unchanged.")
+                throw FolioError("\(fileName) is version \(probe.version), written by a newer Folio; this Folio reads version \(currentVersion). Upgrade Folio to use this project. The file was left unchanged.", path: fileName)
             }
             guard probe.version == currentVersion else {
-                throw LockfileError(description: "\(fileName) has version \(probe.version), which no Folio wrote. \(recovery)")
+                throw FolioError("\(fileName) has version \(probe.version), which no Folio wrote. \(recovery)", path: fileName)
             }
             schema = try JSONDecoder().decode(Schema.self, from: data)
-        } catch let error as LockfileError {
+        } catch let error as FolioError {
             throw error
         } catch let error as DecodingError {
-            throw LockfileError(description: "\(fileName) is damaged: \(describe(error)). \(recovery)")
+            throw FolioError("\(fileName) is damaged: \(describe(error)). \(recovery)", path: fileName)
         } catch {
-            throw LockfileError(description: "\(fileName) is not valid JSON: \(error.localizedDescription). \(recovery)")
+            throw FolioError("\(fileName) is not valid JSON: \(error.localizedDescription). \(recovery)", path: fileName)
         }
         var entries: [String: LockEntry] = [:]
         entries.reserveCapacity(schema.entries.count)
         for (id, e) in schema.entries {
             guard let route = RouteID(rawValue: e.route) else {
-                throw LockfileError(description: "\(fileName) is damaged: entry '\(id)' names an unknown route '\(e.route)'. \(recovery)")
+                throw FolioError("\(fileName) is damaged: entry '\(id)' names an unknown route '\(e.route)'. \(recovery)", path: fileName)
             }
             // Values are data, never paths: a crafted `file` or `sha256` would make render read or
             // write outside the project.
             for (position, output) in (e.outputs ?? []).enumerated() {
                 if let problem = output.pathProblem {
-                    throw LockfileError(description: "\(fileName) is damaged: entry '\(id)', outputs[\(position)].\(problem). \(recovery)")
+                    throw FolioError("\(fileName) is damaged: entry '\(id)', outputs[\(position)].\(problem). \(recovery)", path: fileName)
                 }
             }
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
                 taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
-                outputs: e.outputs ?? [], text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false,
+                outputs: (e.outputs ?? []).map(\.output), text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false,
                 inFlight: e.in_flight ?? [])
         }
         return Lockfile(entries: entries)
@@ -112,7 +107,7 @@ extension Lockfile {
         var request_id: String?
         var created_at: String?
         var updated_at: String?
-        var outputs: [LockOutput]?
+        var outputs: [OutputSchema]?
         var text: String?
         var error: LockError?
         var cost: JSONValue?
@@ -120,6 +115,42 @@ extension Lockfile {
         var in_flight: [Int]?
     }
     // swiftlint:enable identifier_name
+
+    /// An output as written: `file` and `sha256` are null (or empty) until the image is downloaded,
+    /// and then `bytes`, `width`, `height` and `mime` are 0 and empty.
+    private struct OutputSchema: Decodable {
+        var index: Int
+        var url: String?
+        var file: String?
+        var sha256: String?
+        var bytes: Int
+        var width: Int
+        var height: Int
+        var mime: String
+
+        /// What is wrong with `file` and `sha256`, naming the field; nil when both hold what Folio writes:
+        /// `sha256` 64 lowercase hex digits and `file` exactly `assets/<sha256>.<png|jpg|webp>`, or both
+        /// empty for an image whose URL is known but which is not downloaded yet.
+        var pathProblem: String? {
+            let file = file ?? "", sha256 = sha256 ?? ""
+            if file.isEmpty, sha256.isEmpty { return nil }
+            guard LockOutput.isDigest(sha256) else {
+                return "sha256 is '\(sha256.prefix(80))', not 64 lowercase hexadecimal digits"
+            }
+            let ext = (file as NSString).pathExtension
+            guard LockOutput.assetExtensions.contains(ext), file == "assets/\(sha256).\(ext)" else {
+                return "file is '\(file.prefix(120))'; it must be exactly 'assets/\(sha256).<png|jpg|webp>'"
+            }
+            return nil
+        }
+
+        /// The in-memory output (its `pathProblem` checked first).
+        var output: LockOutput {
+            guard let file, !file.isEmpty, let sha256 else { return LockOutput(index: index, url: url, asset: nil) }
+            return LockOutput(index: index, url: url,
+                              asset: StoredAsset(file: file, sha256: sha256, bytes: bytes, width: width, height: height, mime: mime))
+        }
+    }
 }
 
 extension LockEntry {
@@ -148,16 +179,17 @@ extension LockEntry {
 }
 
 extension LockOutput {
+    /// The output as written: an image not downloaded yet has `file` and `sha256` null, its size 0.
     var json: JSONValue {
         .object([
             ("index", .int(index)),
             ("url", url.map { .string($0) } ?? .null),
-            ("file", file.isEmpty ? .null : .string(file)),
-            ("sha256", sha256.isEmpty ? .null : .string(sha256)),
-            ("bytes", .int(bytes)),
-            ("width", .int(width)),
-            ("height", .int(height)),
-            ("mime", .string(mime)),
+            ("file", asset.map { .string($0.file) } ?? .null),
+            ("sha256", asset.map { .string($0.sha256) } ?? .null),
+            ("bytes", .int(asset?.bytes ?? 0)),
+            ("width", .int(asset?.width ?? 0)),
+            ("height", .int(asset?.height ?? 0)),
+            ("mime", .string(asset?.mime ?? "")),
         ])
     }
 }
@@ -175,37 +207,5 @@ extension LockOutput {
     /// Whether `text` is 64 lowercase hexadecimal digits.
     static func isDigest(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
-    /// What is wrong with `file` and `sha256`, naming the field; nil when both hold what Folio writes:
-    /// `sha256` 64 lowercase hex digits and `file` exactly `assets/<sha256>.<png|jpg|webp>`, or both
-    /// empty for an image whose URL is known but which is not downloaded yet.
-    var pathProblem: String? {
-        if file.isEmpty, sha256.isEmpty { return nil }
-        guard Self.isDigest(sha256) else {
-            return "sha256 is '\(sha256.prefix(80))', not 64 lowercase hexadecimal digits"
-        }
-        let ext = (file as NSString).pathExtension
-        guard Self.assetExtensions.contains(ext), file == "assets/\(sha256).\(ext)" else {
-            return "file is '\(file.prefix(120))'; it must be exactly 'assets/\(sha256).<png|jpg|webp>'"
-        }
-        return nil
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case index, url, file, sha256, bytes, width, height, mime
-    }
-
-    /// Reads an output; `file` and `sha256` are null (or empty) until the image is downloaded.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        index = try c.decode(Int.self, forKey: .index)
-        url = try c.decodeIfPresent(String.self, forKey: .url)
-        file = try c.decodeIfPresent(String.self, forKey: .file) ?? ""
-        sha256 = try c.decodeIfPresent(String.self, forKey: .sha256) ?? ""
-        bytes = try c.decode(Int.self, forKey: .bytes)
-        width = try c.decode(Int.self, forKey: .width)
-        height = try c.decode(Int.self, forKey: .height)
-        mime = try c.decode(String.self, forKey: .mime)
     }
 }

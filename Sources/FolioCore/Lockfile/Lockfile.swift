@@ -70,22 +70,33 @@ public struct LockEntry: Sendable, Equatable {
     }
 }
 
-/// One generated image: where it came from and where it is now.
-public struct LockOutput: Sendable, Equatable, Decodable {
+/// One generated image: where it came from and, once downloaded, its file in `assets/`.
+public struct LockOutput: Sendable, Hashable {
     public var index: Int
     /// The URL it was downloaded from; nil for inline (Gemini) images.
     public var url: String?
-    /// Relative to the project: `assets/<sha256>.<ext>`; empty until downloaded (null on disk).
+    /// The downloaded file; nil until the image is downloaded (`file` and `sha256` null on disk).
+    public var asset: StoredAsset?
+
+    public init(index: Int, url: String?, asset: StoredAsset?) {
+        self.index = index
+        self.url = url
+        self.asset = asset
+    }
+}
+
+/// A file in `assets/`, verified when it was stored: what the lockfile records of a downloaded image.
+public struct StoredAsset: Sendable, Hashable {
+    /// Relative to the project: `assets/<sha256>.<ext>`.
     public var file: String
+    /// 64 lowercase hex digits.
     public var sha256: String
     public var bytes: Int
     public var width: Int
     public var height: Int
     public var mime: String
 
-    public init(index: Int, url: String?, file: String, sha256: String, bytes: Int, width: Int, height: Int, mime: String) {
-        self.index = index
-        self.url = url
+    public init(file: String, sha256: String, bytes: Int, width: Int, height: Int, mime: String) {
         self.file = file
         self.sha256 = sha256
         self.bytes = bytes

@@ -1,12 +1,10 @@
 import Crypto
 import Foundation
-import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
+import Synchronization
 
 /// What `assets/` holds for one lockfile output.
-public enum AssetState: Sendable, Equatable {
+public enum AssetState: Sendable, Hashable {
     /// The file is there and its bytes hash to the recorded SHA-256.
     case verified
     /// The lockfile knows the image's URL but it was never downloaded.
@@ -33,8 +31,8 @@ public enum AssetState: Sendable, Equatable {
 public enum AssetCheck {
     /// The state of `output`'s file under `project`.
     public static func state(_ output: LockOutput, project: URL) -> AssetState {
-        guard !output.file.isEmpty else { return .notDownloaded }
-        return VerifiedHashes.of(project: project).check(file: output.file, sha256: output.sha256, bytes: output.bytes)
+        guard let asset = output.asset else { return .notDownloaded }
+        return VerifiedHashes.of(project: project).check(file: asset.file, sha256: asset.sha256, bytes: asset.bytes)
     }
 
     /// The asset exists and is verified by hash.

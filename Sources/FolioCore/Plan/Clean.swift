@@ -15,7 +15,7 @@ public struct CleanPlan: Sendable {
     public static func make(prompts: [Prompt], lock: Lockfile, project: URL) -> CleanPlan {
         let ids = Set(prompts.map(\.id))
         let kept = lock.entries.filter { ids.contains($0.key) }
-        let referenced = Set(kept.values.flatMap { $0.outputs.map(\.file) }.filter { !$0.isEmpty })
+        let referenced = Set(kept.values.flatMap { $0.outputs.compactMap(\.asset?.file) })
         let folder = project.appendingPathComponent(Downloader.folder).path
         var assets: [String] = []
         var bytes = 0

@@ -24,6 +24,8 @@ public struct PlanEntry: Sendable, Hashable {
     public var file: String
     public var route: RouteID
     public var model: String
+    /// Where the prompt stands, decided once by `PromptState.of`.
+    public var state: PromptState
     public var action: PlanAction
     /// Create requests a build would send (polls not counted).
     public var requests: Int
@@ -32,7 +34,7 @@ public struct PlanEntry: Sendable, Hashable {
     /// Why, when the action needs explaining.
     public var reason: String?
     /// The prompt's input hash, as the lockfile records it.
-    public var inputHash: String = ""
+    public var inputHash: String
     /// What the gateway reported for this prompt's current entry, if anything.
     public var cost: JSONValue?
 }
@@ -101,13 +103,28 @@ public enum Planner {
         return Plan(entries: entries, drafts: drafts)
     }
 
+    /// `plan` after generation turned `before` into `after`: a prompt that was cached and whose
+    /// entry did not change keeps its line; every other prompt is planned again (its entry or its
+    /// files may have changed).
+    public static func refresh(_ plan: Plan, prompts: [Prompt], before: Lockfile, after: Lockfile, project: URL,
+                               options: PlanOptions = PlanOptions()) -> Plan {
+        let byID = Dictionary(prompts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var refreshed = plan
+        for (position, line) in plan.entries.enumerated() {
+            guard line.action != .cached || before.entries[line.id] != after.entries[line.id], let prompt = byID[line.id] else { continue }
+            refreshed.entries[position] = entry(for: prompt, lock: after.entries[line.id], project: project, options: options)
+        }
+        return refreshed
+    }
+
+    /// What a build would do with `prompt`, from its state and `options`.
     static func entry(for prompt: Prompt, lock: LockEntry?, project: URL, options: PlanOptions) -> PlanEntry {
         let g = prompt.generation
-        var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, action: .new,
-                              requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash)
+        let state = PromptState.of(prompt, entry: lock, project: project)
+        var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, state: state, action: .new,
+                              requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash, cost: lock?.cost)
         guard let lock else { return entry }
-        entry.cost = lock.cost
-        guard lock.inputHash == prompt.inputHash else {
+        if state == .stale {
             entry.action = .stale
             entry.reason = "the prompt changed since it was generated"
             return entry
@@ -117,21 +134,24 @@ public enum Planner {
             entry.reason = "made by the simulator (--simulate); a real build generates it"
             return entry
         }
-        switch lock.state {
+        switch state {
+        case .new, .stale:
+            break  // answered above
         case .pending where g.route.rules.style == .sync && !lock.inFlight.isEmpty && !options.retryFailed:
             // A run stopped while a create was on its way: it may have been charged.
             entry.action = .failed
             entry.requests = 0
             entry.reason = "uncertain: \(Planner.interrupted(lock))"
-        case .pending where g.route.rules.style == .sync:
+        case .pending(let outputs) where g.route.rules.style == .sync:
             // A sync route's pending entry holds the variants received so far.
             // Received: an image on disk, a URL to fetch it from, or an inline image once stored (paid
             // for: if its file is gone it is made again only with --regenerate).
-            let received = lock.outputs.filter { $0.url != nil || !$0.file.isEmpty }
-            let expired = received.filter { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: lock, now: options.now) }
+            let received = outputs.filter { $0.output.url != nil || $0.output.asset != nil }
+            let absent = received.filter { !$0.isUsable }
+            let expired = absent.filter { !AssetCheck.urlAlive($0.output, entry: lock, now: options.now) }
             entry.action = options.regenerate && !expired.isEmpty ? .new : .resume
             entry.requests = max(0, g.n - received.count) + (options.regenerate ? expired.count : 0)
-            entry.downloads = received.filter { !AssetCheck.present($0, project: project) }.count
+            entry.downloads = absent.count
             entry.reason = "\(received.count) of \(g.n) variants received; the rest are generated"
         case .pending:
             entry.action = .resume
@@ -150,18 +170,17 @@ public enum Planner {
                 entry.requests = 0
                 entry.reason = lock.error.map { "\($0.kind.rawValue): \($0.message)" } ?? "failed"
             }
-        case .succeeded:
-            let states = lock.outputs.map { ($0, AssetCheck.state($0, project: project)) }
-            let missing = states.filter { $0.1 != .verified }.map(\.0)
-            if missing.isEmpty, lock.outputs.count >= 1 {
+        case .succeeded(let outputs):
+            let missing = outputs.filter { !$0.isUsable }
+            if missing.isEmpty, !outputs.isEmpty {
                 entry.action = .cached
                 entry.requests = 0
                 return entry
             }
             // A changed or refused asset is named, so it is not mistaken for a plain missing file.
-            let problems = states.compactMap { $0.1.problem }
+            let problems = missing.compactMap(\.asset.problem)
             let named = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
-            let fetchable = missing.allSatisfy { AssetCheck.urlAlive($0, entry: lock, now: options.now) }
+            let fetchable = missing.allSatisfy { AssetCheck.urlAlive($0.output, entry: lock, now: options.now) }
             if fetchable, !missing.isEmpty {
                 entry.action = .download
                 entry.requests = 0
@@ -172,7 +191,7 @@ public enum Planner {
             } else {
                 entry.action = .missing
                 entry.requests = 0
-                entry.reason = lock.outputs.isEmpty
+                entry.reason = outputs.isEmpty
                     ? "the lockfile lists no images for it; run with --regenerate"
                     : "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named) and the URLs have expired; restore \(missing.count == 1 ? "it" : "them") from version control, or run with --regenerate to generate again"
             }
@@ -186,23 +205,5 @@ extension Planner {
     static func interrupted(_ entry: LockEntry) -> String {
         let variants = entry.inFlight.map(String.init).joined(separator: ", ")
         return "an earlier run stopped while the request for variant \(variants) was on its way; it may have been charged. It is sent again only with --retry-failed"
-    }
-}
-
-/// ISO 8601 timestamps as the lockfile writes them.
-public enum Timestamp {
-    /// `2026-11-25T12:00:00Z`.
-    public static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-    }
-
-    public static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }

@@ -1,31 +1,32 @@
-/// `folio status`: each prompt's state from the lockfile, without network.
+import Foundation
+
+/// `folio status`: each prompt's state, as the plan decided it, without network.
 public enum Status {
-    /// One line per published prompt: the lock entry's state, or `new` / `stale` when the lockfile has nothing for its input.
-    public static func json(_ prompts: [Prompt], lock: Lockfile) -> JSONValue {
+    /// One line per entry of `plan` (the published prompts): its state's name, and from its lock
+    /// entry the task id, the outputs, the error and the cost.
+    public static func json(_ plan: Plan, lock: Lockfile) -> JSONValue {
         var totals: [RouteID: [String: Int]] = [:]
         var costs: [RouteID: [JSONValue]] = [:]
         var entries: [JSONValue] = []
-        for prompt in prompts where !prompt.draft {
-            let g = prompt.generation
-            let entry = lock.entries[prompt.id]
-            let state: String
-            if let entry { state = entry.inputHash == prompt.inputHash ? entry.state.rawValue : "stale" } else { state = "new" }
-            totals[g.route, default: [:]][state, default: 0] += 1
-            if let cost = entry?.cost { costs[g.route, default: []].append(cost) }
-            totals[g.route, default: [:]]["images", default: 0] += entry?.outputs.filter { !$0.file.isEmpty }.count ?? 0
+        for planned in plan.entries {
+            let entry = lock.entries[planned.id]
+            let state = planned.state.name
+            totals[planned.route, default: [:]][state, default: 0] += 1
+            if let cost = entry?.cost { costs[planned.route, default: []].append(cost) }
+            totals[planned.route, default: [:]]["images", default: 0] += entry?.outputs.filter { $0.asset != nil }.count ?? 0
             let outputs: JSONValue = .array((entry?.outputs ?? []).map { o in
-                .object([("index", .int(o.index)), ("file", o.file.isEmpty ? .null : .string(o.file)), ("width", .int(o.width)), ("height", .int(o.height))])
+                .object([("index", .int(o.index)), ("file", o.asset.map { .string($0.file) } ?? .null),
+                         ("width", .int(o.asset?.width ?? 0)), ("height", .int(o.asset?.height ?? 0))])
             })
             let error: JSONValue = entry?.error.map { .object([("kind", .string($0.kind.rawValue)), ("code", $0.code.map { .string($0) } ?? .null), ("message", .string($0.message))]) } ?? .null
             entries.append(.object([
-                ("id", .string(prompt.id)), ("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("state", .string(state)),
+                ("id", .string(planned.id)), ("route", .string(planned.route.rawValue)), ("model", .string(planned.model)), ("state", .string(state)),
                 ("task_id", entry?.taskID.map { .string($0) } ?? .null), ("outputs", outputs), ("error", error), ("cost", entry?.cost ?? .null),
             ]))
         }
-        let states = ["new", "stale", "submitting", "pending", "succeeded", "failed"]
         let totalsJSON: [(String, JSONValue)] = totals.keys.sorted().map { route in
             let counts = totals[route]!
-            return (route.rawValue, .object(states.map { ($0, .int(counts[$0] ?? 0)) } + [("images", .int(counts["images"] ?? 0))]))
+            return (route.rawValue, .object(PromptState.names.map { ($0, .int(counts[$0] ?? 0)) } + [("images", .int(counts["images"] ?? 0))]))
         }
         let cost: [(String, JSONValue)] = totals.keys.sorted().map { ($0.rawValue, CostTotals.sum(costs[$0] ?? [])) }
         return .object([("entries", .array(entries)), ("totals", .object(totalsJSON)), ("cost", .object(cost))])
@@ -45,5 +46,3 @@ public enum Status {
         return lines.joined(separator: "\n")
     }
 }
-
-import Foundation

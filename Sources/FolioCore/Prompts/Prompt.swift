@@ -20,12 +20,34 @@ public struct Prompt: Sendable, Hashable {
     /// Fields withheld from the page, the manifest and the embedded metadata.
     public var privateFields: Set<PrivateField>
     /// What is sent to the gateway, defaults applied.
-    public var generation: Generation
+    public var generation: Generation {
+        didSet { inputHash = generation.inputHash }
+    }
+    /// The input hash of `generation`, taken once when it is set (canonical JSON and SHA-256 are not free).
+    public private(set) var inputHash: String
     /// SHA-256 of the file's bytes as read, so later steps know it changed without reading it again.
-    public var sourceSHA256 = ""
+    public var sourceSHA256: String
 
-    /// The input hash of `generation`.
-    public var inputHash: String { generation.inputHash }
+    public init(
+        id: String, album: String?, file: String, title: String, alt: String?, tags: [String], caption: String?, date: String?,
+        weight: Int?, draft: Bool, cover: Int, privateFields: Set<PrivateField>, generation: Generation, sourceSHA256: String = ""
+    ) {
+        self.id = id
+        self.album = album
+        self.file = file
+        self.title = title
+        self.alt = alt
+        self.tags = tags
+        self.caption = caption
+        self.date = date
+        self.weight = weight
+        self.draft = draft
+        self.cover = cover
+        self.privateFields = privateFields
+        self.generation = generation
+        inputHash = generation.inputHash
+        self.sourceSHA256 = sourceSHA256
+    }
 }
 
 /// A field a prompt file can keep off the published site.

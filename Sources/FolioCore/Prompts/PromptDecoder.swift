@@ -50,7 +50,7 @@ public struct PromptDecoder: Sendable {
         }
 
         let draft = (try? fields[.draft].map { try $0.value.bool(key: "draft") }) ?? nil
-        var context = Context(fields: fields, defaults: settings.defaults, file: file)
+        var context = FrontMatterReader(fields: fields, defaults: settings.defaults, file: file)
 
         // Route first: what else is allowed depends on it.
         let routeNode = context.node(.route, route: nil)
@@ -104,19 +104,8 @@ public struct PromptDecoder: Sendable {
             imagesRead = true
         }
         problems.run { generation.extra = try context.extra(rules) }
-        if route == .dashscope {
-            generation.promptExtend = generation.promptExtend ?? true
-            generation.watermark = generation.watermark ?? false
-        }
-        if route == .kling {
-            generation.aspectRatio = generation.aspectRatio ?? rules.defaultAspectRatio
-            if generation.negativePrompt != nil, !generation.images.isEmpty, let node = context.node(.negativePrompt, route: route) {
-                problems.add(node.diagnostic(
-                    "route kling takes no negative_prompt together with a reference image; remove one of them", key: "negative_prompt"))
-            }
-        }
-        if route == .klingOmni, imagesRead {
-            problems.run { try omni(&generation, context: context, rules: rules, bodyLine: bodyLine) }
+        problems.run {
+            try route.definition.normalise(&generation, frontMatter: context, promptLine: bodyLine, imagesRead: imagesRead)
         }
 
         // Display keys.
@@ -146,49 +135,7 @@ public struct PromptDecoder: Sendable {
         Slug.title(id.split(separator: "/").last.map(String.init) ?? id)
     }
 
-    private func omni(_ generation: inout Generation, context: Context, rules: RouteRules, bodyLine: Int) throws(Diagnostic) {
-        let resultType = try context.choice(.resultType, from: ["single", "series"]) ?? "single"
-        generation.resultType = resultType
-        let amount = try context.int(.seriesAmount, in: rules.seriesAmount ?? 2...9)
-        if resultType == "series" {
-            generation.seriesAmount = amount ?? 4
-            if generation.n != 1, let node = context.node(.n, route: .klingOmni) {
-                throw node.diagnostic("with result_type: series the number of images is series_amount (2–9); leave n out", key: "n")
-            }
-        } else if amount != nil, let node = context.node(.seriesAmount, route: .klingOmni) {
-            throw node.diagnostic("series_amount applies only to result_type: series", key: "series_amount")
-        }
-        if generation.aspectRatio == nil {
-            generation.aspectRatio = generation.images.isEmpty ? (rules.defaultAspectRatio ?? "1:1") : "auto"
-        } else if generation.aspectRatio == "auto", generation.images.isEmpty, let node = context.node(.aspectRatio, route: .klingOmni) {
-            throw node.diagnostic("aspect_ratio 'auto' needs a reference image to take the shape from; give a ratio such as 1:1", key: "aspect_ratio")
-        }
-        // <<<image_N>>> must name a listed image.
-        let text = generation.prompt
-        var searchStart = text.startIndex
-        var referenced = false
-        while let open = text.range(of: "<<<image_", range: searchStart..<text.endIndex),
-              let close = text.range(of: ">>>", range: open.upperBound..<text.endIndex) {
-            referenced = true
-            let number = Int(text[open.upperBound..<close.lowerBound])
-            let before = text[text.startIndex..<open.lowerBound]
-            let line = bodyLine + before.filter { $0 == "\n" }.count
-            let column = before.reversed().prefix { $0 != "\n" }.count + 1
-            guard let number, (1...max(generation.images.count, 1)).contains(number), !generation.images.isEmpty else {
-                throw Diagnostic(
-                    file: context.file, line: line, column: column, key: "prompt",
-                    message: "the prompt refers to \(text[open.lowerBound..<close.upperBound]) but the file lists \(generation.images.count) reference image\(generation.images.count == 1 ? "" : "s") under images")
-            }
-            searchStart = close.upperBound
-        }
-        if !referenced, !generation.images.isEmpty, let node = context.node(.images, route: .klingOmni) {
-            throw node.diagnostic(
-                "route kling-omni addresses reference images in the prompt as <<<image_1>>>, <<<image_2>>>…; the prompt names none of them",
-                key: "images", severity: .warning)
-        }
-    }
-
-    private func referenceImages(_ context: Context, rules: RouteRules) throws(Diagnostic) -> [ReferenceImage] {
+    private func referenceImages(_ context: FrontMatterReader, rules: RouteRules) throws(Diagnostic) -> [ReferenceImage] {
         guard let node = context.node(.images, route: rules.route) else { return [] }
         guard let limits = rules.references else { return [] }
         let items: [YAMLNode]
@@ -256,8 +203,9 @@ public struct PromptDecoder: Sendable {
 
 // MARK: - Reading one key
 
-/// The front matter of one file, with the defaults behind it.
-private struct Context {
+/// The front matter of one file, with the defaults behind it: each key read, checked and blamed on
+/// the file or on `folio.yml`, wherever its value came from.
+struct FrontMatterReader {
     var fields: [FrontMatterKey: YAMLEntry]
     var defaults: Settings.Defaults
     var file: String
@@ -382,18 +330,6 @@ private struct Context {
         return fields
     }
 
-    /// Body fields Folio sets itself, per route: `extra` may add fields but not replace these.
-    static let modelled: [RouteID: [String]] = [
-        .gemini: ["contents", "generationConfig.responseModalities", "generationConfig.imageConfig.aspectRatio",
-                  "generationConfig.imageConfig.imageSize"],
-        .dashscope: ["model", "input", "parameters.size", "parameters.negative_prompt", "parameters.prompt_extend",
-                     "parameters.watermark", "parameters.seed", "parameters.n"],
-        .kling: ["model_name", "model", "prompt", "negative_prompt", "resolution", "n", "aspect_ratio", "external_task_id",
-                 "image", "watermark_info"],
-        .klingOmni: ["model_name", "model", "prompt", "image_list", "resolution", "result_type", "n", "series_amount",
-                     "aspect_ratio", "external_task_id"],
-    ]
-
     func extra(_ rules: RouteRules) throws(Diagnostic) -> JSONValue? {
         guard let node = node(.extra) else { return nil }
         guard case .mapping = node.value else {
@@ -401,7 +337,7 @@ private struct Context {
         }
         let value = node.json
         for path in Self.leafPaths(value, prefix: "") {
-            for owned in Self.modelled[rules.route] ?? [] where path == owned || path.hasPrefix(owned + ".") || owned.hasPrefix(path + ".") {
+            for owned in rules.route.definition.modelledFields where path == owned || path.hasPrefix(owned + ".") || owned.hasPrefix(path + ".") {
                 throw blame(node.diagnostic(
                     "extra.\(path) would replace '\(owned)', which Folio sets from the front matter; set the front matter key instead",
                     key: "extra.\(path)"))

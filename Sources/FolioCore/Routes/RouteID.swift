@@ -1,52 +1,34 @@
-/// The four gateway routes a prompt file can name.
-public enum RouteID: String, CaseIterable, Sendable, Hashable, Codable, Comparable {
-    case gemini
-    case dashscope
-    case kling
-    case klingOmni = "kling-omni"
+/// The name of a gateway route, as prompt files, `folio.yml` and the lockfile write it.
+///
+/// The known names are those of `Routes.all`, in its order; each route's file declares its own
+/// (`RouteID.gemini` in `Gemini.swift`). `init(rawValue:)`, and so decoding, refuses any other name.
+public struct RouteID: RawRepresentable, CaseIterable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let rawValue: String
 
-    public static func < (lhs: RouteID, rhs: RouteID) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// The route named `rawValue`; nil when no registered route has that name.
+    public init?(rawValue: String) {
+        guard Routes.byID[RouteID(known: rawValue)] != nil else { return nil }
+        self.rawValue = rawValue
     }
+
+    /// A route's own name, declared in its file: not checked against the registry, which lists it.
+    init(known name: String) {
+        rawValue = name
+    }
+
+    /// Every route, in the registry's order.
+    public static var allCases: [RouteID] { Routes.ids }
+
+    /// Registry order: the order plans, status and totals list routes in.
+    public static func < (lhs: RouteID, rhs: RouteID) -> Bool {
+        Routes.ids.firstIndex(of: lhs)! < Routes.ids.firstIndex(of: rhs)!
+    }
+
+    public var description: String { rawValue }
 
     /// The route's limits and values, from `api-reference.md`.
-    public var rules: RouteRules {
-        switch self {
-        case .gemini: .gemini
-        case .dashscope: .dashscope
-        case .kling: .kling
-        case .klingOmni: .klingOmni
-        }
-    }
-}
+    public var rules: RouteRules { definition.rules }
 
-/// The keys of a prompt file's front matter.
-public enum FrontMatterKey: String, CaseIterable, Sendable, Hashable {
-    // Display keys: changing them never regenerates.
-    case title, alt, tags, caption, date, weight, draft, cover, `private`
-    // Generation keys: changing them regenerates.
-    case route, model, n
-    case negativePrompt = "negative_prompt"
-    case size
-    case aspectRatio = "aspect_ratio"
-    case resolution
-    case imageSize = "image_size"
-    case seed, watermark
-    case promptExtend = "prompt_extend"
-    case resultType = "result_type"
-    case seriesAmount = "series_amount"
-    case images, extra
-
-    /// Whether a change to this key changes the input hash.
-    public var isGenerationKey: Bool {
-        switch self {
-        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private: false
-        default: true
-        }
-    }
-
-    /// Keys every route takes, whatever its rules.
-    static let everyRoute: Set<FrontMatterKey> = [
-        .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private, .route, .model, .n, .extra,
-    ]
+    /// Everything Folio knows about the route.
+    var definition: any Route { Routes.byID[self]! }
 }

@@ -1,8 +1,6 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A render's answer kept beside the site, valid while no input file has changed: `folio render`
 /// with nothing to do stats its inputs instead of reading 10,000 prompts and the lockfile.
@@ -78,10 +76,14 @@ public struct RenderStamp: Sendable, Equatable {
         report.pages = record.pages
         report.unchanged = record.files.count
         report.imagesSkipped = object["images"]?.intValue ?? 0
-        report.placeholders = (object["placeholders"]?.arrayValue ?? []).compactMap { pair in
-            guard let id = pair["id"]?.stringValue, let reason = pair["reason"]?.stringValue else { return nil }
-            return (id, reason)
+        var placeholders: [Placeholder] = []
+        for kept in object["placeholders"]?.arrayValue ?? [] {
+            // A stamp from before each placeholder's state was kept cannot say how the render ends: render again.
+            guard let id = kept["id"]?.stringValue, let kind = kept["state"]?.stringValue.flatMap(Placeholder.Kind.init(rawValue:)),
+                  let explanation = kept["explanation"]?.stringValue else { return nil }
+            placeholders.append(Placeholder(id: id, kind: kind, explanation: explanation))
         }
+        report.placeholders = placeholders
         report.warnings = (object["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
         return (report, (object["notes"]?.arrayValue ?? []).compactMap(\.stringValue))
     }
@@ -106,7 +108,9 @@ public struct RenderStamp: Sendable, Equatable {
             ("inputs", .string(inputs)),
             ("project", .string(SiteManifest.projectName(project, site: site))),
             ("images", .int(report.imagesRendered + report.imagesSkipped)),
-            ("placeholders", .array(report.placeholders.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
+            ("placeholders", .array(report.placeholders.map {
+                .object([("id", .string($0.id)), ("state", .string($0.kind.rawValue)), ("explanation", .string($0.explanation))])
+            })),
             ("warnings", .array(report.warnings.map { .string($0) })),
             ("notes", .array(notes.map { .string($0) })),
             ("dependencies", .array(files)),

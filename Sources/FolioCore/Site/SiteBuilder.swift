@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What rendering the site did.
 public struct RenderReport: Sendable {
     public var pages = 0
@@ -9,20 +13,11 @@ public struct RenderReport: Sendable {
     public var imagesRendered = 0
     public var imagesSkipped = 0
     /// Prompts shown as placeholders, with why.
-    public var placeholders: [(id: String, reason: String)] = []
+    public var placeholders: [Placeholder] = []
     public var warnings: [String] = []
-}
 
-/// A failure that stops rendering: a broken link, a template error, an unwritable file, an output
-/// folder Folio may not use.
-public struct SiteError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    /// The problem is in what the user asked for (exit 2), not in the machine (exit 1).
-    public var invalidInput: Bool
-    public init(_ description: String, invalidInput: Bool = false) {
-        self.description = description
-        self.invalidInput = invalidInput
-    }
+    /// Some prompt failed or lost its images (exit 4), as opposed to pending or not yet generated.
+    public var hasFailedOrMissing: Bool { placeholders.contains(where: \.needsAttention) }
 }
 
 /// Renders `site/` from the prompts, `folio.lock` and `assets/`, without network.
@@ -34,9 +29,12 @@ public struct SiteBuilder: Sendable {
     public var site: URL
     /// Render into a folder that holds files Folio did not write (they are still never deleted or overwritten).
     public var force: Bool
+    /// The plan of `lock`, when the caller has it (the build pipeline does); else it is made here.
+    public var plan: Plan?
 
-    public init(project: LoadedProject, lock: Lockfile, theme: Theme, site: URL? = nil, force: Bool = false) {
+    public init(project: LoadedProject, lock: Lockfile, theme: Theme, site: URL? = nil, force: Bool = false, plan: Plan? = nil) {
         self.project = project
+        self.plan = plan
         self.lock = lock
         self.theme = theme
         self.site = site ?? OutputFolder.resolve(project.settings.output, relativeTo: project.root)
@@ -46,157 +44,49 @@ public struct SiteBuilder: Sendable {
     /// The output folder is Folio's: never the project or one of its source folders, and either
     /// empty, new, or made by an earlier render of this project (its manifest says so). Returns
     /// whether an earlier render made it.
-    func claimOutput() throws(SiteError) -> Bool {
+    func claimOutput() throws(FolioError) -> Bool {
         try Self.claimOutput(site, project: project.root, force: force)
     }
 
     /// Whether `site` may be rendered into (see `claimOutput()`), before anything is generated.
-    public static func checkOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) {
+    public static func checkOutput(_ site: URL, project: URL, force: Bool) throws(FolioError) {
         _ = try claimOutput(site, project: project, force: force)
         try StaticFiles.checkAgainstAlwaysGenerated(project: project)
     }
 
-    static func claimOutput(_ site: URL, project: URL, force: Bool) throws(SiteError) -> Bool {
+    static func claimOutput(_ site: URL, project: URL, force: Bool) throws(FolioError) -> Bool {
         if let problem = OutputFolder.problem(site, project: project) {
-            throw SiteError(problem, invalidInput: true)
+            throw FolioError(problem, exit: .invalidInput)
         }
         switch SiteManifest.owner(site: site, project: project) {
         case .thisProject:
             return true
         case .otherProject(let other):
-            throw SiteError("""
+            throw FolioError("""
                 the output folder \(site.path) holds the site of another project (\(other)); Folio never replaces or prunes \
                 another project's files. Choose another folder with --out, or delete this one: a site is rebuilt from folio.lock and assets/.
-                """, invalidInput: true)
+                """, exit: .invalidInput)
         case .none:
             let foreign = SiteManifest.foreignEntries(site: site)
             if !foreign.isEmpty, !force {
-                throw SiteError("""
+                throw FolioError("""
                     the output folder \(site.path) already holds files Folio did not write (\(foreign.map { "'\($0)'" }.joined(separator: ", "))\(foreign.count == 3 ? ", …" : "")); \
                     Folio renders only into a new or empty folder, or one an earlier render made. Choose another folder with --out, \
                     or pass --force to render there anyway: nothing already there is deleted or overwritten.
-                    """, invalidInput: true)
+                    """, exit: .invalidInput)
             }
             return false
         }
     }
 
-    /// The steps, in order: plan, render images, write pages, check links, prune.
-    public func build(step: (String) -> Void = { _ in }) async throws(SiteError) -> RenderReport {
-        var report = RenderReport()
-        let settings = project.settings
-        var formats = settings.images.formats
-        if formats.contains(.avif), !Libraries.canEncode(.avif) {
-            formats.removeAll { $0 == .avif }
-            report.warnings.append("this libvips cannot encode AVIF; the site is rendered without it")
-        }
-        if formats.isEmpty { formats = [.jpeg] }
-
-        step("plan")
-        let ours = try claimOutput()
-        let statics = try StaticFiles.list(project: project.root)
-        let items = SiteItem.items(project.prompts, lock: lock, project: project.root, settings: settings, formats: formats)
-        report.placeholders = items.filter { $0.images.isEmpty }.map { ($0.id, "\($0.state ?? ""): \($0.reason ?? "")") }
-        for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
-        var plans: [String: ImagePlan] = [:]
-        for item in items { for plan in item.images { plans[plan.sha256] = plan } }
-
-        // Nothing the site depends on changed and every file is still there: nothing to do.
-        let fingerprint = fingerprint(items: items, formats: formats, statics: statics)
-        let recordURL = site.appendingPathComponent(BuildRecord.path)
-        if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint, record.filesPresent(in: site) {
-            report.pages = record.pages
-            report.unchanged = record.files.count
-            report.imagesSkipped = plans.count
-            return report
-        }
-
-        step("render images")
-        do {
-            try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        } catch {
-            throw SiteError("cannot create the output folder \(site.path): \(error.localizedDescription)")
-        }
-        // What earlier renders wrote here: the only files this one may replace or prune.
-        let owned = ours ? SiteManifest.read(site: site) ?? [] : []
-        var files = SiteFiles(root: site, owned: owned)
-        try files.makeFolder(".folio")
-        try files.makeFolder("img")
-        // Every file this render may write is in the manifest before it is written, so an
-        // interrupted render never leaves files that a later one takes for someone else's.
-        let imageFiles = plans.values.flatMap { [$0.original] + $0.renditions.map(\.path) }
-        for path in imageFiles where !owned.contains(path) {
-            var info = stat()
-            if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
-        }
-        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
-        let cacheFile = ".folio/images.json"
-        let known = Self.readColors(site.appendingPathComponent(cacheFile))
-        let renderer = ImageRenderer(project: project.root, site: site)
-        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, colors: known)
-        report.imagesRendered = rendered.rendered
-        report.imagesSkipped = rendered.skipped
-        if let failure = rendered.failures.first {
-            throw SiteError("cannot render image \(plans[failure.sha256]?.source ?? failure.sha256): \(failure.message)")
-        }
-
-        step("write pages")
-        try files.write(cacheFile, JSONValue.object(rendered.colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
-        let pages = SitePages(settings: settings, items: items, colors: rendered.colors, theme: theme, project: project.root)
-        let texts = await pages.all()
-        let extras = pages.extras()
-        // Files of the project's static/ are published as they are, where nothing is generated.
-        let generated = Set(texts.map(\.0) + extras.map(\.0) + imageFiles)
-        var generatedFolders = Set<String>()
-        for path in generated {
-            var folder = SiteFiles.parent(path)
-            while !folder.isEmpty, generatedFolders.insert(folder).inserted { folder = SiteFiles.parent(folder) }
-        }
-        for file in statics {
-            // The same path, a folder Folio fills, or a path under a file Folio writes.
-            var clash: String? = generated.contains(file.path) || generatedFolders.contains(file.path) ? file.path : nil
-            var folder = SiteFiles.parent(file.path)
-            while clash == nil, !folder.isEmpty {
-                if generated.contains(folder) { clash = folder }
-                folder = SiteFiles.parent(folder)
-            }
-            if file.path.hasPrefix(".folio/") { clash = file.path }
-            if let clash {
-                throw SiteError("static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates\(clash.hasPrefix(".folio/") ? " for itself" : ""); rename or remove static/\(file.path)",
-                                invalidInput: true)
-            }
-        }
-        // Every path is claimed before it enters the manifest: a file already there that Folio
-        // did not write stops the render here, and never becomes Folio's to replace or prune.
-        for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
-        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
-        for (path, text) in texts { try files.write(path, text) }
-        for (path, bytes) in extras { try files.write(path, bytes) }
-        for file in statics {
-            guard let bytes = FastFiles.read(file.source) else { throw SiteError("cannot read \(file.source)") }
-            try files.write(file.path, bytes)
-        }
-        report.pages = texts.count
-        files.keep(imageFiles)
-
-        step("check links")
-        let broken = await LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
-        if !broken.isEmpty {
-            let list = broken.prefix(20).map { "  \($0.page): broken link '\($0.link)'" }.joined(separator: "\n")
-            throw SiteError("\(broken.count) broken link\(broken.count == 1 ? "" : "s") in the rendered site:\n\(list)")
-        }
-        report.removed = files.prune()
-        report.written = files.written
-        report.unchanged = files.unchanged
-        try SiteManifest.write(site: site, project: project.root, files: files.produced)
-        let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
-                                 files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
-        do {
-            try AtomicFile.write(Array(record.text.utf8), to: recordURL)
-        } catch {
-            report.warnings.append("cannot write \(BuildRecord.path): \(error); the next build renders everything again")
-        }
-        return report
+    /// Every step at once, for callers that need no step names (the build pipeline runs them one by one).
+    public func build() async throws(FolioError) -> RenderReport {
+        var run = SiteRender(builder: self)
+        guard try !run.plan() else { return run.report }
+        try await run.renderImages()
+        try await run.writePages()
+        try await run.checkLinks()
+        return try run.prune()
     }
 
     /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and
@@ -265,7 +155,3 @@ struct BuildRecord {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Writes the site's files, leaving alone those whose bytes did not change, and never touching a
 /// file that Folio did not write: only paths in the manifest of an earlier render are overwritten
@@ -19,7 +20,7 @@ struct SiteFiles {
     }
 
     /// Writes `bytes` to `path` (relative to the site) unless the file already holds exactly them.
-    mutating func write(_ path: String, _ bytes: [UInt8]) throws(SiteError) {
+    mutating func write(_ path: String, _ bytes: [UInt8]) throws(FolioError) {
         // Claimed first: a file Folio did not write is never taken over, not even one with these bytes.
         try claim(path)
         produced.insert(path)
@@ -32,28 +33,28 @@ struct SiteFiles {
             // The site is disposable output: no fsync, but never a half-written file either.
             try AtomicFile.write(bytes, to: URL(fileURLWithPath: full), sync: false)
         } catch {
-            throw SiteError("cannot write \(full): \(error)")
+            throw FolioError("cannot write \(full): \(error)")
         }
         written += 1
     }
 
-    mutating func write(_ path: String, _ text: String) throws(SiteError) {
+    mutating func write(_ path: String, _ text: String) throws(FolioError) {
         try write(path, Array(text.utf8))
     }
 
     /// Makes sure `path` may be written: its folders are real folders inside the site (created as
     /// needed), and a file already there is one Folio wrote.
-    mutating func claim(_ path: String) throws(SiteError) {
+    mutating func claim(_ path: String) throws(FolioError) {
         try makeFolder(Self.parent(path))
         var info = stat()
         if !path.hasPrefix(".folio/"), !owned.contains(path), lstat(root.path + "/" + path, &info) == 0 {
-            throw SiteError("\(root.lastPathComponent)/\(path) is already there and Folio did not write it; it is never overwritten. Move it away, or render into another folder (--out).",
-                            invalidInput: true)
+            throw FolioError("\(root.lastPathComponent)/\(path) is already there and Folio did not write it; it is never overwritten. Move it away, or render into another folder (--out).",
+                            exit: .invalidInput)
         }
     }
 
     /// Creates `folder` (relative to the site), refusing to write through a symbolic link.
-    mutating func makeFolder(_ folder: String) throws(SiteError) {
+    mutating func makeFolder(_ folder: String) throws(FolioError) {
         guard !safeFolders.contains(folder) else { return }
         var partial = ""
         for component in folder.split(separator: "/") {
@@ -63,11 +64,11 @@ struct SiteFiles {
             var info = stat()
             if lstat(full, &info) == 0 {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw SiteError("\(root.lastPathComponent)/\(partial) is a \((info.st_mode & S_IFMT) == S_IFLNK ? "symbolic link" : "file"), not a folder; Folio does not write through it. Remove it and render again.",
-                                    invalidInput: true)
+                    throw FolioError("\(root.lastPathComponent)/\(partial) is a \((info.st_mode & S_IFMT) == S_IFLNK ? "symbolic link" : "file"), not a folder; Folio does not write through it. Remove it and render again.",
+                                    exit: .invalidInput)
                 }
             } else if mkdir(full, 0o755) != 0, errno != EEXIST {
-                throw SiteError("cannot create \(full): \(String(cString: strerror(errno)))")
+                throw FolioError("cannot create \(full): \(String(cString: strerror(errno)))")
             }
             safeFolders.insert(partial)
         }
@@ -186,12 +187,12 @@ enum SiteManifest {
         return nil
     }
 
-    static func write(site: URL, project: URL, files: Set<String>) throws(SiteError) {
+    static func write(site: URL, project: URL, files: Set<String>) throws(FolioError) {
         let lines = [header, "project " + projectName(project, site: site)] + files.filter { !$0.hasPrefix(".folio/") }.sorted()
         do {
             try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: site.appendingPathComponent(path), sync: false)
         } catch {
-            throw SiteError("cannot write \(site.path)/\(path): \(error)")
+            throw FolioError("cannot write \(site.path)/\(path): \(error)")
         }
     }
 
@@ -232,7 +233,3 @@ enum SiteManifest {
         return names.sorted()
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

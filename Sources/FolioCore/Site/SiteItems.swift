@@ -4,13 +4,14 @@ import Foundation
 struct SiteItem: Sendable {
     var prompt: Prompt
     var entry: LockEntry?
-    /// One plan per output, in index order; empty when the prompt has no images to show.
+    /// One plan per usable output, in index order; empty when the prompt has no images to show.
     var images: [ImagePlan]
-    /// Why there is no image, when there is none: `failed`, `pending`, `not generated`.
-    var state: String?
-    var reason: String?
+    /// The lock entry's output behind each of `images` (its variant number, its type).
+    var outputs: [LockOutput]
+    /// Why there is no image, when there is none.
+    var placeholder: Placeholder?
     /// Assets of this prompt that are there but may not be published (changed, linked out of the project).
-    var problems: [String] = []
+    var problems: [String]
 
     var id: String { prompt.id }
     /// `p/<id>/index.html`.
@@ -24,46 +25,26 @@ struct SiteItem: Sendable {
     /// The prompt file is published only when nothing in it is private.
     var showsSource: Bool { showsPrompt && showsNegative && showsParameters }
 
-    /// Which items a site has, and in what order: by weight, then newest first, then by id.
-    static func items(_ prompts: [Prompt], lock: Lockfile, project: URL, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
+    /// What the site shows of `prompt` in `state`: its usable images, or a placeholder that says why.
+    init(prompt: Prompt, entry: LockEntry?, state: PromptState, settings: Settings, formats: [ImageOutputFormat]) {
+        self.prompt = prompt
+        self.entry = entry
+        // Only a finished generation is shown: a pending one's images so far wait for the rest.
+        let checked: [CheckedOutput] = if case .succeeded(let outputs) = state { outputs } else { [] }
+        outputs = checked.filter(\.isUsable).map(\.output).sorted { $0.index < $1.index }
+        images = outputs.compactMap { $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats) } }
+        problems = checked.compactMap(\.asset.problem)
+        placeholder = images.isEmpty ? Placeholder(id: prompt.id, state: state, error: entry?.error, problems: problems) : nil
+    }
+
+    /// Which items a site has, and in what order: by weight, then newest first, then by id. Each
+    /// prompt's state is the one `plan` decided.
+    static func items(_ prompts: [Prompt], plan: Plan, lock: Lockfile, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
+        let states = Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
         var items: [SiteItem] = []
         for prompt in prompts where !prompt.draft {
-            let entry = lock.entries[prompt.id]
-            var item = SiteItem(prompt: prompt, entry: entry, images: [], state: nil, reason: nil)
-            switch entry {
-            case .none:
-                item.state = "not generated"
-                item.reason = "Run folio build to generate it."
-            case .some(let e) where e.inputHash != prompt.inputHash:
-                item.state = "not generated"
-                item.reason = "The prompt changed since its images were made; run folio build."
-            case .some(let e) where e.state == .failed:
-                item.state = "failed"
-                item.reason = e.error.map { "\($0.kind.rawValue.capitalized)\($0.code.map { " (\($0))" } ?? ""): \($0.message)" } ?? "Generation failed."
-            case .some(let e) where e.state != .succeeded:
-                item.state = "pending"
-                item.reason = "Still generating; run folio build again to collect it."
-            case .some(let e):
-                var present: [LockOutput] = []
-                for output in e.outputs {
-                    let state = AssetCheck.state(output, project: project)
-                    if state == .verified {
-                        present.append(output)
-                    } else if let problem = state.problem {
-                        item.problems.append(problem)
-                    }
-                }
-                if present.isEmpty {
-                    item.state = "missing"
-                    item.reason = item.problems.isEmpty
-                        ? "Its images are not in assets/; run folio build to fetch them."
-                        : "Its images in assets/ cannot be used: \(item.problems.joined(separator: "; "))."
-                } else {
-                    item.images = present.sorted { $0.index < $1.index }
-                        .map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats) }
-                }
-            }
-            items.append(item)
+            guard let state = states[prompt.id] else { continue }
+            items.append(SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: state, settings: settings, formats: formats))
         }
         // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
         let keys = items.map { SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", id: $0.id) }
@@ -82,13 +63,55 @@ struct SiteItem: Sendable {
             return a.id < b.id
         }
     }
+}
 
-    static func order(_ a: SiteItem, _ b: SiteItem) -> Bool {
-        let wa = a.prompt.weight ?? Int.max, wb = b.prompt.weight ?? Int.max
-        if wa != wb { return wa < wb }
-        let da = a.prompt.date ?? "", db = b.prompt.date ?? ""
-        if da != db { return da > db }
-        return a.id < b.id
+/// A published prompt the site shows as a placeholder card instead of images, and why.
+public struct Placeholder: Sendable, Hashable {
+    /// What the card calls the prompt's state.
+    public enum Kind: String, Sendable {
+        /// New, or changed since its images were made.
+        case notGenerated = "not generated"
+        case failed
+        /// Submitting or pending.
+        case pending
+        /// Generated, but none of its images is usable in `assets/`.
+        case missing
+    }
+
+    public var id: String
+    public var kind: Kind
+    /// The sentence the card shows under its kind: `Run folio build to generate it.`
+    public var explanation: String
+
+    /// `failed: Moderation (1301): …`: the kind and the explanation, as the render report lists them.
+    public var reason: String { "\(kind.rawValue): \(explanation)" }
+
+    /// The prompt failed or lost its images: the site is rendered, but `render` exits 4 until it is fixed.
+    public var needsAttention: Bool { kind == .failed || kind == .missing }
+
+    public init(id: String, kind: Kind, explanation: String) {
+        self.id = id
+        self.kind = kind
+        self.explanation = explanation
+    }
+
+    /// The placeholder of a prompt in `state` that has no usable image; `problems` are its assets' that cannot be used.
+    init(id: String, state: PromptState, error: LockError?, problems: [String]) {
+        switch state {
+        case .new:
+            self.init(id: id, kind: .notGenerated, explanation: "Run folio build to generate it.")
+        case .stale:
+            self.init(id: id, kind: .notGenerated, explanation: "The prompt changed since its images were made; run folio build.")
+        case .failed:
+            self.init(id: id, kind: .failed,
+                      explanation: error.map { "\($0.kind.rawValue.capitalized)\($0.code.map { " (\($0))" } ?? ""): \($0.message)" } ?? "Generation failed.")
+        case .submitting, .pending:
+            self.init(id: id, kind: .pending, explanation: "Still generating; run folio build again to collect it.")
+        case .succeeded:
+            self.init(id: id, kind: .missing, explanation: problems.isEmpty
+                ? "Its images are not in assets/; run folio build to fetch them."
+                : "Its images in assets/ cannot be used: \(problems.joined(separator: "; ")).")
+        }
     }
 }
 

@@ -28,13 +28,11 @@ extension SitePages {
             if let g { pairs.append(("route", .string(g.route.rawValue))) }
             pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
             if let cover = item.cover {
-                let preferred: ImageOutputFormat = cover.renditions.contains { $0.format == .webp } ? .webp : cover.renditions[0].format
-                let thumb = cover.renditions(preferred).first!
-                let large = cover.renditions(preferred).last!
-                pairs += [("thumb", .string(thumb.path)), ("large", .string(large.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
+                let thumb = cover.thumbnail
+                pairs += [("thumb", .string(thumb.path)), ("large", .string(cover.largestCompact.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
                           ("c", .string(colors[cover.sha256] ?? ""))]
             } else {
-                pairs.append(("state", .string(item.state ?? "")))
+                pairs.append(("state", .string(item.placeholder?.kind.rawValue ?? "")))
             }
             return .object(pairs)
         }
@@ -48,7 +46,7 @@ extension SitePages {
                 ("id", .string(item.id)), ("title", .string(item.prompt.title)), ("alt", .string(item.alt)),
                 ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
                 ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
-                ("state", .string(item.images.isEmpty ? (item.state ?? "") : "published")),
+                ("state", .string(item.placeholder?.kind.rawValue ?? "published")),
             ]
             if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
             if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
@@ -66,13 +64,12 @@ extension SitePages {
                 if let cost = item.shownCost { pairs.append(("cost", cost)) }
             }
             if let reply = item.shownReply { pairs.append(("text", .string(reply))) }
-            let variantIndices = item.variantIndices
-            pairs.append(("files", .array(item.images.enumerated().map { position, plan -> JSONValue in
+            pairs.append(("files", .array(zip(item.images, item.outputs).map { plan, output -> JSONValue in
                 var file: [(String, JSONValue)] = [
                     ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)), ("height", .int(plan.height)),
                 ]
                 // Each variant's own seed: DashScope sends variant i the seed + i.
-                if let seed = item.seed(variant: variantIndices[position]) { file.append(("seed", .int(seed))) }
+                if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
                 file.append(("renditions", .array(plan.renditions.map { .object([("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
                                                                                 ("format", .string($0.format.rawValue))]) })))
                 return .object(file)
@@ -101,7 +98,9 @@ extension SitePages {
         xml += "  <link rel=\"alternate\" href=\"\(XML.escape(base ?? "index.html"))\"/>\n  <generator>Folio</generator>\n"
         for item in published.prefix(50) {
             let link = (base ?? "") + item.folder + "index.html"
-            let image = (base ?? "") + (item.cover?.renditions(.jpeg).last?.path ?? item.cover!.original)
+            // A feed reader may show nothing but JPEG: the largest JPEG rendition, else the original.
+            let cover = item.cover!
+            let image = (base ?? "") + (cover.largest.format == .jpeg ? cover.largest.path : cover.original)
             var summary = "<p><img src=\"\(image)\" alt=\"\(XML.escape(item.alt))\"></p>"
             // Remote images in the prompt become links, as on the pages: a feed reader loads nothing from elsewhere.
             if let prompt = item.shownPrompt { summary += Markdown.html(prompt) }

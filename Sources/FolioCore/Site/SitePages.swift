@@ -88,75 +88,52 @@ struct SitePages: Sendable {
             let number = offset + 1
             let here = path(number)
             let root = Self.root(of: here)
-            var context: [String: Any] = [
-                "heading": heading, "cards": chunk.enumerated().map { card($1, root: root, position: $0) },
-                "hasTags": home || currentAlbum != nil, "tags": chips,
-            ]
-            if let intro { context["intro"] = intro }
-            if chunks.count > 1 {
-                var pagination: [String: Any] = ["pages": (1...chunks.count).map { ["url": path($0), "number": $0, "current": $0 == number] as [String: Any] }]
-                if number > 1 { pagination["prev"] = path(number - 1) }
-                if number < chunks.count { pagination["next"] = path(number + 1) }
-                context["pagination"] = pagination
-            }
+            let pagination = chunks.count == 1 ? nil : PaginationView(
+                pages: (1...chunks.count).map { PageNumber(url: path($0), number: $0, current: $0 == number) },
+                prev: number > 1 ? path(number - 1) : nil, next: number < chunks.count ? path(number + 1) : nil)
+            let grid = GridView(root: root, site: siteView, heading: heading, intro: intro, hasTags: home || currentAlbum != nil, tags: chips,
+                                cards: chunk.enumerated().map { card($1, root: root, position: $0) }, pagination: pagination)
             let title = home ? settings.title : "\(heading) · \(settings.title)"
             let html = page(here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
-                            body: theme.render("grid", context.merging(common(root: root), uniquingKeysWith: { a, _ in a })),
-                            currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
+                            body: theme.render("grid", grid), currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
             return (here, html)
         }
     }
 
-    func tagChips(for list: [SiteItem], current: String?) -> [[String: Any]] {
+    /// The tags of `list` with their counts, by slug; `current` is the tag page being shown.
+    func tagChips(for list: [SiteItem], current: String?) -> [TagChip] {
         var counts: [String: (name: String, count: Int)] = [:]
         for item in list { for tag in item.prompt.tags { counts[slugs[tag] ?? TagSlug.of(tag), default: (tag, 0)].count += 1 } }
-        return counts.sorted { $0.key < $1.key }.map { ["url": "tags/\($0.key)/index.html", "name": $0.value.name, "count": $0.value.count, "current": $0.key == current] }
+        return counts.sorted { $0.key < $1.key }.map { TagChip(url: "tags/\($0.key)/index.html", name: $0.value.name, count: $0.value.count, current: $0.key == current) }
     }
 
-    func common(root: String) -> [String: Any] {
-        ["root": root, "site": siteContext]
-    }
-
-    var siteContext: [String: Any] {
-        ["title": settings.title, "description": settings.description, "language": settings.language]
+    var siteView: SiteView {
+        SiteView(title: settings.title, description: settings.description, language: settings.language)
     }
 
     /// The layout around a page body.
     func page(_ path: String, title: String, description: String, body: String, currentAlbum: String?, home: Bool, bodyClass: String,
-              social: [String: Any]? = nil) -> String {
-        let root = Self.root(of: path)
-        var context: [String: Any] = common(root: root)
-        context["content"] = body
-        context["pageTitle"] = title
-        context["pageDescription"] = description
-        context["bodyClass"] = bodyClass
-        context["isHome"] = home
-        context["albums"] = albums.map { ["url": "albums/\($0)/index.html", "name": $0, "current": $0 == currentAlbum] as [String: Any] }
-        if let base = settings.baseURL {
-            context["canonical"] = base + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path)
-        }
-        if let social { context["social"] = social }
-        return theme.render("layout", context)
+              social: SocialView? = nil) -> String {
+        let layout = LayoutView(
+            root: Self.root(of: path), site: siteView, content: body, pageTitle: title, pageDescription: description, bodyClass: bodyClass,
+            isHome: home, albums: albums.map { AlbumLink(url: "albums/\($0)/index.html", name: $0, current: $0 == currentAlbum) },
+            canonical: settings.baseURL.map { $0 + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path) }, social: social)
+        return theme.render("layout", layout)
     }
 
     // MARK: - Cards and images
 
-    /// The `<picture>` pieces for a plan: a `<source>` per modern format, a JPEG (or last format) fallback.
-    func picture(_ plan: ImagePlan, root: String, sizes: String, eager: Bool, alt: String) -> [String: Any] {
-        let formats = plan.renditions.reduce(into: [ImageOutputFormat]()) { if !$0.contains($1.format) { $0.append($1.format) } }
-        let fallbackFormat = formats.contains(.jpeg) ? ImageOutputFormat.jpeg : formats.last!
+    /// The `<picture>` of a plan: a `<source>` per modern format, and the fallback format's `<img>`.
+    func picture(_ plan: ImagePlan, root: String, sizes: String, eager: Bool, alt: String) -> PictureView {
+        let formats = plan.formats
+        let fallbackFormat = plan.fallbackFormat
         func srcset(_ format: ImageOutputFormat) -> String {
             plan.renditions(format).map { "\(root)\($0.path) \($0.width)w" }.joined(separator: ", ")
         }
         let order: [ImageOutputFormat] = [.avif, .webp]
-        let sources = order.filter { formats.contains($0) && $0 != fallbackFormat }.map { ["type": $0.mime, "srcset": srcset($0), "sizes": sizes] }
-        let fallback = plan.renditions(fallbackFormat)
-        // The src for browsers without srcset: the rendition nearest 960 px wide.
-        let src = fallback.min { abs($0.width - 960) < abs($1.width - 960) }!
-        return [
-            "sources": sources, "fallback": src.path, "fallbackSrcset": srcset(fallbackFormat), "sizes": sizes,
-            "width": plan.width, "height": plan.height, "alt": alt, "loading": eager ? "eager" : "lazy",
-        ]
+        let sources = order.filter { formats.contains($0) && $0 != fallbackFormat }.map { PictureSource(type: $0.mime, srcset: srcset($0), sizes: sizes) }
+        return PictureView(sources: sources, fallback: plan.fallback.path, fallbackSrcset: srcset(fallbackFormat), sizes: sizes,
+                           width: plan.width, height: plan.height, alt: alt, loading: eager ? "eager" : "lazy")
     }
 
     func ratio(_ plan: ImagePlan?) -> String {
@@ -164,89 +141,60 @@ struct SitePages: Sendable {
         return String(format: "%.4f", Double(plan.width) / Double(plan.height))
     }
 
-    func card(_ item: SiteItem, root: String, position: Int) -> [String: Any] {
-        var context: [String: Any] = [
-            "id": item.id, "page": item.page, "title": item.prompt.title,
-            "root": root, "ratio": ratio(item.cover), "color": item.cover.flatMap { colors[$0.sha256] } ?? "",
-        ]
-        if let g = item.shownGeneration { context["route"] = g.route.rawValue }
-        if item.images.count > 1 { context["variants"] = item.images.count }
-        if let cover = item.cover {
+    /// One prompt in the grid: its cover, or a placeholder.
+    func card(_ item: SiteItem, root: String, position: Int) -> CardView {
+        let image = item.cover.map { cover in
             let r = Double(cover.width) / Double(max(cover.height, 1))
-            var image = picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt)
-            let largeFormat: ImageOutputFormat = cover.renditions.contains { $0.format == .jpeg } ? .jpeg : cover.renditions.last!.format
-            let large = cover.renditions(largeFormat).last!
-            image["page"] = item.page
-            image["large"] = large.path
-            image["largeWidth"] = large.width
-            image["largeHeight"] = large.height
-            context["image"] = image
-        } else {
-            context["placeholder"] = ["state": item.state ?? "", "reason": item.shownReason ?? "", "page": item.page]
+            return CardImageView(picture: picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt),
+                                 page: item.page, large: cover.largest.path, largeWidth: cover.largest.width, largeHeight: cover.largest.height)
         }
-        return context
+        return CardView(id: item.id, page: item.page, title: item.prompt.title, root: root, ratio: ratio(item.cover),
+                        color: item.cover.flatMap { colors[$0.sha256] } ?? "", route: item.shownGeneration?.route.rawValue,
+                        variants: item.images.count > 1 ? item.images.count : nil, image: image,
+                        placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.page) })
     }
 
     // MARK: - The image page
 
     func detail(_ item: SiteItem, previous: SiteItem?, next: SiteItem?) -> String {
         let root = Self.root(of: item.page)
-        var context: [String: Any] = common(root: root)
-        context["title"] = item.prompt.title
-        if let album = item.prompt.album {
-            context["album"] = ["name": album, "url": "albums/\(album)/index.html"]
-        }
-        if let caption = item.prompt.caption { context["captionHTML"] = Markdown.html(caption) }
-        if let prompt = item.shownPrompt {
-            context["showPrompt"] = true
-            context["prompt"] = prompt
-            context["promptHTML"] = Markdown.html(prompt)
-        }
-        if item.showsSource { context["source"] = "prompt.md" }
-        if let negative = item.shownNegative { context["negativePrompt"] = negative }
         let params = parameters(item)
-        context["params"] = params
-        context["hasParams"] = !params.isEmpty
-        context["tags"] = item.prompt.tags.map { ["name": $0, "url": "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html"] }
-        context["hasTags"] = !item.prompt.tags.isEmpty
-        if let reply = item.shownReply { context["reply"] = reply }
-        let variantIndices = item.variantIndices
-        context["variants"] = item.images.enumerated().map { index, plan -> [String: Any] in
-            var variant = picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt)
-            variant["index"] = index
-            variant["original"] = plan.original
-            variant["ratio"] = ratio(plan)
-            variant["color"] = colors[plan.sha256] ?? ""
-            variant["mime"] = plan.renditions.isEmpty ? "" : (item.entry?.outputs.first { $0.sha256 == plan.sha256 }?.mime ?? "")
-            // Each variant's own seed (DashScope sends variant i the seed + i); a string, so the section shows for seed 0 too.
-            if let seed = item.seed(variant: variantIndices[index]) { variant["seed"] = String(seed) }
-            return variant
+        let variants = zip(item.images, item.outputs).enumerated().map { index, shown in
+            let (plan, output) = shown
+            // Each variant's own seed (DashScope sends variant i the seed + i).
+            return VariantView(picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
+                               index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256] ?? "",
+                               mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init))
         }
-        if item.images.isEmpty { context["placeholder"] = ["state": item.state ?? "", "reason": item.shownReason ?? ""] }
-        if let previous { context["prev"] = ["url": previous.page, "title": previous.prompt.title] }
-        if let next { context["next"] = ["url": next.page, "title": next.prompt.title] }
+        let view = PromptPageView(
+            root: root, site: siteView, title: item.prompt.title,
+            album: item.prompt.album.map { Link(name: $0, url: "albums/\($0)/index.html") },
+            captionHTML: item.prompt.caption.map(Markdown.html), showPrompt: item.shownPrompt != nil,
+            prompt: item.shownPrompt, promptHTML: item.shownPrompt.map(Markdown.html), source: item.showsSource ? "prompt.md" : nil,
+            negativePrompt: item.shownNegative, params: params, hasParams: !params.isEmpty,
+            tags: item.prompt.tags.map { Link(name: $0, url: "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html") },
+            hasTags: !item.prompt.tags.isEmpty, reply: item.shownReply, variants: variants,
+            placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: nil) },
+            prev: previous.map { Neighbour(url: $0.page, title: $0.prompt.title) }, next: next.map { Neighbour(url: $0.page, title: $0.prompt.title) })
         let description = item.prompt.alt ?? item.shownPrompt.map { String($0.prefix(160)) } ?? item.prompt.title
         return page(item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
-                    body: theme.render("prompt", context), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
+                    body: theme.render("prompt", view), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
                     social: social(item, root: root, description: description))
     }
 
     /// The parameters shown beside an image (none when `parameters` is private).
-    func parameters(_ item: SiteItem) -> [[String: String]] {
+    func parameters(_ item: SiteItem) -> [Parameter] {
         guard let g = item.shownGeneration else { return [] }
         var list: [(String, String?)] = [
             ("Route", g.route.rawValue), ("Model", g.model), ("Aspect ratio", g.aspectRatio), ("Size", g.size), ("Resolution", g.resolution),
             ("Image size", g.imageSize), ("Seed", Self.describeSeeds((0..<max(g.n, 1)).compactMap { item.seed(variant: $0) })),
             ("Images", g.resultType == "series" ? "\(g.expectedImages) (series)" : String(g.n)),
         ]
-        if g.route == .dashscope {
-            list.append(("Prompt extend", g.promptExtend.map { $0 ? "on" : "off" }))
-            list.append(("Watermark", g.watermark.map { $0 ? "on" : "off" }))
-        }
+        list += g.route.definition.parameterRows(g)
         if !g.images.isEmpty { list.append(("Reference images", String(g.images.count))) }
         list.append(("Date", item.prompt.date))
         list.append(("Cost", item.shownCost.map(Self.describeCost)))
-        return list.compactMap { name, value in value.map { ["name": name, "value": $0] } }
+        return list.compactMap { name, value in value.map { Parameter(name: name, value: $0) } }
     }
 
     /// `42`, or for variants with their own seeds `42–44 (one per image)`.
@@ -264,11 +212,11 @@ struct SitePages: Sendable {
         return cost.compact
     }
 
-    func social(_ item: SiteItem, root: String, description: String) -> [String: Any]? {
+    /// Open Graph, Twitter card and JSON-LD of an image page; nil without an image.
+    func social(_ item: SiteItem, root: String, description: String) -> SocialView? {
         guard let cover = item.cover else { return nil }
         let base = settings.baseURL
-        let jpeg = cover.renditions(.jpeg).last ?? cover.renditions.last!
-        let image = base.map { $0 + jpeg.path } ?? root + jpeg.path
+        let shared = cover.largest
         var ld: [(String, JSONValue)] = [
             ("@context", .string("https://schema.org")), ("@type", .string("ImageObject")),
             ("name", .string(item.prompt.title)), ("description", .string(description)),
@@ -280,12 +228,8 @@ struct SitePages: Sendable {
         if let base { ld.append(("url", .string(base + item.folder))) }
         // `<` never appears raw inside the script element.
         let json = JSONValue.object(ld).compact.replacingOccurrences(of: "<", with: "\\u003c")
-        var social: [String: Any] = [
-            "title": item.prompt.title, "description": description, "image": image, "width": jpeg.width, "height": jpeg.height,
-            "alt": item.alt, "jsonLD": json,
-        ]
-        if let base { social["url"] = base + item.folder }
-        return social
+        return SocialView(title: item.prompt.title, description: description, image: base.map { $0 + shared.path } ?? root + shared.path,
+                          width: shared.width, height: shared.height, alt: item.alt, jsonLD: json, url: base.map { $0 + item.folder })
     }
 }
 
@@ -318,27 +262,14 @@ extension SiteItem {
     /// Why there is no image. A provider's message can quote the prompt or its parameters, so for a
     /// prompt that keeps anything private only the kind and code of a failure are shown.
     var shownReason: String? {
-        guard state == "failed", !showsSource, let error = entry?.error else { return reason }
+        guard let placeholder else { return nil }
+        guard placeholder.kind == .failed, !showsSource, let error = entry?.error else { return placeholder.explanation }
         return "\(error.kind.rawValue.capitalized)\(error.code.map { " (\($0))" } ?? ""): the provider's message is not shown, as this prompt keeps fields private."
     }
-    /// The variant number (the lock entry's output index) of each image in `images`, in order.
-    var variantIndices: [Int] {
-        let outputs = (entry?.outputs ?? []).sorted { $0.index < $1.index }
-        var indices: [Int] = []
-        var next = 0
-        for plan in images {
-            // `images` is the outputs present, in index order: match them in order by hash.
-            while next < outputs.count, outputs[next].sha256 != plan.sha256 { next += 1 }
-            indices.append(next < outputs.count ? outputs[next].index : indices.count)
-            next += 1
-        }
-        return indices
-    }
-    /// The seed variant `variant` was sent with, unless `parameters` is private: DashScope's variant i
-    /// gets seed + i, read from the request body the generator builds, so the two cannot disagree.
+    /// The seed variant `variant` was sent with, unless `parameters` is private: the route says
+    /// (DashScope's variant i gets seed + i).
     func seed(variant: Int) -> Int? {
-        guard let g = shownGeneration, let seed = g.seed else { return nil }
-        guard g.route == .dashscope else { return seed }
-        return RequestBodies.dashscope(prompt.generation, variant: variant)["parameters"]?["seed"]?.intValue
+        guard let g = shownGeneration, g.seed != nil else { return nil }
+        return g.route.definition.seed(prompt.generation, variant: variant)
     }
 }

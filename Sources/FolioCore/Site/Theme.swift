@@ -1,3 +1,4 @@
+import FolioTheme
 import Foundation
 import Mustache
 
@@ -9,12 +10,8 @@ public struct Theme: Sendable {
     public static let staticFiles = ["folio.css", "folio.js"]
     public static let folder = "templates"
 
-    static let builtIn: [String: [UInt8]] = [
-        "layout.mustache": PackageResources.layout_mustache, "head.mustache": PackageResources.head_mustache,
-        "card.mustache": PackageResources.card_mustache, "params.mustache": PackageResources.params_mustache,
-        "grid.mustache": PackageResources.grid_mustache, "prompt.mustache": PackageResources.prompt_mustache,
-        "folio.css": PackageResources.folio_css, "folio.js": PackageResources.folio_js,
-    ]
+    /// The built-in files by name, from the `FolioTheme` target (the repository's `templates/`).
+    static let builtIn: [String: [UInt8]] = BuiltInTheme.files
 
     let library: MustacheLibrary
     /// Static files by name.
@@ -107,8 +104,8 @@ public struct Theme: Sendable {
         }
     }
 
-    /// Renders template `name` with `context`.
-    func render(_ name: String, _ context: [String: Any]) -> String {
-        library.render(context, withTemplate: name) ?? ""
+    /// Renders template `name` with `view` (see `SiteViews.swift` for what each template receives).
+    func render(_ name: String, _ view: some TemplateView) -> String {
+        library.render(view, withTemplate: name) ?? ""
     }
 }

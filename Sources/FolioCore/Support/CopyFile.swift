@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Copies files as independent copies: a reflink (`FICLONE`) where the file system shares blocks,
 /// else plain reads and writes.

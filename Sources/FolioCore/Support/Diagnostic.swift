@@ -34,19 +34,6 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
     }
 }
 
-/// Several diagnostics thrown together, so a command can report every problem at once.
-public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-
-    public init(_ diagnostics: [Diagnostic]) {
-        self.diagnostics = diagnostics
-    }
-
-    public var description: String {
-        diagnostics.map(\.description).joined(separator: "\n")
-    }
-}
-
 extension Array where Element == Diagnostic {
     /// The errors, leaving out warnings.
     public var errors: [Diagnostic] { filter { $0.severity == .error } }

@@ -1,4 +1,6 @@
 /// Parses the durations `folio.yml` takes: `90s`, `10m`, `1h`, `1h30m`, `500ms`.
+import Foundation
+
 public enum DurationText {
     /// The duration in seconds, or nil when the text is not of that form.
     public static func seconds(_ text: String) -> Double? {
@@ -35,5 +37,3 @@ public enum DurationText {
         return sawAny ? total : nil
     }
 }
-
-import Foundation

@@ -1,19 +1,8 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Plain POSIX file access for the hot paths that read thousands of small files, where
 /// Foundation's URL and resource-value machinery costs more than the reading itself.
 public enum FastFiles {
-    /// A file or folder found by `walk`.
-    public struct Entry: Sendable {
-        /// Path relative to the walked folder, `/`-separated.
-        public var path: String
-        public var isFolder: Bool
-    }
-
     /// Every regular file below `folder` (following no links, skipping names that start with `.`),
     /// as paths relative to it.
     public static func walk(_ folder: String) -> [String] {

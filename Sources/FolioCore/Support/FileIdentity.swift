@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Device, inode, size, modification and change time of a file: they change whenever its bytes
 /// can have changed, and the change time cannot be set by hand. What the verified-hash cache and the

@@ -1,12 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
-
-/// Why the run lock could not be taken.
-public struct RunLockError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-}
 
 /// An exclusive lock on `.folio/run.lock` in the project, held by every command that rewrites
 /// `folio.lock` (generate, build, clean --yes). The file names the process holding it.
@@ -15,12 +8,12 @@ public struct RunLock: Sendable {
     let fd: Int32
 
     /// Takes the lock, or says which process holds it.
-    public static func acquire(project: URL, command: String) throws(RunLockError) -> RunLock {
+    public static func acquire(project: URL, command: String) throws(FolioError) -> RunLock {
         let file = project.appendingPathComponent(path).path
         if case .failure(let error) = StateFolder.path(project: project) { throw error }
         let fd = StateFolder.open(project: project, file: "run.lock", flags: O_RDWR)
         guard fd >= 0 else {
-            throw RunLockError(description: "cannot open \(file) (it must be a plain file, not a link): \(String(cString: strerror(errno)))")
+            throw FolioError("cannot open \(file) (it must be a plain file, not a link): \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var bytes = [UInt8](repeating: 0, count: 200)
@@ -28,7 +21,7 @@ public struct RunLock: Sendable {
             let holder = String(decoding: bytes.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
             let who = holder.isEmpty ? "another folio" : "process \(holder)"
-            throw RunLockError(description: "\(who) is working in this project and holds \(path); wait for it to finish, then run again")
+            throw FolioError("\(who) is working in this project and holds \(path); wait for it to finish, then run again")
         }
         // Who holds it, for the message another command prints.
         let text = Array("\(getpid()) (folio \(command))\n".utf8)

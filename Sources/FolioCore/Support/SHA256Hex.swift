@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Lowercase hex SHA-256 digests.
 public enum SHA256Hex {
@@ -19,5 +20,3 @@ public enum SHA256Hex {
         return String(decoding: out, as: UTF8.self)
     }
 }
-
-import Foundation

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The project's `.folio/` folder, where Folio keeps its own state (the run lock, verified hashes).
 /// A cloned project could ship `.folio` or a file in it as a symbolic link to somewhere else, so the
@@ -10,17 +8,17 @@ enum StateFolder {
     static let name = ".folio"
 
     /// `<project>/.folio`, created when missing; nil with the reason when it is not a real folder.
-    static func path(project: URL) -> Result<String, RunLockError> {
+    static func path(project: URL) -> Result<String, FolioError> {
         let folder = project.path + "/" + name
         var info = stat()
         if lstat(folder, &info) != 0 {
             guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
-                return .failure(RunLockError(description: "cannot create \(folder): \(String(cString: strerror(errno)))"))
+                return .failure(FolioError("cannot create \(folder): \(String(cString: strerror(errno)))"))
             }
-            guard lstat(folder, &info) == 0 else { return .failure(RunLockError(description: "cannot create \(folder)")) }
+            guard lstat(folder, &info) == 0 else { return .failure(FolioError("cannot create \(folder)")) }
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            return .failure(RunLockError(description: "\(folder) is not a folder (a symbolic link?); Folio keeps its state only in a real .folio folder inside the project. Remove it and run again."))
+            return .failure(FolioError("\(folder) is not a folder (a symbolic link?); Folio keeps its state only in a real .folio folder inside the project. Remove it and run again."))
         }
         return .success(folder)
     }

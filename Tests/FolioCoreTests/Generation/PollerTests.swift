@@ -75,17 +75,17 @@ import Testing
     @Test func retryDelayAndRetryAfterAreRead() {
         let body = #"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED", "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "15s"}]}}"#
         let reply = HTTPReply(status: 429, headers: [], body: Array(body.utf8))
-        guard case .failure(let failure) = Classify.gemini(reply, scrub: { $0 }) else { Issue.record("not a failure"); return }
+        guard case .failure(let failure) = Gemini().classify(reply, scrub: { $0 }) else { Issue.record("not a failure"); return }
         #expect(failure.retryable && failure.retryAfter == 15)
         let header = HTTPReply(status: 429, headers: [("Retry-After", "7")], body: Array(#"{"code": 1302, "message": "too fast", "request_id": "r"}"#.utf8))
-        guard case .failure(let kling) = Classify.kling(header, scrub: { $0 }) else { Issue.record("not a failure"); return }
+        guard case .failure(let kling) = Kling().classify(header, scrub: { $0 }) else { Issue.record("not a failure"); return }
         #expect(kling.retryAfter == 7 && kling.retryable && kling.code == "1302")
     }
 
     @Test func klingIsBranchedOnCodeNotStatus() {
         func kind(_ status: Int, _ code: Int) -> (LockError.Kind, Bool)? {
             let reply = HTTPReply(status: status, headers: [], body: Array(#"{"code": \#(code), "message": "m", "request_id": "r"}"#.utf8))
-            guard case .failure(let f) = Classify.kling(reply, scrub: { $0 }) else { return nil }
+            guard case .failure(let f) = Kling().classify(reply, scrub: { $0 }) else { return nil }
             return (f.kind, f.retryable)
         }
         #expect(kind(429, 1102)! == (.billing, false))
@@ -102,7 +102,7 @@ import Testing
     @Test func aGatewayErrorInAnotherEnvelopeKeepsAShortExcerptAndNoKey() {
         let long = String(repeating: "x", count: 900)
         let reply = HTTPReply(status: 402, headers: [], body: Array(#"{"error": "no credit for key sk-abc123456 \#(long)"}"#.utf8))
-        guard case .failure(let f) = Classify.dashscope(reply, scrub: { $0.replacingOccurrences(of: "sk-abc123456", with: "[redacted]") }) else {
+        guard case .failure(let f) = DashScope().classify(reply, scrub: { $0.replacingOccurrences(of: "sk-abc123456", with: "[redacted]") }) else {
             Issue.record("not a failure")
             return
         }

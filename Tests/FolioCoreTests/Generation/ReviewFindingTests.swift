@@ -6,119 +6,120 @@ import Testing
 /// The review of the first pass: each finding reproduced, then held.
 @Suite(.serialized) struct InFlightTests {
     @Test func aSyncCreateInFlightWhenTheRunWasKilledIsNotSentAgain() async throws {
-        let h = try await GenerationHarness(files: ["prompts/g.md": promptFile("gemini", "slow fox [[sim:slow 3s]]")])
-        defer { Task { await h.close() } }
-        let env = h.binaryEnvironment()
-        let process = Process()
-        process.executableURL = TestPaths.folio
-        process.arguments = ["generate", "--project", h.root.path]
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let started = ContinuousClock.now
-        try process.run()
-        // Wait until the request is on its way (marked, then sent), then kill the run.
-        for _ in 0..<2000 where (try? Lockfile.load(project: h.root).entries["g"]?.inFlight) != [0] {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        try await Task.sleep(for: .milliseconds(800))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(try Lockfile.load(project: h.root).entries["g"]?.inFlight == [0], "written before the request was sent")
+        try await GenerationHarness.with(files: ["prompts/g.md": promptFile("gemini", "slow fox [[sim:slow 3s]]")]) { h in
+            let env = h.binaryEnvironment()
+            let process = Process()
+            process.executableURL = TestPaths.folio
+            process.arguments = ["generate", "--project", h.root.path]
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            let started = ContinuousClock.now
+            try process.run()
+            defer { killAndWait(process) }
+            // Wait until the request is on its way (marked, then sent), then kill the run.
+            for _ in 0..<2000 where (try? Lockfile.load(project: h.root).entries["g"]?.inFlight) != [0] {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(for: .milliseconds(800))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try Lockfile.load(project: h.root).entries["g"]?.inFlight == [0], "written before the request was sent")
 
-        let plan = try runFolio(["plan", "--project", h.root.path, "--json"], environment: env)
-        #expect(plan.stdout.contains("\"action\" : \"failed\"") || plan.stdout.contains("\"action\": \"failed\""), "\(plan.stdout)")
-        let again = try runFolio(["generate", "--project", h.root.path], environment: env)
-        #expect(again.status == 4, "\(again.stdout)\(again.stderr)")
-        #expect(again.stdout.contains("1 call may have been charged"), "\(again.stdout)")
-        // The simulator logs a request when it answers: after the 3 s the killed run's request shows
-        // (on a loaded machine it may not have left before the kill), never a second one.
-        try await Task.sleep(until: started + .seconds(4))
-        #expect(await h.creates("slow fox") <= 1, "not sent again by itself")
-        let entry = try #require(try Lockfile.load(project: h.root).entries["g"])
-        #expect(entry.state == .failed && entry.error?.kind == .uncertain && entry.inFlight.isEmpty)
+            let plan = try runFolio(["plan", "--project", h.root.path, "--json"], environment: env)
+            #expect(plan.stdout.contains("\"action\" : \"failed\"") || plan.stdout.contains("\"action\": \"failed\""), "\(plan.stdout)")
+            let again = try runFolio(["generate", "--project", h.root.path], environment: env)
+            #expect(again.status == 4, "\(again.stdout)\(again.stderr)")
+            #expect(again.stdout.contains("1 call may have been charged"), "\(again.stdout)")
+            // The simulator logs a request when it answers: after the 3 s the killed run's request shows
+            // (on a loaded machine it may not have left before the kill), never a second one.
+            try await Task.sleep(until: started + .seconds(4))
+            #expect(await h.creates("slow fox") <= 1, "not sent again by itself")
+            let entry = try #require(try Lockfile.load(project: h.root).entries["g"])
+            #expect(entry.state == .failed && entry.error?.kind == .uncertain && entry.inFlight.isEmpty)
+        }
     }
 
     @Test func retryFailedSendsAnInterruptedRequestOnce() async throws {
-        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "interrupted shoe")])
-        defer { Task { await h.close() } }
-        let project = await ProjectLoader.load(h.root)
-        let prompt = try #require(project.prompts.first)
-        var lock = Lockfile()
-        lock.entries["d"] = LockEntry(inputHash: prompt.inputHash, route: .dashscope, model: prompt.generation.model, state: .pending,
-                                      createdAt: Timestamp.format(Date()), inFlight: [0])
-        try lock.write(project: h.root)
-        let (plain, _, _) = try await h.generate()
-        #expect(plain.failed.map(\.id) == ["d"] && plain.uncertain == 1)
-        #expect(await h.creates("interrupted shoe") == 0)
-        let (retried, after, _) = try await h.generate(retryFailed: true)
-        #expect(retried.generated == ["d"])
-        #expect(await h.creates("interrupted shoe") == 1)
-        #expect(after.entries["d"]?.state == .succeeded && after.entries["d"]?.inFlight.isEmpty == true)
+        try await GenerationHarness.with(files: ["prompts/d.md": promptFile("dashscope", "interrupted shoe")]) { h in
+            let project = await ProjectLoader.load(h.root)
+            let prompt = try #require(project.prompts.first)
+            var lock = Lockfile()
+            lock.entries["d"] = LockEntry(inputHash: prompt.inputHash, route: .dashscope, model: prompt.generation.model, state: .pending,
+                                          createdAt: Timestamp.format(Date()), inFlight: [0])
+            try lock.write(project: h.root)
+            let (plain, _, _) = try await h.generate()
+            #expect(plain.failed.map(\.id) == ["d"] && plain.uncertain == 1)
+            #expect(await h.creates("interrupted shoe") == 0)
+            let (retried, after, _) = try await h.generate(retryFailed: true)
+            #expect(retried.generated == ["d"])
+            #expect(await h.creates("interrupted shoe") == 1)
+            #expect(after.entries["d"]?.state == .succeeded && after.entries["d"]?.inFlight.isEmpty == true)
+        }
     }
 
     @Test func aLostInlineVariantIsMadeAgainOnlyWithRegenerate() async throws {
-        let h = try await GenerationHarness(files: ["prompts/g.md": promptFile("gemini", "two foxes", "n: 2")])
-        defer { Task { await h.close() } }
-        _ = try await h.generate()
-        var lock = try Lockfile.load(project: h.root)
-        lock.entries["g"]!.state = .pending
-        try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["g"]!.outputs[1].file))
-        try lock.write(project: h.root)
-        let (plain, _, _) = try await h.generate()
-        #expect(plain.missing.map(\.id) == ["g"])
-        #expect(await h.creates("two foxes") == 2, "not made again without --regenerate")
-        let (regenerated, after, _) = try await h.generate(regenerate: true)
-        #expect(regenerated.generated == ["g"])
-        #expect(await h.creates("two foxes") == 3, "only the lost variant")
-        #expect(after.entries["g"]?.outputs.first?.sha256 == lock.entries["g"]?.outputs.first?.sha256)
+        try await GenerationHarness.with(files: ["prompts/g.md": promptFile("gemini", "two foxes", "n: 2")]) { h in
+            _ = try await h.generate()
+            var lock = try Lockfile.load(project: h.root)
+            lock.entries["g"]!.state = .pending
+            try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["g"]!.outputs[1].asset!.file))
+            try lock.write(project: h.root)
+            let (plain, _, _) = try await h.generate()
+            #expect(plain.missing.map(\.id) == ["g"])
+            #expect(await h.creates("two foxes") == 2, "not made again without --regenerate")
+            let (regenerated, after, _) = try await h.generate(regenerate: true)
+            #expect(regenerated.generated == ["g"])
+            #expect(await h.creates("two foxes") == 3, "only the lost variant")
+            #expect(after.entries["g"]?.outputs.first?.asset?.sha256 == lock.entries["g"]?.outputs.first?.asset?.sha256)
+        }
     }
 }
 
 @Suite(.serialized) struct DownloadTrustTests {
     @Test func aRedownloadMustBeTheRecordedBytes() async throws {
-        let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "a poster")])
-        defer { Task { await h.close() } }
-        _ = try await h.generate()
-        var lock = try Lockfile.load(project: h.root)
-        let output = lock.entries["k"]!.outputs[0]
-        try FileManager.default.removeItem(at: h.root.appendingPathComponent(output.file))
-        // The lockfile claims other bytes than the URL serves.
-        let other = String(repeating: "c", count: 64)
-        lock.entries["k"]!.outputs[0].sha256 = other
-        lock.entries["k"]!.outputs[0].file = "assets/\(other).png"
-        try lock.write(project: h.root)
-        let (report, after, _) = try await h.generate()
-        #expect(report.missing.map(\.id) == ["k"])
-        #expect(report.missing.first?.reason.contains("not the one recorded") == true)
-        #expect(after.entries["k"]?.outputs[0].sha256 == other, "the record of what was paid for is kept")
+        try await GenerationHarness.with(files: ["prompts/k.md": promptFile("kling", "a poster")]) { h in
+            _ = try await h.generate()
+            var lock = try Lockfile.load(project: h.root)
+            let asset = lock.entries["k"]!.outputs[0].asset!
+            try FileManager.default.removeItem(at: h.root.appendingPathComponent(asset.file))
+            // The lockfile claims other bytes than the URL serves.
+            let other = String(repeating: "c", count: 64)
+            lock.entries["k"]!.outputs[0].asset?.sha256 = other
+            lock.entries["k"]!.outputs[0].asset?.file = "assets/\(other).png"
+            try lock.write(project: h.root)
+            let (report, after, _) = try await h.generate()
+            #expect(report.missing.map(\.id) == ["k"])
+            #expect(report.missing.first?.reason.contains("not the one recorded") == true)
+            #expect(after.entries["k"]?.outputs[0].asset?.sha256 == other, "the record of what was paid for is kept")
+        }
     }
 
     @Test func aPaidKlingImageThatCannotBeDownloadedStaysPendingAndIsNeverCreatedAgain() async throws {
-        let h = try await GenerationHarness(files: ["prompts/k.md": promptFile("kling", "a big poster")])
-        defer { Task { await h.close() } }
-        let (first, lock, _) = try await h.generate(maxDownloadBytes: 100)
-        #expect(first.pending.map(\.id) == ["k"], "\(first.failed)")
-        #expect(first.failed.isEmpty)
-        #expect(lock.entries["k"]?.outputs.first?.url != nil, "the URL is kept")
-        let (second, after, _) = try await h.generate(retryFailed: true)
-        #expect(second.generated == ["k"])
-        #expect(await h.creates("a big poster") == 1, "downloaded, not paid for again")
-        #expect(after.entries["k"]?.taskID == lock.entries["k"]?.taskID)
+        try await GenerationHarness.with(files: ["prompts/k.md": promptFile("kling", "a big poster")]) { h in
+            let (first, lock, _) = try await h.generate(maxDownloadBytes: 100)
+            #expect(first.pending.map(\.id) == ["k"], "\(first.failed)")
+            #expect(first.failed.isEmpty)
+            #expect(lock.entries["k"]?.outputs.first?.url != nil, "the URL is kept")
+            let (second, after, _) = try await h.generate(retryFailed: true)
+            #expect(second.generated == ["k"])
+            #expect(await h.creates("a big poster") == 1, "downloaded, not paid for again")
+            #expect(after.entries["k"]?.taskID == lock.entries["k"]?.taskID)
+        }
     }
 
     @Test func regenerateOfADeadLinkReachesTheGatewayWhenOnlyDownloadsWerePlanned() async throws {
-        let h = try await GenerationHarness(files: ["prompts/d.md": promptFile("dashscope", "a lone shoe")])
-        defer { Task { await h.close() } }
-        _ = try await h.generate()
-        var lock = try Lockfile.load(project: h.root)
-        try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["d"]!.outputs[0].file))
-        lock.entries["d"]!.outputs[0].url = lock.entries["d"]!.outputs[0].url.map(goneURL)
-        try lock.write(project: h.root)
-        let env = h.binaryEnvironment(timeScale: "0.001")
-        let result = try runFolio(["generate", "--project", h.root.path, "--regenerate"], environment: env)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(await h.creates("a lone shoe") == 2)
+        try await GenerationHarness.with(files: ["prompts/d.md": promptFile("dashscope", "a lone shoe")]) { h in
+            _ = try await h.generate()
+            var lock = try Lockfile.load(project: h.root)
+            try FileManager.default.removeItem(at: h.root.appendingPathComponent(lock.entries["d"]!.outputs[0].asset!.file))
+            lock.entries["d"]!.outputs[0].url = lock.entries["d"]!.outputs[0].url.map(goneURL)
+            try lock.write(project: h.root)
+            let env = h.binaryEnvironment(timeScale: "0.001")
+            let result = try runFolio(["generate", "--project", h.root.path, "--regenerate"], environment: env)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(await h.creates("a lone shoe") == 2)
+        }
     }
 
     @Test func anImageURLMayNotPointAtThisMachineUnlessTheGatewayIsHere() async throws {
@@ -182,6 +183,7 @@ import Testing
         let b = try await SiteFixture.make(items: [SiteFixture.Item(id: "owl", text: "An owl\n")])
         defer { a.remove(); b.remove() }
         let shared = TestPaths.temporaryFolder("folio-shared").appendingPathComponent("out")
+        defer { try? FileManager.default.removeItem(at: shared.deletingLastPathComponent()) }
         #expect(try runFolio(["render", "--project", a.root.path, "--out", shared.path]).status == 0)
         let before = snapshot(shared)
         for force in [[], ["--force"]] {
@@ -207,6 +209,7 @@ import Testing
         let img = fixture.root.appendingPathComponent("site/img")
         let rendition = try #require(try FileManager.default.contentsOfDirectory(atPath: img.path).first { $0.hasSuffix("-32.webp") })
         let secret = TestPaths.temporaryFolder("folio-secret").appendingPathComponent("secret.txt")
+        defer { try? FileManager.default.removeItem(at: secret.deletingLastPathComponent()) }
         try Data("secret".utf8).write(to: secret)
         try FileManager.default.removeItem(at: img.appendingPathComponent(rendition))
         try FileManager.default.createSymbolicLink(atPath: img.appendingPathComponent(rendition).path, withDestinationPath: secret.path)
@@ -243,6 +246,7 @@ import Testing
         let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
         defer { fixture.remove() }
         let victim = TestPaths.temporaryFolder("folio-victim")
+        defer { try? FileManager.default.removeItem(at: victim) }
         let lockTarget = victim.appendingPathComponent("x"), cacheTarget = victim.appendingPathComponent("y")
         try Data("precious\n".utf8).write(to: lockTarget)
         try Data("precious\n".utf8).write(to: cacheTarget)
@@ -251,7 +255,7 @@ import Testing
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: state.appendingPathComponent("run.lock").path, withDestinationPath: lockTarget.path)
         try FileManager.default.createSymbolicLink(atPath: state.appendingPathComponent("verified-assets").path, withDestinationPath: cacheTarget.path)
-        #expect(throws: RunLockError.self) { try RunLock.acquire(project: fixture.root, command: "test") }
+        #expect(throws: FolioError.self) { try RunLock.acquire(project: fixture.root, command: "test") }
         _ = try runFolio(["clean", "--project", fixture.root.path, "--yes"])
         _ = try runFolio(["render", "--project", fixture.root.path])
         #expect(try String(contentsOf: lockTarget, encoding: .utf8) == "precious\n")
@@ -273,6 +277,7 @@ import Testing
 
         // assets/ as a link out of the project: clean deletes nothing there.
         let pictures = TestPaths.temporaryFolder("folio-pictures")
+        defer { try? FileManager.default.removeItem(at: pictures) }
         let holiday = pictures.appendingPathComponent("\(String(repeating: "f", count: 64)).jpg")
         try Data("holiday\n".utf8).write(to: holiday)
         try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("assets"))

@@ -1,7 +1,8 @@
 import AsyncHTTPClient
-import Foundation
 import FolioCore
 import FolioSimulator
+import Foundation
+import NIOCore
 import Testing
 
 @Suite(.serialized) struct SimulatorFaultTests {
@@ -169,7 +170,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         let start = ContinuousClock.now
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        defer { killAndWait(process) }
         var line = [UInt8]()
         while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
         let elapsed = ContinuousClock.now - start
@@ -197,5 +198,3 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 }
-
-import NIOCore

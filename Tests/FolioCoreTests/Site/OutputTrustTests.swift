@@ -67,6 +67,7 @@ func snapshot(_ root: URL) -> [String: String] {
         let fixture = try await project()
         defer { fixture.remove() }
         let link = TestPaths.temporaryFolder("folio-link").appendingPathComponent("out")
+        defer { try? FileManager.default.removeItem(at: link.deletingLastPathComponent()) }
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: fixture.root.appendingPathComponent("assets").path)
         let before = snapshot(fixture.root)
         let result = try runFolio(["render", "--project", fixture.root.path, "--out", link.path])
@@ -154,6 +155,7 @@ func snapshot(_ root: URL) -> [String: String] {
         let fixture = try await SiteFixture.make(items: Self.items)
         defer { fixture.remove() }
         let secret = TestPaths.temporaryFolder("folio-secret").appendingPathComponent("secret.txt")
+        defer { try? FileManager.default.removeItem(at: secret.deletingLastPathComponent()) }
         try Data("secret\n".utf8).write(to: secret)
         try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("static"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("static/secret.txt").path, withDestinationPath: secret.path)
@@ -196,7 +198,7 @@ func snapshot(_ root: URL) -> [String: String] {
         ("assets/\(String(repeating: "a", count: 64)).svg", String(repeating: "a", count: 64), "outputs[0].file"),
     ])
     func craftedPathsAreADamagedLockfile(_ file: String, _ sha: String, _ field: String) throws {
-        #expect(throws: LockfileError.self) { try Lockfile.decode(Data(entryText(file: file, sha: sha).utf8)) }
+        #expect(throws: FolioError.self) { try Lockfile.decode(Data(entryText(file: file, sha: sha).utf8)) }
         do {
             _ = try Lockfile.decode(Data(entryText(file: file, sha: sha).utf8))
         } catch {
@@ -210,7 +212,7 @@ func snapshot(_ root: URL) -> [String: String] {
         defer { fixture.remove() }
         var text = try String(contentsOf: fixture.root.appendingPathComponent("folio.lock"), encoding: .utf8)
         let lock = try Lockfile.load(project: fixture.root)
-        let sha = try #require(lock.entries["fox"]?.outputs.first?.sha256)
+        let sha = try #require(lock.entries["fox"]?.outputs.first?.asset?.sha256)
         text = text.replacingOccurrences(of: "\"sha256\": \"\(sha)\"", with: "\"sha256\": \"../../../escaped\"")
         try Data(text.utf8).write(to: fixture.root.appendingPathComponent("folio.lock"))
         let outside = fixture.root.deletingLastPathComponent()
@@ -229,14 +231,16 @@ func snapshot(_ root: URL) -> [String: String] {
         defer { fixture.remove() }
         let lock = try Lockfile.load(project: fixture.root)
         let output = try #require(lock.entries["fox"]?.outputs.first)
+        let stored = try #require(output.asset)
         // The same bytes outside the project, and the asset replaced by a link to them.
         let elsewhere = TestPaths.temporaryFolder("folio-elsewhere").appendingPathComponent("image.png")
-        try FileManager.default.moveItem(at: fixture.root.appendingPathComponent(output.file), to: elsewhere)
-        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent(output.file).path, withDestinationPath: elsewhere.path)
+        defer { try? FileManager.default.removeItem(at: elsewhere.deletingLastPathComponent()) }
+        try FileManager.default.moveItem(at: fixture.root.appendingPathComponent(stored.file), to: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent(stored.file).path, withDestinationPath: elsewhere.path)
         #expect(AssetCheck.state(output, project: fixture.root).problem?.contains("outside the project") == true)
         let report = try await fixture.build()
         #expect(report.warnings.contains { $0.contains("outside the project") })
-        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/img/\(output.sha256).png").path))
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/img/\(stored.sha256).png").path))
     }
 
     @Test func anEditedAssetIsReportedAndNotPublished() async throws {
@@ -244,9 +248,10 @@ func snapshot(_ root: URL) -> [String: String] {
         defer { fixture.remove() }
         let lock = try Lockfile.load(project: fixture.root)
         let output = try #require(lock.entries["fox"]?.outputs.first)
+        let stored = try #require(output.asset)
         #expect(AssetCheck.state(output, project: fixture.root) == .verified)
         // Same size, one byte changed: a size check alone would not see it.
-        let url = fixture.root.appendingPathComponent(output.file)
+        let url = fixture.root.appendingPathComponent(stored.file)
         var bytes = try [UInt8](Data(contentsOf: url))
         bytes[bytes.count - 20] ^= 0xFF
         try Data(bytes).write(to: url)
@@ -261,15 +266,16 @@ func snapshot(_ root: URL) -> [String: String] {
         let report = try await fixture.build()
         #expect(report.warnings.contains { $0.contains("does not hash") })
         #expect(report.placeholders.contains { $0.id == "fox" })
-        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/img/\(output.sha256).png").path))
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/img/\(stored.sha256).png").path))
     }
 
     @Test func publishedOriginalsAreCopiesNotLinksToAssets() async throws {
         let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
         defer { fixture.remove() }
         let output = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first)
-        let asset = fixture.root.appendingPathComponent(output.file)
-        let published = fixture.root.appendingPathComponent("site/img/\(output.sha256).png")
+        let stored = try #require(output.asset)
+        let asset = fixture.root.appendingPathComponent(stored.file)
+        let published = fixture.root.appendingPathComponent("site/img/\(stored.sha256).png")
         _ = try await fixture.build()
         // An older Folio hard-linked the original: the link is replaced by a copy.
         try FileManager.default.removeItem(at: published)
@@ -289,9 +295,10 @@ func snapshot(_ root: URL) -> [String: String] {
         let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
         defer { fixture.remove() }
         let output = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first)
+        let stored = try #require(output.asset)
         #expect(AssetCheck.state(output, project: fixture.root) == .verified)
         let cache = try String(contentsOf: fixture.root.appendingPathComponent(".folio/verified-assets"), encoding: .utf8)
-        #expect(cache.contains(output.sha256))
+        #expect(cache.contains(stored.sha256))
     }
 }
 

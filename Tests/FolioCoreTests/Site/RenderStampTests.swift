@@ -24,7 +24,7 @@ import Testing
         let second = try runFolio(["render", "--project", fixture.root.path, "--verbose"])
         #expect(second.status == 4, "the same answer from the stamp")
         #expect(second.stdout.contains("placeholder bad: failed"), "\(second.stdout)")
-        #expect(!second.stderr.contains("load prompts"), "nothing was loaded: \(second.stderr)")
+        #expect(!second.stderr.contains("] load "), "nothing was loaded: \(second.stderr)")
     }
 
     @Test func anyChangedInputRendersAgain() async throws {
@@ -37,7 +37,7 @@ import Testing
         try Data("---\ntitle: Fox, renamed\n---\nA watercolor fox\n".utf8).write(to: prompt)
         try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: prompt.path)
         let again = try runFolio(["render", "--project", fixture.root.path, "--verbose"])
-        #expect(again.stderr.contains("load prompts"), "\(again.stderr)")
+        #expect(again.stderr.contains("] load "), "\(again.stderr)")
         #expect(try fixture.read("p/fox/index.html").contains("Fox, renamed"))
 
         // A page removed from the site is written again.
@@ -47,7 +47,7 @@ import Testing
 
         // An asset edited in place is caught and not published, stamp or not.
         let lock = try Lockfile.load(project: fixture.root)
-        let output = try #require(lock.entries["fox"]?.outputs.first)
+        let output = try #require(lock.entries["fox"]?.outputs.first?.asset)
         let asset = fixture.root.appendingPathComponent(output.file)
         var bytes = try [UInt8](Data(contentsOf: asset))
         bytes[bytes.count - 20] ^= 0xFF
@@ -87,6 +87,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/.folio/inputs.txt").path))
         // Its folder moved out of the project and linked back: the file is the same, where it lies is not.
         let outside = TestPaths.temporaryFolder("folio-refs").appendingPathComponent("refs")
+        defer { try? FileManager.default.removeItem(at: outside.deletingLastPathComponent()) }
         try FileManager.default.moveItem(at: fixture.root.appendingPathComponent("refs"), to: outside)
         try FileManager.default.createSymbolicLink(atPath: fixture.root.appendingPathComponent("refs").path, withDestinationPath: outside.path)
         let moved = try runFolio(["render", "--project", fixture.root.path])
@@ -107,6 +108,7 @@ import Testing
         _ = try runFolio(["render", "--project", fixture.root.path])
         let state = fixture.root.appendingPathComponent("site/.folio")
         let victim = TestPaths.temporaryFolder("folio-victim")
+        defer { try? FileManager.default.removeItem(at: victim) }
         for name in try FileManager.default.contentsOfDirectory(atPath: state.path) {
             try FileManager.default.copyItem(at: state.appendingPathComponent(name), to: victim.appendingPathComponent(name))
         }

@@ -92,7 +92,7 @@ import Testing
         let lock = try Lockfile.load(project: fixture.root)
         let img = fixture.root.appendingPathComponent("site/img")
         for entry in lock.entries.values {
-            for output in entry.outputs {
+            for output in entry.outputs.compactMap(\.asset) {
                 // Configured widths up to the original, and the original's own width when it lies between them.
                 var widths = [32, 48, 100].filter { $0 <= output.width }
                 if output.width < 100, Double(output.width) > Double(widths.last ?? 0) * 1.15 { widths.append(output.width) }

@@ -8,14 +8,37 @@ final class GenerationHarness: Sendable {
     let root: URL
     let simulator: GatewaySimulator
 
-    init(files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
-        root = makeProject(files)
+    /// Runs `body` with a new harness and closes it afterwards (simulator stopped, project removed),
+    /// awaited, whether `body` returns or throws.
+    static func with<T>(files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in },
+                        _ body: (GenerationHarness) async throws -> T) async throws -> T {
+        let harness = try await GenerationHarness(files: files, configure: configure)
+        do {
+            let result = try await body(harness)
+            await harness.close()
+            return result
+        } catch {
+            await harness.close()
+            throw error
+        }
+    }
+
+    /// Writes the project and starts the simulator; private so every test goes through `with`,
+    /// which always closes the harness.
+    private init(files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
+        let root = makeProject(files)
         var configuration = SimulatorConfiguration()
         configuration.timeScale = 0.0005
         configuration.imageScale = 16
         configuration.key = Self.key
         configure(&configuration)
-        simulator = try await GatewaySimulator.start(configuration)
+        do {
+            simulator = try await GatewaySimulator.start(configuration)
+        } catch {
+            try? FileManager.default.removeItem(at: root)
+            throw error
+        }
+        self.root = root
     }
 
     /// Stops the simulator and removes the project.

@@ -1,4 +1,4 @@
-import CVips
+import CSimulatorDrawing
 import Foundation
 @testable import FolioCore
 
@@ -36,8 +36,8 @@ struct SiteFixture {
                 let bytes = try render(width: size.0, height: size.1, seed: UInt64(truncatingIfNeeded: index + item.id.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
                 let sha = SHA256Hex.of(bytes)
                 try Data(bytes).write(to: root.appendingPathComponent("assets/\(sha).png"))
-                outputs.append(LockOutput(index: index, url: "https://cdn.example/\(sha).png", file: "assets/\(sha).png", sha256: sha,
-                                          bytes: bytes.count, width: size.0, height: size.1, mime: "image/png"))
+                outputs.append(LockOutput(index: index, url: "https://cdn.example/\(sha).png", asset: StoredAsset(
+                    file: "assets/\(sha).png", sha256: sha, bytes: bytes.count, width: size.0, height: size.1, mime: "image/png")))
             }
             lock.entries[item.id] = LockEntry(
                 inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model, state: item.state,
@@ -51,9 +51,9 @@ struct SiteFixture {
         var out: UnsafeMutableRawPointer?
         var length = 0
         guard folio_sim_render(Int32(width), Int32(height), seed, "", "png", &out, &length) == 0, let out else {
-            throw SiteError("could not draw a fixture image")
+            throw FolioError("could not draw a fixture image")
         }
-        defer { g_free(out) }
+        defer { folio_sim_free(out) }
         return Array(UnsafeRawBufferPointer(start: out, count: length))
     }
 
@@ -62,7 +62,7 @@ struct SiteFixture {
         let project = await ProjectLoader.load(root)
         let lock = try Lockfile.load(project: root)
         let (theme, problems) = Theme.load(project: root)
-        guard let theme else { throw SiteError("\(problems)") }
+        guard let theme else { throw FolioError("\(problems)") }
         return try await SiteBuilder(project: project, lock: lock, theme: theme, site: site).build()
     }
 

@@ -61,6 +61,12 @@ func runFolio(_ arguments: [String], environment: [String: String]? = nil) throw
                          stderr: String(decoding: stderr, as: UTF8.self))
 }
 
+/// Kills `process` if it is still running and waits for it to end, so no test leaves one behind.
+func killAndWait(_ process: Process) {
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+}
+
 /// Writes `files` (path → text) under a new temporary project and returns its folder.
 func makeProject(_ files: [String: String]) -> URL {
     let root = TestPaths.temporaryFolder("folio-project")

@@ -1,5 +1,6 @@
 // The simulator's procedural test images: deterministic colour fields, shapes and a title.
-#include "cvips.h"
+#include "simulator_drawing.h"
+#include <vips/vips.h>
 
 /* ---- Simulator test images -------------------------------------------------------------------
  * folio_sim_render draws a procedural "gallery" picture into an RGB buffer (gradient background,
@@ -554,4 +555,8 @@ int folio_sim_render(int width, int height, uint64_t seed, const char *title, co
         return -1;
     }
     return 0;
+}
+
+void folio_sim_free(void *bytes) {
+    g_free(bytes);
 }

@@ -1,0 +1,123 @@
+import Foundation
+
+/// What a command asks of a build: the project, the output folder and how to generate.
+public struct BuildOptions: Sendable {
+    public var project: URL
+    /// `--out`, read from `workingFolder`; nil takes `output` from `folio.yml`, read from the project.
+    public var out: String?
+    public var workingFolder: URL
+    /// Render into a folder that holds files Folio did not write (they are still never deleted or overwritten).
+    public var force = false
+    /// Generate through an in-process simulator (started by `startSimulator`), never the gateway.
+    public var simulate = false
+    public var jobs: Int?
+    public var retryFailed = false
+    public var regenerate = false
+    /// `folio clean --yes`: delete what no prompt refers to (holding the run lock).
+    public var deleteUnreferenced = false
+    /// `ANYINT_API_KEY`, `ANYINT_BASE_URL`, `FOLIO_TIME_SCALE`, `FOLIO_SIM_IMAGE_SCALE`.
+    public var environment: [String: String]
+    /// Starts the simulator `--simulate` generates through (the simulator is its own target, which
+    /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
+    public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway)?
+
+    public init(project: URL, out: String? = nil, workingFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.project = project
+        self.out = out
+        self.workingFolder = workingFolder
+        self.environment = environment
+    }
+
+    /// The output folder: `--out` from the working folder, else `output` in folio.yml from the project.
+    public func site(settings: Settings) -> URL {
+        out.map { OutputFolder.resolve($0, relativeTo: workingFolder) } ?? OutputFolder.resolve(settings.output, relativeTo: project)
+    }
+
+    var planOptions: PlanOptions {
+        PlanOptions(retryFailed: retryFailed, regenerate: regenerate, simulated: simulate)
+    }
+}
+
+/// A running simulator, as the build sees it.
+public struct SimulatedGateway: Sendable {
+    public var baseURL: String
+    public var stop: @Sendable () async -> Void
+
+    public init(baseURL: String, stop: @escaping @Sendable () async -> Void) {
+        self.baseURL = baseURL
+        self.stop = stop
+    }
+}
+
+/// One build in memory, passed from step to step: the project as loaded, the lockfile (read once
+/// and kept up to date by generation), the plan (computed once), and what each step produced.
+public struct BuildState: Sendable {
+    public let options: BuildOptions
+    let observer: @Sendable (BuildEvent) async -> Void
+    public internal(set) var project: LoadedProject?
+    public internal(set) var lock = Lockfile()
+    public internal(set) var plan: Plan?
+    public internal(set) var generation: GenerationReport?
+    public internal(set) var render: RenderReport?
+    /// What `folio clean` found (and, with `deleteUnreferenced`, deleted).
+    public internal(set) var clean: CleanPlan?
+    /// Each step's name and seconds, in order.
+    public internal(set) var timings: [(name: String, seconds: Double)] = []
+    /// A step answered everything: the driver runs no more.
+    var finished = false
+    /// The names of the pipeline's steps, so a step can tell what comes after it.
+    var stepNames: [String] = []
+    /// What loading the theme found (warnings), kept for the render stamp's notes.
+    var themeProblems: [Diagnostic] = []
+    var site: URL?
+    var siteRender: SiteRender?
+    var stamp: RenderStamp?
+    var session: GatewaySession?
+    var runLock: RunLock?
+
+    public init(options: BuildOptions, observer: @escaping @Sendable (BuildEvent) async -> Void = { _ in }) {
+        self.options = options
+        self.observer = observer
+    }
+
+    func observe(_ event: BuildEvent) async {
+        await observer(event)
+    }
+
+    /// Stops what the build opened: the gateway session (and simulator), the run lock.
+    mutating func close() async {
+        if let session {
+            await session.close()
+            self.session = nil
+        }
+        closeWithoutWaiting()
+    }
+
+    /// Releases the run lock, which needs no waiting (also when a step was cancelled).
+    mutating func closeWithoutWaiting() {
+        runLock?.release()
+        runLock = nil
+    }
+
+    /// SPEC §4's exit status for what the build came to: generation's (3 pending, 4 failed or
+    /// missing) when it generated, else the render's (4 when prompts failed or lost their images).
+    public var exitStatus: ExitStatus {
+        if let generation { return generation.exitStatus }
+        if let render, render.hasFailedOrMissing { return .partial }
+        return .ok
+    }
+}
+
+/// The connection to the gateway (or the simulator) for the generate and download steps.
+struct GatewaySession: Sendable {
+    var store: LockStore
+    var http: GatewayHTTP
+    var generator: Generator
+    var simulator: SimulatedGateway?
+
+    func close() async {
+        await http.shutdown()
+        await simulator?.stop()
+    }
+}

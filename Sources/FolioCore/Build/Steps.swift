@@ -1,0 +1,213 @@
+import Foundation
+
+/// The steps every command's pipeline is made of, in the order a build runs them.
+extension BuildStep {
+    /// Render only: when no input changed since the last render, its answer, from a stat of every input.
+    public static let statInputs = BuildStep("stat inputs") { state in
+        let project = state.options.project
+        guard let stamp = RenderStamp.take(project: project) else { return }
+        state.stamp = stamp
+        // The output folder, when it can be found without loading the project; a problem with
+        // folio.yml or the folder is left for the full render to report.
+        let (settings, problems) = SettingsLoader.load(project: project)
+        guard problems.errors.isEmpty else { return }
+        let site = state.options.site(settings: settings)
+        guard OutputFolder.problem(site, project: project) == nil, let (report, notes) = stamp.report(site: site, project: project) else { return }
+        state.render = report
+        state.finished = true
+        await state.observe(.rendered(report, site: site, notes: notes))
+    }
+
+    /// The prompts and `folio.yml` (any error stops the build, exit 2), the run lock when the
+    /// build generates (one process writes `folio.lock` at a time), then `folio.lock`, read once.
+    public static let load = BuildStep("load") { state in
+        let project = await ProjectLoader.load(state.options.project)
+        await state.observe(.diagnostics(project.diagnostics))
+        let errors = project.diagnostics.errors.count
+        if errors > 0 {
+            let them = errors == 1 ? "it" : "them"
+            throw FolioError("\(errors) error\(errors == 1 ? "" : "s") in the project; nothing was done. Fix \(them) and run again ('folio check' lists them).",
+                             exit: .invalidInput, heading: nil)
+        }
+        state.project = project
+        // Generating and cleaning rewrite folio.lock: never beside another process that writes it.
+        if state.runs(.generate) {
+            state.runLock = try RunLock.acquire(project: project.root, command: "generate")
+        } else if state.options.deleteUnreferenced {
+            state.runLock = try RunLock.acquire(project: project.root, command: "clean --yes")
+        }
+        state.lock = try Lockfile.load(project: project.root)
+    }
+
+    /// The plan, computed once: each prompt's action and the requests a build sends. A build that
+    /// renders checks its output folder here, so a forbidden folder stops it before anything is paid for.
+    public static let plan = BuildStep("plan") { state in
+        guard let project = state.project else { return }
+        if state.runs(.renderImages) { state.site = try state.checkedSite() }
+        if state.options.simulate, let real = state.lock.entries.first(where: { !$0.value.simulated }) {
+            throw FolioError("""
+                folio.lock holds real generations ('\(real.key)' among them); --simulate would mix simulated images into them. \
+                Run --simulate on a copy of the project, or without --simulate to use the gateway.
+                """, path: Lockfile.fileName)
+        }
+        state.plan = Planner.plan(project.prompts, lock: state.lock, project: project.root, options: state.options.planOptions)
+    }
+
+    /// Every planned prompt that needs the gateway: created, polled, and each image downloaded as
+    /// it arrives (result URLs expire), every step recorded in `folio.lock` before the next.
+    public static let generate = BuildStep("generate") { state in
+        guard let project = state.project, let plan = state.plan else { return }
+        let session = try await GatewaySession.open(state.options, project: project, plan: plan, lock: state.lock,
+                                                    observer: state.observer)
+        state.session = session
+        await state.observe(.generating(total: plan.entries.count))
+        state.generation = await session.generator.run(plan.entries.filter { $0.action != .download })
+    }
+
+    /// Images whose files are gone while their URLs still work, fetched again; then the gateway
+    /// session closes and the run lock is released.
+    public static let download = BuildStep("download") { state in
+        guard let session = state.session, let plan = state.plan, let generated = state.generation else { return }
+        let again = plan.entries.filter { $0.action == .download }
+        var report = generated
+        if !again.isEmpty { report = report.adding(await session.generator.run(again)) }
+        state.generation = report
+        let before = state.lock
+        state.lock = await session.store.lock
+        // The site reads each prompt's state from the plan: brought up to date, not made again.
+        if let project = state.project {
+            state.plan = Planner.refresh(plan, prompts: project.prompts, before: before, after: state.lock, project: project.root,
+                                         options: state.options.planOptions)
+        }
+        await state.close()
+        await state.observe(.generated(report))
+    }
+
+    /// The site's plan from the lockfile as generation left it, then every original and rendition.
+    public static let renderImages = BuildStep("render images") { state in
+        guard let project = state.project else { return }
+        let (theme, problems) = Theme.load(project: project.root)
+        await state.observe(.diagnostics(problems))
+        guard let theme else {
+            throw FolioError("the templates have errors; nothing was rendered", exit: .invalidInput, heading: nil)
+        }
+        state.themeProblems = problems
+        let site = try state.site ?? state.checkedSite()
+        state.site = site
+        let builder = SiteBuilder(project: project, lock: state.lock, theme: theme, site: site, force: state.options.force, plan: state.plan)
+        var render = SiteRender(builder: builder)
+        try await state.forgettingStampOnFailure {
+            _ = try render.plan()
+            try await render.renderImages()
+        }
+        state.siteRender = render
+    }
+
+    /// Every page, the feed, the search index and `static/`.
+    public static let writePages = BuildStep("write pages") { state in
+        guard var render = state.siteRender else { return }
+        try await state.forgettingStampOnFailure { try await render.writePages() }
+        state.siteRender = render
+    }
+
+    /// Every link of every page leads somewhere in the site.
+    public static let checkLinks = BuildStep("check links") { state in
+        guard let render = state.siteRender else { return }
+        try await state.forgettingStampOnFailure { try await render.checkLinks() }
+    }
+
+    /// Files earlier renders wrote and this one did not are removed; the render's answer is kept
+    /// for a later `folio render` that finds no input changed.
+    public static let prune = BuildStep("prune") { state in
+        guard var render = state.siteRender, let site = state.site, let project = state.project else { return }
+        var report = RenderReport()
+        try await state.forgettingStampOnFailure { report = try render.prune() }
+        state.render = report
+        // What loading printed, for a later render that finds nothing changed.
+        let notes = (project.diagnostics + state.themeProblems).filter { $0.severity != .error }.map(\.description)
+        if let stamp = state.stamp {
+            let references = project.prompts.flatMap { $0.generation.images.map(\.path) }
+            stamp.keep(report, notes: notes, dependencies: references, site: site, project: project.root)
+        } else {
+            // The prompts were read before generating and may have changed since: no stamp.
+            RenderStamp.forget(site: site)
+        }
+        await state.observe(.rendered(report, site: site, notes: []))
+    }
+}
+
+extension BuildStep {
+    /// `folio clean`: the assets and lock entries no prompt refers to, deleted with `deleteUnreferenced`.
+    public static let clean = BuildStep("clean") { state in
+        guard let project = state.project else { return }
+        let plan = CleanPlan.make(prompts: project.prompts, lock: state.lock, project: project.root)
+        if state.options.deleteUnreferenced, !plan.isEmpty { state.lock = try plan.apply(lock: state.lock, project: project.root) }
+        state.clean = plan
+    }
+}
+
+extension BuildState {
+    /// Whether this build's pipeline holds `step`.
+    func runs(_ step: BuildStep) -> Bool {
+        stepNames.contains(step.name)
+    }
+
+    /// The output folder, checked before anything is generated or written (a forbidden folder is never touched).
+    func checkedSite() throws(FolioError) -> URL {
+        guard let project else { throw FolioError("no project loaded") }
+        let site = options.site(settings: project.settings)
+        try SiteBuilder.checkOutput(site, project: project.root, force: options.force)
+        return site
+    }
+
+    /// Runs a render step; if it fails, the stamp is dropped so the next render starts afresh.
+    func forgettingStampOnFailure(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            if let site { RenderStamp.forget(site: site) }
+            throw error
+        }
+    }
+}
+
+extension GatewaySession {
+    /// The gateway (or a simulator, with `--simulate`) and the generator that talks to it.
+    static func open(_ options: BuildOptions, project: LoadedProject, plan: Plan, lock: Lockfile,
+                     observer: @escaping @Sendable (BuildEvent) async -> Void) async throws -> GatewaySession {
+        let environment = options.environment
+        // Downloads go to the image hosts and need no key; only requests and polls do.
+        // With --regenerate a download may turn into a create (its link turns out gone).
+        let needsGateway = plan.entries.contains {
+            $0.requests > 0 || $0.action == .resume || (options.regenerate && $0.action == .download)
+        }
+        // Tests and demos speed every wait up by the same factor as the simulator's clock.
+        let timeScale = environment["FOLIO_TIME_SCALE"].flatMap(Double.init) ?? (options.simulate ? 0.05 : 1)
+        var simulator: SimulatedGateway?
+        let endpoint: GatewayEndpoint
+        if options.simulate {
+            guard let start = options.startSimulator else { throw FolioError("--simulate needs a simulator, and none was given") }
+            let started = try await start(timeScale, environment["FOLIO_SIM_IMAGE_SCALE"].flatMap(Int.init) ?? 1)
+            simulator = started
+            endpoint = try GatewayEndpoint(baseURL: started.baseURL, key: "simulated")
+        } else if needsGateway {
+            endpoint = try GatewaySetup.endpoint(settings: project.settings, environment: environment)
+        } else {
+            // Nothing to send to the gateway: no key needed, and none is read.
+            endpoint = try GatewayEndpoint(baseURL: "https://gateway.invalid", key: "unused")
+        }
+        // Faster waits are for the simulator and tests: a real gateway is never hurried.
+        if !endpoint.isLoopback, timeScale != 1, needsGateway {
+            await observer(.warning("FOLIO_TIME_SCALE is ignored: the gateway \(endpoint.baseURL) is not on this machine"))
+        }
+        var generation = GatewaySetup.options(settings: project.settings, jobs: options.jobs, retryFailed: options.retryFailed,
+                                              regenerate: options.regenerate,
+                                              timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
+        generation.simulated = options.simulate
+        let store = LockStore(project: project.root, lock: lock)
+        let http = GatewayHTTP(endpoint: endpoint)
+        let generator = Generator(prompts: project.prompts, project: project.root, store: store, http: http, options: generation,
+                                  events: { event in await observer(.generation(event)) })
+        return GatewaySession(store: store, http: http, generator: generator, simulator: simulator)
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// What `folio init` and `folio new` write: a new project, the built-in theme to restyle, a draft
+/// prompt. Each checks everything before it writes anything, so a refusal changes nothing.
+public enum Scaffold {
+    // MARK: - A new project
+
+    /// The files of a new project, by path: `folio.yml` with every default spelled out, a first
+    /// prompt, and a `.gitignore` for what Folio can rebuild.
+    static let projectFiles: [(path: String, text: String)] = [
+        (
+            SettingsLoader.fileName,
+            """
+            # Folio project settings. Every key is optional; these are the defaults.
+            title: Showcase
+            description: Images generated from prompts.
+            # base_url: https://example.com/gallery/   # for feeds, sitemap and social cards
+            gateway:
+              concurrency: 4
+              retries: 5
+              poll_timeout: 10m
+            defaults:
+              route: gemini
+            images:
+              widths: [480, 960, 1600]
+              formats: [webp, jpeg]
+            pagination: 60
+
+            """
+        ),
+        (
+            "prompts/first-image.md",
+            """
+            ---
+            title: First image
+            route: gemini
+            aspect_ratio: "4:3"
+            tags: [example]
+            alt: A lighthouse on a cliff at dusk, painted in watercolor
+            ---
+            A lighthouse on a cliff at dusk, loose watercolor, warm light in the window.
+
+            """
+        ),
+        (".gitignore", "site/\n.folio/\n"),
+    ]
+
+    /// Creates a project in `folder` (made if missing): `projectFiles`, and with `theme` every file of
+    /// the built-in theme in `templates/`. Refuses a folder that already holds a project, or a theme
+    /// file that is already there. Returns the paths written, relative to `folder`.
+    @discardableResult
+    public static func makeProject(in folder: URL, theme: Bool = false) throws(FolioError) -> [String] {
+        for existing in [SettingsLoader.fileName, "prompts"] where exists(folder, existing) {
+            throw FolioError("\(folder.relativePath) already has \(existing); nothing was changed", path: folder.relativePath)
+        }
+        var files = projectFiles.map { (path: $0.path, bytes: Array($0.text.utf8)) }
+        if theme {
+            try checkNoThemeFiles(in: folder)
+            files += themeFiles
+        }
+        return try write(files, into: folder)
+    }
+
+    // MARK: - The built-in theme
+
+    /// The built-in theme as project files: `templates/<name>` for every template, `folio.css` and
+    /// `folio.js`, in the order `Theme` lists them.
+    static var themeFiles: [(path: String, bytes: [UInt8])] {
+        (Theme.templates.map { "\($0).mustache" } + Theme.staticFiles).map { name in
+            (path: "\(Theme.folder)/\(name)", bytes: Theme.builtIn[name]!)
+        }
+    }
+
+    /// Refuses when any file of the built-in theme is in `project/templates/` already: a project's
+    /// own templates are never overwritten.
+    static func checkNoThemeFiles(in project: URL) throws(FolioError) {
+        let present = themeFiles.map(\.path).filter { exists(project, $0) }
+        guard present.isEmpty else {
+            throw FolioError(
+                "\(project.relativePath) already has \(present.joined(separator: ", ")); nothing was changed",
+                path: project.relativePath)
+        }
+    }
+
+    // MARK: - A draft prompt
+
+    /// Writes `prompts/<id>.md`, a draft for `route` to start from; refuses an id that does not fit
+    /// the slug rule (suggesting one that does), an unknown route, and a file that already exists.
+    /// Returns the path written, relative to `project`.
+    @discardableResult
+    public static func newPrompt(id: String, route: String, project: URL) throws(FolioError) -> String {
+        let segments = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard !segments.isEmpty, segments.allSatisfy(Slug.fits) else {
+            let suggestion = segments.map { Slug.suggest($0) }.joined(separator: "/")
+            throw FolioError("'\(id)' does not fit the id rule (lowercase a-z, 0-9 and '-' segments); try '\(suggestion)'", exit: .invalidInput)
+        }
+        guard let routeID = RouteID(rawValue: route) else {
+            throw FolioError("unknown route '\(route)'; routes: \(RouteID.allCases.map(\.rawValue).joined(separator: ", "))", exit: .invalidInput)
+        }
+        let path = "prompts/\(id).md"
+        guard !exists(project, path) else { throw FolioError("\(path) already exists; nothing was changed", path: path) }
+        try write([(path, Array(draftPrompt(title: Slug.title(segments.last!), route: routeID).utf8))], into: project)
+        return path
+    }
+
+    /// A draft prompt file for `route`: its title, a square aspect ratio or the route's default size
+    /// where it takes one, empty tags, an alt text to replace, and `draft: true`.
+    static func draftPrompt(title: String, route: RouteID) -> String {
+        let rules = route.rules
+        var keys = ["title: \(title)", "route: \(route.rawValue)"]
+        if rules.aspectRatios.contains("1:1") { keys.append("aspect_ratio: \"1:1\"") }
+        if let size = rules.defaultSize { keys.append("size: \(size)") }
+        keys += ["tags: []", "alt: Describe the image for people who cannot see it", "draft: true"]
+        return "---\n" + keys.joined(separator: "\n") + "\n---\nDescribe the image you want here.\n"
+    }
+
+    // MARK: - Writing
+
+    static func exists(_ folder: URL, _ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path)
+    }
+
+    /// Writes each file atomically, making its folders; returns the paths.
+    static func write(_ files: [(path: String, bytes: [UInt8])], into folder: URL) throws(FolioError) -> [String] {
+        for (path, bytes) in files {
+            let url = folder.appendingPathComponent(path)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.write(bytes, to: url)
+            } catch {
+                throw FolioError("cannot write \(url.relativePath): \(error)", path: url.relativePath)
+            }
+        }
+        return files.map(\.path)
+    }
+}

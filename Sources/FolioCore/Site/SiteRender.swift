@@ -1,0 +1,178 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One render of the site, step by step: plan, render images, write pages, check links, prune.
+/// Each step is a method the build pipeline calls by name; what one step learns, the next reads
+/// from here.
+public struct SiteRender: Sendable {
+    let builder: SiteBuilder
+    public private(set) var report = RenderReport()
+    /// Nothing the site depends on changed and every file is still there: the later steps do nothing.
+    public private(set) var upToDate = false
+    var formats: [ImageOutputFormat] = []
+    /// An earlier render of this project made the output folder.
+    var ours = false
+    var statics: [StaticFiles.File] = []
+    var items: [SiteItem] = []
+    /// Every image to publish, by its SHA-256.
+    var plans: [String: ImagePlan] = [:]
+    var fingerprint = ""
+    /// What earlier renders wrote here: the only files this one may replace or prune.
+    var owned: Set<String> = []
+    var files: SiteFiles
+    /// The published originals and renditions, relative to the output folder.
+    var imageFiles: [String] = []
+    /// Each image's dominant colour, by SHA-256, for placeholders while it loads.
+    var colors: [String: String] = [:]
+
+    public init(builder: SiteBuilder) {
+        self.builder = builder
+        files = SiteFiles(root: builder.site, owned: [])
+    }
+
+    var site: URL { builder.site }
+    var project: LoadedProject { builder.project }
+    static let colorCache = ".folio/images.json"
+
+    /// What the site will hold; true when nothing changed since the last render (nothing more to do).
+    public mutating func plan() throws(FolioError) -> Bool {
+        let settings = project.settings
+        formats = settings.images.formats
+        if formats.contains(.avif), !Libraries.canEncode(.avif) {
+            formats.removeAll { $0 == .avif }
+            report.warnings.append("this libvips cannot encode AVIF; the site is rendered without it")
+        }
+        if formats.isEmpty { formats = [.jpeg] }
+        ours = try builder.claimOutput()
+        statics = try StaticFiles.list(project: project.root)
+        let plan = builder.plan ?? Planner.plan(project.prompts, lock: builder.lock, project: project.root)
+        items = SiteItem.items(project.prompts, plan: plan, lock: builder.lock, settings: settings, formats: formats)
+        report.placeholders = items.compactMap(\.placeholder)
+        for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
+        for item in items { for plan in item.images { plans[plan.sha256] = plan } }
+
+        fingerprint = builder.fingerprint(items: items, formats: formats, statics: statics)
+        let recordURL = site.appendingPathComponent(BuildRecord.path)
+        if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint,
+           record.filesPresent(in: site) {
+            report.pages = record.pages
+            report.unchanged = record.files.count
+            report.imagesSkipped = plans.count
+            upToDate = true
+        }
+        return upToDate
+    }
+
+    /// Every original and rendition in `img/`, each file named in the manifest before it is written.
+    public mutating func renderImages() async throws(FolioError) {
+        guard !upToDate else { return }
+        do {
+            try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        } catch {
+            throw FolioError("cannot create the output folder \(site.path): \(error.localizedDescription)", path: site.path)
+        }
+        owned = ours ? SiteManifest.read(site: site) ?? [] : []
+        files = SiteFiles(root: site, owned: owned)
+        try files.makeFolder(".folio")
+        try files.makeFolder("img")
+        // Every file this render may write is in the manifest before it is written, so an
+        // interrupted render never leaves files that a later one takes for someone else's.
+        imageFiles = plans.values.flatMap { [$0.original] + $0.renditions.map(\.path) }
+        for path in imageFiles where !owned.contains(path) {
+            var info = stat()
+            if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
+        }
+        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
+        let known = SiteBuilder.readColors(site.appendingPathComponent(Self.colorCache))
+        let renderer = ImageRenderer(project: project.root, site: site)
+        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, colors: known)
+        report.imagesRendered = rendered.rendered
+        report.imagesSkipped = rendered.skipped
+        colors = rendered.colors
+        if let failure = rendered.failures.first {
+            let source = plans[failure.sha256]?.source ?? failure.sha256
+            throw FolioError("cannot render image \(source): \(failure.message)", path: source)
+        }
+    }
+
+    /// Every page, the feed and search index, and the project's `static/` files.
+    public mutating func writePages() async throws(FolioError) {
+        guard !upToDate else { return }
+        try files.write(Self.colorCache, JSONValue.object(colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
+        let pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
+        let texts = await pages.all()
+        let extras = pages.extras()
+        // Files of the project's static/ are published as they are, where nothing is generated.
+        let generated = Set(texts.map(\.0) + extras.map(\.0) + imageFiles)
+        try checkStaticClashes(generated: generated)
+        // Every path is claimed before it enters the manifest: a file already there that Folio
+        // did not write stops the render here, and never becomes Folio's to replace or prune.
+        for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
+        try SiteManifest.write(site: site, project: project.root,
+                               files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
+        for (path, text) in texts { try files.write(path, text) }
+        for (path, bytes) in extras { try files.write(path, bytes) }
+        for file in statics {
+            guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
+            try files.write(file.path, bytes)
+        }
+        report.pages = texts.count
+        files.keep(imageFiles)
+    }
+
+    /// A file of `static/` may not land where Folio generates a file, or a folder Folio fills.
+    func checkStaticClashes(generated: Set<String>) throws(FolioError) {
+        var generatedFolders = Set<String>()
+        for path in generated {
+            var folder = SiteFiles.parent(path)
+            while !folder.isEmpty, generatedFolders.insert(folder).inserted { folder = SiteFiles.parent(folder) }
+        }
+        for file in statics {
+            // The same path, a folder Folio fills, or a path under a file Folio writes.
+            var clash: String? = generated.contains(file.path) || generatedFolders.contains(file.path) ? file.path : nil
+            var folder = SiteFiles.parent(file.path)
+            while clash == nil, !folder.isEmpty {
+                if generated.contains(folder) { clash = folder }
+                folder = SiteFiles.parent(folder)
+            }
+            if file.path.hasPrefix(".folio/") { clash = file.path }
+            if let clash {
+                let mine = clash.hasPrefix(".folio/") ? " for itself" : ""
+                throw FolioError(
+                    "static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates\(mine); rename or remove static/\(file.path)",
+                    path: "static/\(file.path)", exit: .invalidInput)
+            }
+        }
+    }
+
+    /// Every link of every page leads to a file the site holds.
+    public func checkLinks() async throws(FolioError) {
+        guard !upToDate else { return }
+        let broken = await LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
+        if !broken.isEmpty {
+            let list = broken.prefix(20).map { "  \($0.page): broken link '\($0.link)'" }.joined(separator: "\n")
+            throw FolioError("\(broken.count) broken link\(broken.count == 1 ? "" : "s") in the rendered site:\n\(list)", path: site.path)
+        }
+    }
+
+    /// Files earlier renders wrote and this one did not are removed; the manifest and the build
+    /// record then describe exactly what the folder holds.
+    public mutating func prune() throws(FolioError) -> RenderReport {
+        guard !upToDate else { return report }
+        report.removed = files.prune()
+        report.written = files.written
+        report.unchanged = files.unchanged
+        try SiteManifest.write(site: site, project: project.root, files: files.produced)
+        let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
+                                 files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
+        do {
+            try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
+        } catch {
+            report.warnings.append("cannot write \(BuildRecord.path): \(error); the next build renders everything again")
+        }
+        return report
+    }
+}

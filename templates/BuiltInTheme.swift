@@ -1,0 +1,19 @@
+// This file is not part of the theme: it is how the package compiles this folder into `folio`
+// (the `FolioTheme` target in Package.swift). Folio reads only the file names it knows from a
+// project's `templates/`, so this file is neither published nor reported.
+
+/// The theme Folio ships with, compiled into the binary so a copied `folio` keeps it; a file of
+/// the same name in a project's `templates/` replaces the built-in one.
+public enum BuiltInTheme {
+    /// Every file of the theme by name: the Mustache templates, `folio.css` and `folio.js`.
+    public static let files: [String: [UInt8]] = [
+        "layout.mustache": PackageResources.layout_mustache,
+        "head.mustache": PackageResources.head_mustache,
+        "card.mustache": PackageResources.card_mustache,
+        "params.mustache": PackageResources.params_mustache,
+        "grid.mustache": PackageResources.grid_mustache,
+        "prompt.mustache": PackageResources.prompt_mustache,
+        "folio.css": PackageResources.folio_css,
+        "folio.js": PackageResources.folio_js,
+    ]
+}
