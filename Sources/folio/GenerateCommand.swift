@@ -38,8 +38,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @OptionGroup var generation: GenerateOptions
 
     func run() async throws {
-        let build = try await options.run(Pipeline.generate) { generation.apply(to: &$0) }
-        if build.exitStatus != .ok { throw FolioError.exit(build.exitStatus) }
+        try await options.run(Pipeline.generate) { generation.apply(to: &$0) }
     }
 }
 
@@ -54,11 +53,10 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let build = try await options.run(Pipeline.build) {
+        try await options.run(Pipeline.build) {
             generation.apply(to: &$0)
             output.apply(to: &$0)
         }
-        if build.exitStatus != .ok { throw FolioError.exit(build.exitStatus) }
     }
 }
 
@@ -86,7 +84,6 @@ struct RenderCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let build = try await options.run(Pipeline.render) { output.apply(to: &$0) }
-        if build.exitStatus != .ok { throw FolioError.exit(build.exitStatus) }
+        try await options.run(Pipeline.render) { output.apply(to: &$0) }
     }
 }

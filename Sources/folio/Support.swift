@@ -21,7 +21,9 @@ struct ProjectOptions: ParsableArguments {
         URL(fileURLWithPath: project, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
     }
 
-    /// Runs `steps` with what this command line asked for, printing as the build goes.
+    /// Runs `steps` with what this command line asked for, printing as the build goes; ends the
+    /// command with the build's exit status when it is not 0 (pending, partial).
+    @discardableResult
     func run(_ steps: [BuildStep], configure: (inout BuildOptions) -> Void = { _ in }) async throws -> BuildState {
         var options = BuildOptions(project: projectURL)
         options.startSimulator = GatewaySimulator.forBuilds
@@ -29,6 +31,7 @@ struct ProjectOptions: ParsableArguments {
         let printer = BuildPrinter(quiet: quiet, verbose: verbose)
         var state = BuildState(options: options, observer: { await printer.handle($0) })
         try await Pipeline.run(steps, &state)
+        if state.exitStatus != .ok { throw FolioError.exit(state.exitStatus) }
         return state
     }
 }

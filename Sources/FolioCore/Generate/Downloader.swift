@@ -19,11 +19,10 @@ struct Downloader: Sendable {
     let http: GatewayHTTP
     let assets: URL
     let maxBytes: Int
-    static let folder = "assets"
 
     init(http: GatewayHTTP, project: URL, maxBytes: Int) {
         self.http = http
-        assets = project.appendingPathComponent(Self.folder)
+        assets = project.appendingPathComponent(StoredAsset.folder)
         self.maxBytes = maxBytes
     }
 
@@ -151,13 +150,13 @@ struct Downloader: Sendable {
             unlink(temporary)
             throw DownloadFailure(message: "cannot move the download to \(final)", gone: false, retryable: false)
         }
-        AssetCheck.remember("\(Self.folder)/\(name)", sha256: sha256, project: assets.deletingLastPathComponent())
-        return StoredAsset(file: "\(Self.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime)
+        AssetCheck.remember("\(StoredAsset.folder)/\(name)", sha256: sha256, project: assets.deletingLastPathComponent())
+        return StoredAsset(file: "\(StoredAsset.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime)
     }
 
     private func prepareFolder() throws(DownloadFailure) {
         if let outside = VerifiedHashes.of(project: assets.deletingLastPathComponent()).assetsOutside {
-            throw DownloadFailure(message: "\(Self.folder)/ is a symbolic link to \(outside), outside the project; Folio keeps paid images only inside the project", gone: false, retryable: false)
+            throw DownloadFailure(message: "\(StoredAsset.folder)/ is a symbolic link to \(outside), outside the project; Folio keeps paid images only inside the project", gone: false, retryable: false)
         }
         do {
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)

@@ -42,35 +42,6 @@ public struct GatewayEndpoint: Sendable {
     }
 }
 
-/// One HTTP answer, body collected.
-struct HTTPReply: Sendable {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-
-    var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
-
-    /// At most 500 characters of the body for messages, scrubbed before it is cut so no part of a secret survives.
-    func excerpt(scrub: (String) -> String) -> String {
-        let text = scrub(String(decoding: body, as: UTF8.self))
-            .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
-        return text.count > 500 ? String(text.prefix(497)) + "..." : text
-    }
-}
-
-/// How a request failed before any HTTP answer came back.
-struct TransportFailure: Error, Sendable {
-    var message: String
-    var timedOut: Bool
-    /// False only when the connection was never made (refused, unreachable, DNS, TLS handshake), so
-    /// the request cannot have reached the provider; anything else may have been received and acted on.
-    var mayHaveArrived = true
-}
-
 /// The one HTTP client Folio uses, for the gateway and for downloads.
 public final class GatewayHTTP: Sendable {
     let client: HTTPClient

@@ -87,6 +87,8 @@ public struct LockOutput: Sendable, Hashable {
 
 /// A file in `assets/`, verified when it was stored: what the lockfile records of a downloaded image.
 public struct StoredAsset: Sendable, Hashable {
+    /// The project folder every asset lives in.
+    public static let folder = "assets"
     /// Relative to the project: `assets/<sha256>.<ext>`.
     public var file: String
     /// 64 lowercase hex digits.

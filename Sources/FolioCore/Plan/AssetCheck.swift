@@ -81,7 +81,7 @@ final class VerifiedHashes: Sendable {
         self.project = project
         let real = FastFiles.realPath(project) ?? project
         realProject = real
-        if let assets = FastFiles.realPath(project + "/" + Downloader.folder), !FastFiles.isInside(assets, realProject) {
+        if let assets = FastFiles.realPath(project + "/" + StoredAsset.folder), !FastFiles.isInside(assets, realProject) {
             assetsOutside = assets
         } else {
             assetsOutside = nil
@@ -110,7 +110,7 @@ final class VerifiedHashes: Sendable {
 
     func check(file: String, sha256: String, bytes: Int) -> AssetState {
         if let outside = assetsOutside {
-            return .refused("\(Downloader.folder)/ is a symbolic link to \(outside), outside the project; Folio uses assets only from inside the project")
+            return .refused("\(StoredAsset.folder)/ is a symbolic link to \(outside), outside the project; Folio uses assets only from inside the project")
         }
         let path = project + "/" + file
         var info = stat()

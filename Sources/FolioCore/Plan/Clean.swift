@@ -16,14 +16,14 @@ public struct CleanPlan: Sendable {
         let ids = Set(prompts.map(\.id))
         let kept = lock.entries.filter { ids.contains($0.key) }
         let referenced = Set(kept.values.flatMap { $0.outputs.compactMap(\.asset?.file) })
-        let folder = project.appendingPathComponent(Downloader.folder).path
+        let folder = project.appendingPathComponent(StoredAsset.folder).path
         var assets: [String] = []
         var bytes = 0
         // Only Folio's own files: content-addressed names, in an assets/ that is inside the project.
         // (Anything else there — a kept `.changed-…` copy, a user's file — is never deleted.)
         let inside = VerifiedHashes.of(project: project).assetsOutside == nil
         for name in inside ? FastFiles.walk(folder) : [] where !name.contains("/") && isAssetName(name) {
-            let path = "\(Downloader.folder)/\(name)"
+            let path = "\(StoredAsset.folder)/\(name)"
             if !referenced.contains(path) {
                 assets.append(path)
                 bytes += FastFiles.size(project.path + "/" + path) ?? 0

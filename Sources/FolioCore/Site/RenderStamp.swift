@@ -38,7 +38,7 @@ public struct RenderStamp: Sendable, Equatable {
                 add("\(file) none\n")
             }
         }
-        for folder in [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, Downloader.folder] {
+        for folder in [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, StoredAsset.folder] {
             guard let files = walk(project.path + "/" + folder, now: now, racy: &racy) else { return nil }
             for (path, identity) in files { add("\(folder)/\(path) \(identity)\n") }
         }

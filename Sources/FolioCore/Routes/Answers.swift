@@ -57,3 +57,12 @@ struct SyncResult: Sendable {
     var cost: JSONValue?
     var requestID: String?
 }
+
+/// How a request failed before any HTTP answer came back.
+struct TransportFailure: Error, Sendable {
+    var message: String
+    var timedOut: Bool
+    /// False only when the connection was never made (refused, unreachable, DNS, TLS handshake), so
+    /// the request cannot have reached the provider; anything else may have been received and acted on.
+    var mayHaveArrived = true
+}
