@@ -28,8 +28,9 @@ extension SimulatorCore {
         let requestID = await Self.uuid(state.newID())
         var prompt: String?
         func done(_ response: Response, fault: FaultKind? = nil) async -> Response {
-            await record(route: .dashscope, kind: "generate", request: request, status: response.status.code, fault: fault,
-                         prompt: prompt, authorization: auth.rawValue, body: body)
+            await record(
+                route: .dashscope, kind: "generate", request: request, status: response.status.code, fault: fault,
+                prompt: prompt, authorization: auth.rawValue, body: body)
             return response
         }
         func invalid(_ message: String) async -> Response {
@@ -85,22 +86,33 @@ extension SimulatorCore {
         if let slow = fired.first(where: { $0.kind == .slow }) { try? await Task.sleep(for: .seconds(slow.seconds ?? 5)) }
         await sleep(simulated: await latency(6, spread: 2))
         if kinds.contains(.permission) {
-            return await done(Self.dashscopeError(403, "AccessDenied.Unpurchased", "Access to model denied. Please make sure you are eligible for using the model.", requestID: requestID), fault: .permission)
+            return await done(
+                Self.dashscopeError(
+                    403, "AccessDenied.Unpurchased", "Access to model denied. Please make sure you are eligible for using the model.", requestID: requestID),
+                fault: .permission)
         }
         if kinds.contains(.quota) {
             return await done(Self.dashscopeError(429, "Throttling.AllocationQuota", "Free allocated quota exceeded.", requestID: requestID), fault: .quota)
         }
         if kinds.contains(.rateLimit) || kinds.contains(.concurrency) {
-            return await done(Self.dashscopeError(429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later.", requestID: requestID), fault: .rateLimit)
+            return await done(
+                Self.dashscopeError(429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later.", requestID: requestID),
+                fault: .rateLimit)
         }
         if kinds.contains(.serverError) {
-            return await done(Self.dashscopeError(500, "InternalError", "An internal error has occured, please try again later or contact service support.", requestID: requestID), fault: .serverError)
+            return await done(
+                Self.dashscopeError(
+                    500, "InternalError", "An internal error has occured, please try again later or contact service support.", requestID: requestID),
+                fault: .serverError)
         }
         if kinds.contains(.moderation) {
-            return await done(Self.dashscopeError(400, "DataInspectionFailed", "Input data may contain inappropriate content.", requestID: requestID), fault: .moderation)
+            return await done(
+                Self.dashscopeError(400, "DataInspectionFailed", "Input data may contain inappropriate content.", requestID: requestID), fault: .moderation)
         }
         if kinds.contains(.billing) {
-            return await done(Self.dashscopeError(400, "Arrearage", "Access denied, please make sure your account is in good standing.", requestID: requestID), fault: .billing)
+            return await done(
+                Self.dashscopeError(400, "Arrearage", "Access denied, please make sure your account is in good standing.", requestID: requestID),
+                fault: .billing)
         }
         if kinds.contains(.malformed) { return await done(Self.malformed(), fault: .malformed) }
         if kinds.contains(.reset) { return await done(Self.reset(partial: "{\"output\": {\"choices\": [{\"finish_reason\""), fault: .reset) }
@@ -111,20 +123,35 @@ extension SimulatorCore {
         let scaledSize = ImageSizes.scaled((width, height), by: configuration.imageScale)
         let lifetime = scaled(configuration.urlLifetimes[.dashscope] ?? 86400)
         let expires = Date().addingTimeInterval(kinds.contains(.expired) ? -1 : lifetime)
-        let spec = ImageSpec(seed: Self.imageSeed(fingerprint, seed: seed, variant: variant), width: scaledSize.0, height: scaledSize.1,
-                             format: "png", title: Self.title(text), expires: expires, truncate: kinds.contains(.truncate))
+        let spec = ImageSpec(
+            seed: Self.imageSeed(fingerprint, seed: seed, variant: variant), width: scaledSize.0, height: scaledSize.1,
+            format: "png", title: Self.title(text), expires: expires, truncate: kinds.contains(.truncate))
         let file = "\(requestID.prefix(8))-\(variant + 1).png"
         let path = "/dashscope/\(requestID)/\(file)"
         await state.store(spec, at: path)
         let signature = SHA256Hex.of(Array("\(path)|\(Int(expires.timeIntervalSince1970))".utf8)).prefix(28)
         let url = "\(storageBase)\(path)?Expires=\(Int(expires.timeIntervalSince1970))&OSSAccessKeyId=LTAI5tSimulator&Signature=\(signature)"
         let response: JSONValue = .object([
-            ("output", .object([
-                ("choices", .array([.object([("finish_reason", .string("stop")), ("message", .object([
-                    ("role", .string("assistant")), ("content", .array([.object([("image", .string(url))])])),
-                ]))])])),
-                ("task_metric", .object([("TOTAL", .int(1)), ("SUCCEEDED", .int(1)), ("FAILED", .int(0))])),
-            ])),
+            (
+                "output",
+                .object([
+                    (
+                        "choices",
+                        .array([
+                            .object([
+                                ("finish_reason", .string("stop")),
+                                (
+                                    "message",
+                                    .object([
+                                        ("role", .string("assistant")), ("content", .array([.object([("image", .string(url))])])),
+                                    ])
+                                ),
+                            ])
+                        ])
+                    ),
+                    ("task_metric", .object([("TOTAL", .int(1)), ("SUCCEEDED", .int(1)), ("FAILED", .int(0))])),
+                ])
+            ),
             ("usage", .object([("width", .int(width)), ("height", .int(height)), ("image_count", .int(1))])),
             ("request_id", .string(requestID)),
         ])

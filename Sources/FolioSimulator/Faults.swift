@@ -104,7 +104,11 @@ public enum Faults {
             }
             rule.match = item["match"] as? String
             rule.times = item["times"] as? Int
-            if let seconds = item["seconds"] as? Double { rule.seconds = seconds } else if let seconds = item["seconds"] as? Int { rule.seconds = Double(seconds) }
+            if let seconds = item["seconds"] as? Double {
+                rule.seconds = seconds
+            } else if let seconds = item["seconds"] as? Int {
+                rule.seconds = Double(seconds)
+            }
             return rule
         }
     }

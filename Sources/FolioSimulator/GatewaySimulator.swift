@@ -79,10 +79,17 @@ struct GatewayNotFound<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
-            return SimulatorCore.respond(404, .object([("error", .object([
-                ("message", .string("No route for \(request.method.rawValue) \(request.uri.path)")),
-                ("type", .string("invalid_request_error")), ("code", .string("route_not_found")),
-            ]))]))
+            return SimulatorCore.respond(
+                404,
+                .object([
+                    (
+                        "error",
+                        .object([
+                            ("message", .string("No route for \(request.method.rawValue) \(request.uri.path)")),
+                            ("type", .string("invalid_request_error")), ("code", .string("route_not_found")),
+                        ])
+                    )
+                ]))
         }
     }
 }

@@ -44,12 +44,13 @@ enum ImageSizes {
 
     static func gemini(aspectRatio: String?, imageSize: String?) -> (Int, Int) {
         let base = gemini1K[aspectRatio ?? "1:1"] ?? (1024, 1024)
-        let factor: Double = switch imageSize ?? "1K" {
-        case "512": 0.5
-        case "2K": 2
-        case "4K": 4
-        default: 1
-        }
+        let factor: Double =
+            switch imageSize ?? "1K" {
+            case "512": 0.5
+            case "2K": 2
+            case "4K": 4
+            default: 1
+            }
         return (Int(Double(base.0) * factor), Int(Double(base.1) * factor))
     }
 
@@ -61,11 +62,12 @@ enum ImageSizes {
 
     /// Kling: the long side is 1024 at 1k, 2048 at 2k, 4096 at 4k; the short side follows the ratio.
     static func kling(aspectRatio: String, resolution: String) -> (Int, Int) {
-        let long: Double = switch resolution {
-        case "2k": 2048
-        case "4k": 4096
-        default: 1024
-        }
+        let long: Double =
+            switch resolution {
+            case "2k": 2048
+            case "4k": 4096
+            default: 1024
+            }
         let parts = aspectRatio.split(separator: ":").compactMap { Double($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return (Int(long), Int(long)) }
         let (w, h) = parts[0] >= parts[1] ? (long, long * parts[1] / parts[0]) : (long * parts[0] / parts[1], long)

@@ -74,8 +74,9 @@ extension SimulatorCore {
         var prompt: String?
         var external: String?
         func done(_ response: Response, fault: FaultKind? = nil, taskID: String? = nil) async -> Response {
-            await record(route: route, kind: "create", request: request, status: response.status.code, fault: fault,
-                         prompt: prompt, external: external, taskID: taskID, authorization: auth.rawValue, body: body)
+            await record(
+                route: route, kind: "create", request: request, status: response.status.code, fault: fault,
+                prompt: prompt, external: external, taskID: taskID, authorization: auth.rawValue, body: body)
             return response
         }
         func invalid(_ message: String, code: Int = 1201) async -> Response {
@@ -114,7 +115,9 @@ extension SimulatorCore {
         if route == .kling {
             if let negative = body["negative_prompt"]?.stringValue {
                 let negativeLimit = facts.maxNegativePromptLength ?? Int.max
-                guard negative.unicodeScalars.count <= negativeLimit else { return await invalid("negative_prompt must be at most \(negativeLimit) characters") }
+                guard negative.unicodeScalars.count <= negativeLimit else {
+                    return await invalid("negative_prompt must be at most \(negativeLimit) characters")
+                }
                 if body["image"] != nil { return await invalid("negative_prompt is not supported together with image") }
             }
             if let image = body["image"] {
@@ -152,8 +155,10 @@ extension SimulatorCore {
 
         // A repeated external_task_id is the same task, not a new one.
         if let external, let existing = await state.task(external) {
-            let response: JSONValue = .object([("code", .int(0)), ("message", .string("SUCCEED")), ("request_id", .string(requestID)),
-                                               ("data", klingData(existing, now: Date()))])
+            let response: JSONValue = .object([
+                ("code", .int(0)), ("message", .string("SUCCEED")), ("request_id", .string(requestID)),
+                ("data", klingData(existing, now: Date())),
+            ])
             return await done(Self.respond(200, response), taskID: existing.id)
         }
 
@@ -169,7 +174,8 @@ extension SimulatorCore {
             return await done(Self.klingError(429, 1101, "Account is in arrears, please recharge", requestID: requestID), fault: .quota)
         }
         if kinds.contains(.rateLimit) {
-            return await done(Self.klingError(429, 1302, "The API request is too fast, please slow down the request frequency", requestID: requestID), fault: .rateLimit)
+            return await done(
+                Self.klingError(429, 1302, "The API request is too fast, please slow down the request frequency", requestID: requestID), fault: .rateLimit)
         }
         if kinds.contains(.concurrency) {
             return await done(Self.klingError(429, 1303, "parallel task over resource pack limit", requestID: requestID), fault: .concurrency)
@@ -201,10 +207,11 @@ extension SimulatorCore {
         let lifetime = scaled(configuration.urlLifetimes[route] ?? 30 * 86400)
         let duration = scaled(await latency(route == .kling ? 25 : 35, spread: 10))
         let images = (0..<count).map { index in
-            ImageSpec(seed: Self.imageSeed(fingerprint, seed: nil, variant: variant * 16 + index), width: size.0, height: size.1,
-                      format: "png", title: Self.title(text),
-                      expires: kinds.contains(.expired) ? now.addingTimeInterval(-1) : now.addingTimeInterval(duration + lifetime),
-                      truncate: kinds.contains(.truncate))
+            ImageSpec(
+                seed: Self.imageSeed(fingerprint, seed: nil, variant: variant * 16 + index), width: size.0, height: size.1,
+                format: "png", title: Self.title(text),
+                expires: kinds.contains(.expired) ? now.addingTimeInterval(-1) : now.addingTimeInterval(duration + lifetime),
+                truncate: kinds.contains(.truncate))
         }
         let perImage = resolution == "4k" ? 4 : resolution == "2k" ? 2 : 1
         let task = KlingTask(
@@ -227,8 +234,12 @@ extension SimulatorCore {
             return await done(Self.reset(partial: "{\"code\": 0, \"message\": \"SUCCEED\", \"request_id\": \""), fault: .reset, taskID: taskID)
         }
         let response: JSONValue = .object([("code", .int(0)), ("message", .string("SUCCEED")), ("request_id", .string(requestID)), ("data", data)])
-        let fault: FaultKind? = kinds.contains(.taskFailed) ? .taskFailed : kinds.contains(.truncate) ? .truncate
-            : kinds.contains(.expired) ? .expired : kinds.contains(.pollError) ? .pollError : nil
+        let fault: FaultKind? =
+            kinds.contains(.taskFailed)
+            ? .taskFailed
+            : kinds.contains(.truncate)
+                ? .truncate
+                : kinds.contains(.expired) ? .expired : kinds.contains(.pollError) ? .pollError : nil
         return await done(Self.respond(200, response), fault: fault, taskID: taskID)
     }
 
@@ -237,8 +248,9 @@ extension SimulatorCore {
         let requestID = await state.newID()
         let task = await state.task(id)
         func done(_ response: Response, fault: FaultKind? = nil) async -> Response {
-            await record(route: route, kind: "query", request: request, status: response.status.code, fault: fault, prompt: task?.prompt,
-                         external: task?.externalID, taskID: task?.id, authorization: auth.rawValue)
+            await record(
+                route: route, kind: "query", request: request, status: response.status.code, fault: fault, prompt: task?.prompt,
+                external: task?.externalID, taskID: task?.id, authorization: auth.rawValue)
             return response
         }
         switch auth {
@@ -253,8 +265,10 @@ extension SimulatorCore {
         if await state.takePollError(task.id) {
             return await done(Self.klingError(500, 5000, "Server internal error", requestID: requestID), fault: .pollError)
         }
-        let response: JSONValue = .object([("code", .int(0)), ("message", .string("SUCCEED")), ("request_id", .string(requestID)),
-                                           ("data", klingData(task, now: Date()))])
+        let response: JSONValue = .object([
+            ("code", .int(0)), ("message", .string("SUCCEED")), ("request_id", .string(requestID)),
+            ("data", klingData(task, now: Date())),
+        ])
         return await done(Self.respond(200, response))
     }
 

@@ -54,9 +54,10 @@ struct SimulatorCore: Sendable {
     /// The faults that fire for this request: the configuration's and the prompt's markers.
     func faults(route: RouteID, prompt: String, key: String) async -> [FaultRule] {
         var fired: [FaultRule] = []
-        let candidates = configuration.faults.filter { rule in
-            (rule.route == nil || rule.route == route) && (rule.match.map { prompt.contains($0) } ?? true)
-        } + Faults.markers(in: prompt)
+        let candidates =
+            configuration.faults.filter { rule in
+                (rule.route == nil || rule.route == route) && (rule.match.map { prompt.contains($0) } ?? true)
+            } + Faults.markers(in: prompt)
         for rule in candidates where await state.fires(rule, key: key) {
             fired.append(rule)
         }
@@ -84,19 +85,21 @@ struct SimulatorCore: Sendable {
 
     /// A body that is not JSON, as a broken proxy might send.
     static func malformed() -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: "{\"candidates\": [{\"content\": <html><body>502 Bad Gateway</body></html>")))
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: "{\"candidates\": [{\"content\": <html><body>502 Bad Gateway</body></html>")))
     }
 
     struct ConnectionReset: Error {}
 
     /// Starts a response, then drops the connection half-way through the body.
     static func reset(_ status: Int = 200, partial: String) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json", .contentLength: String(partial.utf8.count * 4)],
-                 body: ResponseBody { writer in
-                     try await writer.write(ByteBuffer(string: partial))
-                     throw ConnectionReset()
-                 })
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json", .contentLength: String(partial.utf8.count * 4)],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: partial))
+                throw ConnectionReset()
+            })
     }
 
     /// A fingerprint of a request for variant counting, leaving out what differs between retries.

@@ -28,4 +28,15 @@ extension GatewaySimulator {
             throw FolioError("\(error)")
         }
     }
+
+    /// `folio sim`: prints the base URL as the first line of standard output (scripts wait for it),
+    /// says on standard error what it accepts, and serves until SIGINT or SIGTERM.
+    public static func serveUntilInterrupted(_ configuration: SimulatorConfiguration, faultsFile: String?) async throws(FolioError) {
+        let simulator = try await start(configuration, faultsFile: faultsFile)
+        Console.lines([simulator.baseURL])
+        let accepts = configuration.key == nil ? "any non-empty bearer token" : "one key (given by --key or ANYINT_API_KEY)"
+        Console.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
+        await Signals.waitForInterrupt()
+        await simulator.stop()
+    }
 }

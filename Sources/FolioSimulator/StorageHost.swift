@@ -11,13 +11,17 @@ extension SimulatorCore {
         let authorization = request.headers[.authorization] == nil ? "none" : "present"
         let route: RouteID = path.hasPrefix("/dashscope/") ? .dashscope : .kling
         func done(_ response: Response, fault: FaultKind? = nil) async -> Response {
-            await record(host: "storage", route: route, kind: "download", request: request, status: response.status.code,
-                         fault: fault, authorization: authorization)
+            await record(
+                host: "storage", route: route, kind: "download", request: request, status: response.status.code,
+                fault: fault, authorization: authorization)
             return response
         }
         func xml(_ status: Int, _ code: String, _ message: String) -> Response {
-            Response(status: .init(code: status), headers: [.contentType: "application/xml"],
-                     body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(message)</Message></Error>\n")))
+            Response(
+                status: .init(code: status), headers: [.contentType: "application/xml"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(message)</Message></Error>\n")))
         }
         if authorization == "present" {
             return await done(xml(403, "AccessDenied", "Signed URLs do not accept an Authorization header."))
@@ -44,7 +48,9 @@ extension SimulatorCore {
                 })
             return await done(response, fault: .truncate)
         }
-        return await done(Response(status: .ok, headers: [.contentType: spec.mime, .contentLength: String(bytes.count)],
-                                   body: .init(byteBuffer: ByteBuffer(bytes: bytes))))
+        return await done(
+            Response(
+                status: .ok, headers: [.contentType: spec.mime, .contentLength: String(bytes.count)],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))))
     }
 }

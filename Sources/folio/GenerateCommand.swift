@@ -54,8 +54,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run(Pipeline.build) {
-            generation.apply(to: &$0)
-            output.apply(to: &$0)
+            generation.apply(to: &$0); output.apply(to: &$0)
         }
     }
 }

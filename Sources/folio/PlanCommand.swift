@@ -17,10 +17,7 @@ struct PlanCommand: AsyncParsableCommand {
     var regenerate = false
 
     func run() async throws {
-        let build = try await options.run(Pipeline.plan) {
-            $0.retryFailed = retryFailed
-            $0.regenerate = regenerate
-        }
+        let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate) = (retryFailed, regenerate) }
         guard let plan = build.plan else { return }
         if options.json { Console.json(plan.json) } else { print(plan.table()) }
     }

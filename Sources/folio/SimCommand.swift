@@ -39,17 +39,9 @@ struct SimCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = SimulatorConfiguration()
-        configuration.port = port
-        configuration.timeScale = timeScale
-        configuration.imageScale = imageScale
+        (configuration.port, configuration.timeScale, configuration.imageScale) = (port, timeScale, imageScale)
         configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        configuration.logPath = log
-        configuration.fixedLatency = latency
-        let simulator = try await GatewaySimulator.start(configuration, faultsFile: faults)
-        Console.lines([simulator.baseURL])  // unbuffered: scripts wait for this line
-        let accepts = configuration.key == nil ? "any non-empty bearer token" : "one key (given by --key or ANYINT_API_KEY)"
-        Console.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
-        await Signals.waitForInterrupt()
-        await simulator.stop()
+        (configuration.logPath, configuration.fixedLatency) = (log, latency)
+        try await GatewaySimulator.serveUntilInterrupted(configuration, faultsFile: faults)
     }
 }

@@ -28,10 +28,6 @@ struct ProjectOptions: ParsableArguments {
         var options = BuildOptions(project: projectURL)
         options.startSimulator = GatewaySimulator.forBuilds
         configure(&options)
-        let printer = BuildPrinter(quiet: quiet, verbose: verbose)
-        var state = BuildState(options: options, observer: { await printer.handle($0) })
-        try await Pipeline.run(steps, &state)
-        if state.exitStatus != .ok { throw FolioError.exit(state.exitStatus) }
-        return state
+        return try await Pipeline.run(steps, options: options, printer: BuildPrinter(quiet: quiet, verbose: verbose))
     }
 }

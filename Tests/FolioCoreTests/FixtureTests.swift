@@ -62,9 +62,10 @@ import Testing
 
     @Test func aDraftsProblemsAreWarnings() async {
         let project = await ProjectLoader.load(Self.edgeCases)
-        #expect(project.diagnostics.map(\.description) == [
-            "prompts/notes/draft-idea.md:4:7: warning: size '100*100' is not allowed on route dashscope; allowed: 1664*928, 1472*1104, 1328*1328, 1104*1472, 928*1664 (in a draft)",
-        ])
+        #expect(
+            project.diagnostics.map(\.description) == [
+                "prompts/notes/draft-idea.md:4:7: warning: size '100*100' is not allowed on route dashscope; allowed: 1664*928, 1472*1104, 1328*1328, 1104*1472, 928*1664 (in a draft)"
+            ])
         // Still loaded, as a draft: `check` reports it, builds leave it out.
         #expect(project.prompts.contains { $0.id == "notes/draft-idea" && $0.draft })
     }

@@ -112,10 +112,11 @@ import Testing
         // A relative link that climbs out counts the same as an absolute one.
         try setup.link("prompts/climb.md", to: "../../" + setup.outside.lastPathComponent + "/shared/one.md")
         let project = await ProjectLoader.load(setup.root)
-        #expect(project.diagnostics.map(\.description) == [
-            "prompts/climb.md:1:1: error: a symbolic link to a file outside the project (../../\(setup.outside.lastPathComponent)/shared/one.md); \(Self.outsideMessage)",
-            "prompts/shared:1:1: error: a symbolic link to a folder outside the project (\(setup.outside.path)/shared); \(Self.outsideMessage)",
-        ])
+        #expect(
+            project.diagnostics.map(\.description) == [
+                "prompts/climb.md:1:1: error: a symbolic link to a file outside the project (../../\(setup.outside.lastPathComponent)/shared/one.md); \(Self.outsideMessage)",
+                "prompts/shared:1:1: error: a symbolic link to a folder outside the project (\(setup.outside.path)/shared); \(Self.outsideMessage)",
+            ])
         #expect(project.prompts.map(\.id) == ["keep"])
     }
 
@@ -125,9 +126,10 @@ import Testing
         _ = try setup.write("A fox\n", outside: "prompts/fox.md")
         try setup.link("prompts", to: setup.outside.appendingPathComponent("prompts").path)
         let project = await ProjectLoader.load(setup.root)
-        #expect(project.diagnostics.map(\.description) == [
-            "prompts:1:1: error: prompts/ is a symbolic link to a folder outside the project (\(setup.outside.path)/prompts); \(Self.outsideMessage)",
-        ])
+        #expect(
+            project.diagnostics.map(\.description) == [
+                "prompts:1:1: error: prompts/ is a symbolic link to a folder outside the project (\(setup.outside.path)/prompts); \(Self.outsideMessage)"
+            ])
         #expect(project.prompts.isEmpty)
     }
 
@@ -142,14 +144,29 @@ import Testing
         try setup.link("prompts/gone.md", to: "nowhere.md")
         let start = ContinuousClock.now
         let project = await ProjectLoader.load(setup.root)
-        #expect(ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
+        #expect(
+            ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
         let messages = project.diagnostics.map(\.description)
-        #expect(messages.contains("prompts/again:1:1: error: a symbolic link to a folder that contains it (.); Folio does not follow links that lead back into themselves"))
-        #expect(messages.contains("prompts/a/up:1:1: error: a symbolic link to a folder that contains it (../..); Folio does not follow links that lead back into themselves"))
-        #expect(messages.contains("prompts/a/to-b/to-a:1:1: error: a symbolic link to a folder that contains it (../a); Folio does not follow links that lead back into themselves"))
-        #expect(messages.contains("prompts/b/to-a/to-b:1:1: error: a symbolic link to a folder that contains it (../b); Folio does not follow links that lead back into themselves"))
-        #expect(messages.contains("prompts/b/to-a/up:1:1: error: a symbolic link to a folder that contains it (../..); Folio does not follow links that lead back into themselves"))
-        #expect(messages.contains("prompts/gone.md:1:1: error: a symbolic link to a file that does not exist (nowhere.md); restore the file or remove the link"))
+        #expect(
+            messages.contains(
+                "prompts/again:1:1: error: a symbolic link to a folder that contains it (.); Folio does not follow links that lead back into themselves"))
+        #expect(
+            messages.contains(
+                "prompts/a/up:1:1: error: a symbolic link to a folder that contains it (../..); Folio does not follow links that lead back into themselves"))
+        #expect(
+            messages.contains(
+                "prompts/a/to-b/to-a:1:1: error: a symbolic link to a folder that contains it (../a); Folio does not follow links that lead back into themselves"
+            ))
+        #expect(
+            messages.contains(
+                "prompts/b/to-a/to-b:1:1: error: a symbolic link to a folder that contains it (../b); Folio does not follow links that lead back into themselves"
+            ))
+        #expect(
+            messages.contains(
+                "prompts/b/to-a/up:1:1: error: a symbolic link to a folder that contains it (../..); Folio does not follow links that lead back into themselves"
+            ))
+        #expect(
+            messages.contains("prompts/gone.md:1:1: error: a symbolic link to a file that does not exist (nowhere.md); restore the file or remove the link"))
         #expect(messages.count == 6, "\(messages)")
         #expect(project.prompts.map(\.id) == ["a/one", "a/to-b/two", "b/to-a/one", "b/two", "keep"])
     }
@@ -174,10 +191,11 @@ import Testing
         try setup.link("refs", to: setup.outside.appendingPathComponent("refs").path)
         try setup.link("prompts/own.png", to: "../images/bottle.png")
         let project = await ProjectLoader.load(setup.root)
-        #expect(project.diagnostics.map(\.description) == [
-            "prompts/direct.md:3:10: error: reference image 'ref.png' is a symbolic link to a file outside the project (\(outsidePNG)); Folio reads reference images only from inside the project",
-            "prompts/through.md:4:5: error: reference image '../refs/bottle.png' lies outside the project through a symbolic link (\(outsidePNG)); Folio reads reference images only from inside the project",
-        ])
+        #expect(
+            project.diagnostics.map(\.description) == [
+                "prompts/direct.md:3:10: error: reference image 'ref.png' is a symbolic link to a file outside the project (\(outsidePNG)); Folio reads reference images only from inside the project",
+                "prompts/through.md:4:5: error: reference image '../refs/bottle.png' lies outside the project through a symbolic link (\(outsidePNG)); Folio reads reference images only from inside the project",
+            ])
         #expect(project.prompts.map(\.id) == ["inside"], "a link that stays inside the project is read")
     }
 }

@@ -34,7 +34,8 @@ import Testing
     @Test func anAliasBombInFolioYmlIsRefusedWithinTwoSeconds() {
         let start = ContinuousClock.now
         let (_, problems) = SettingsLoader.load(text: "title: Laughs\n" + Self.laughs())
-        #expect(ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
+        #expect(
+            ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
         // l0 to l3 hold 11 + 92 + 821 + 7382 values; l4 runs over.
         #expect(problems.map(\.description) == ["folio.yml:6:1: error: \(Self.aliasMessage)"])
     }
@@ -45,7 +46,8 @@ import Testing
         let yaml = Self.laughs(levels: 9) + "? *l8\n: 1\n"
         let start = ContinuousClock.now
         let (_, problems) = SettingsLoader.load(text: yaml)
-        #expect(ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
+        #expect(
+            ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
         #expect(problems.map(\.description) == ["folio.yml:10:3: error: \(Self.keyMessage)"])
     }
 
@@ -71,8 +73,12 @@ import Testing
         #expect(prompt?.title == "Night fox")
         #expect(prompt?.alt == "Night fox")
         let root = try #require(try YAMLDocument.parse("a: &a [x, y]\nb: [*a, *a]\n", file: "folio.yml"))
-        #expect(root.json == .object([("a", .array([.string("x"), .string("y")])),
-                                      ("b", .array([.array([.string("x"), .string("y")]), .array([.string("x"), .string("y")])]))]))
+        #expect(
+            root.json
+                == .object([
+                    ("a", .array([.string("x"), .string("y")])),
+                    ("b", .array([.array([.string("x"), .string("y")]), .array([.string("x"), .string("y")])])),
+                ]))
     }
 
     @Test func textThatOnlyLooksLikeAliasesIsText() {
@@ -132,9 +138,10 @@ import Testing
             if done == pid { break }
             if done < 0, errno != EINTR { break }
             if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"), exe == TestPaths.folio.path,
-               let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+            {
                 peak = max(peak, kilobytes * 1024)
             }
             usleep(500)

@@ -28,7 +28,10 @@ import Testing
 
     @Test func theHashInputIsCanonicalJSON() throws {
         let prompt = try #require(decodePrompt(Self.base).0)
-        #expect(prompt.generation.hashInput.canonical == #"{"aspect_ratio":"3:4","folio_hash":1,"model":"kling-v2-1","n":2,"negative_prompt":"blurry","prompt":"A launch poster for an AI music product.","resolution":"2k","route":"kling"}"#)
+        #expect(
+            prompt.generation.hashInput.canonical
+                == #"{"aspect_ratio":"3:4","folio_hash":1,"model":"kling-v2-1","n":2,"negative_prompt":"blurry","prompt":"A launch poster for an AI music product.","resolution":"2k","route":"kling"}"#
+        )
     }
 
     @Test func keyOrderDoesNotMatter() throws {
@@ -88,8 +91,10 @@ import Testing
     @Test func dashscopeAndGeminiKeysChangeTheHash() throws {
         let dash = "---\nroute: dashscope\nsize: 1328*1328\nseed: 1\n---\nA shoe\n"
         let dashHash = try hash(dash)
-        for (from, to) in [("size: 1328*1328", "size: 928*1664"), ("seed: 1", "seed: 2"), ("seed: 1", "seed: 1\nprompt_extend: false"),
-                           ("seed: 1", "seed: 1\nwatermark: true"), ("seed: 1", "seed: 1\nmodel: qwen-image")] {
+        for (from, to) in [
+            ("size: 1328*1328", "size: 928*1664"), ("seed: 1", "seed: 2"), ("seed: 1", "seed: 1\nprompt_extend: false"),
+            ("seed: 1", "seed: 1\nwatermark: true"), ("seed: 1", "seed: 1\nmodel: qwen-image"),
+        ] {
             #expect(try hash(dash.replacingOccurrences(of: from, with: to)) != dashHash, "\(to)")
         }
         let gemini = "---\nroute: gemini\nimage_size: 1K\n---\nA fox\n"

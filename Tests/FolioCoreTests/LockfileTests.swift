@@ -10,8 +10,12 @@ import Testing
             inputHash: hash, route: .kling, model: "kling-v2-1", state: state, externalTaskID: "folio-1",
             taskID: "CjMT7WdSwWcAAAAAALvB3g", requestID: "req-1", createdAt: "2026-11-25T12:00:00Z",
             updatedAt: "2026-11-25T12:00:41Z",
-            outputs: [LockOutput(index: 0, url: "https://cdn.example/1fa0ac67.png", asset: StoredAsset(
-                file: "assets/\(digest).png", sha256: digest, bytes: 2_318_312, width: 1536, height: 2048, mime: "image/png"))],
+            outputs: [
+                LockOutput(
+                    index: 0, url: "https://cdn.example/1fa0ac67.png",
+                    asset: StoredAsset(
+                        file: "assets/\(digest).png", sha256: digest, bytes: 2_318_312, width: 1536, height: 2048, mime: "image/png"))
+            ],
             text: nil, error: nil, cost: .object([("final_unit_deduction", .string("2"))]))
     }
 
@@ -21,8 +25,9 @@ import Testing
         lock.entries["a/failed"] = LockEntry(
             inputHash: "sha256:bb", route: .dashscope, model: "qwen-image-plus", state: .failed,
             error: LockError(kind: .moderation, code: "DataInspectionFailed", message: "Input data may contain inappropriate content."))
-        lock.entries["gem"] = LockEntry(inputHash: "sha256:cc", route: .gemini, model: "gemini-3.1-flash-image-preview",
-                                        state: .succeeded, text: "Here is a \"fox\"\nwith ünïcode")
+        lock.entries["gem"] = LockEntry(
+            inputHash: "sha256:cc", route: .gemini, model: "gemini-3.1-flash-image-preview",
+            state: .succeeded, text: "Here is a \"fox\"\nwith ünïcode")
         let decoded = try Lockfile.decode(Data(lock.encoded().utf8))
         #expect(decoded == lock)
     }
@@ -30,8 +35,9 @@ import Testing
     @Test func theFileIsSortedIndentedAndEndsWithANewline() {
         var lock = Lockfile()
         lock.entries["zeta"] = LockEntry(inputHash: "sha256:z", route: .gemini, model: "m", state: .pending, taskID: nil)
-        lock.entries["alpha/one"] = LockEntry(inputHash: "sha256:a", route: .klingOmni, model: "kling-v3-omni", state: .submitting,
-                                              externalTaskID: "folio-x")
+        lock.entries["alpha/one"] = LockEntry(
+            inputHash: "sha256:a", route: .klingOmni, model: "kling-v3-omni", state: .submitting,
+            externalTaskID: "folio-x")
         let expected = """
             {
               "version": 1,
@@ -120,10 +126,14 @@ import Testing
         ("not json at all", "folio.lock is damaged: not valid JSON"),
         ("{\"entries\": {}}", "folio.lock is damaged: 'version' is missing at the top level"),
         ("{\"version\": 1, \"entries\": {\"a\": {\"route\": \"kling\"}}}", "folio.lock is damaged: 'input_hash' is missing at entries.a"),
-        ("{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"midjourney\", \"model\": \"m\", \"state\": \"pending\"}}}",
-         "folio.lock is damaged: entry 'a' names an unknown route 'midjourney'"),
-        ("{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"kling\", \"model\": \"m\", \"state\": \"done\"}}}",
-         "folio.lock is damaged: unexpected value at entries.a.state"),
+        (
+            "{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"midjourney\", \"model\": \"m\", \"state\": \"pending\"}}}",
+            "folio.lock is damaged: entry 'a' names an unknown route 'midjourney'"
+        ),
+        (
+            "{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"kling\", \"model\": \"m\", \"state\": \"done\"}}}",
+            "folio.lock is damaged: unexpected value at entries.a.state"
+        ),
     ])
     func aCorruptLockfileIsRefusedWithAWayOut(text: String, prefix: String) {
         do {
@@ -141,7 +151,10 @@ import Testing
             _ = try Lockfile.decode(Data("{\"version\": 2, \"entries\": {}, \"new_field\": true}".utf8))
             Issue.record("decoded a newer lockfile")
         } catch {
-            #expect(error.description == "folio.lock is version 2, written by a newer Folio; this Folio reads version 1. Upgrade Folio to use this project. The file was left unchanged.")
+            #expect(
+                error.description
+                    == "folio.lock is version 2, written by a newer Folio; this Folio reads version 1. Upgrade Folio to use this project. The file was left unchanged."
+            )
         }
     }
 

@@ -7,8 +7,10 @@ import Testing
 @Suite struct OutputFolderTests {
     /// A project with every reserved folder, a lockfile, and `out` linking to prompts/.
     static func project() throws -> URL {
-        let root = makeProject(["prompts/fox.md": "A fox\n", "folio.lock": "{}\n", "assets/.keep": "", "templates/.keep": "",
-                                "static/robots.txt": "", ".folio/.keep": "", "docs/readme.txt": ""])
+        let root = makeProject([
+            "prompts/fox.md": "A fox\n", "folio.lock": "{}\n", "assets/.keep": "", "templates/.keep": "",
+            "static/robots.txt": "", ".folio/.keep": "", "docs/readme.txt": "",
+        ])
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("out").path, withDestinationPath: "prompts")
         return root
     }
@@ -70,8 +72,14 @@ import Testing
     @Test func theMessageNamesTheFolderAsWrittenAndWhereALinkLeads() throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
-        #expect(problem("./.", in: root) == "the output folder './.' is the project folder itself; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'")
-        #expect(problem("out", in: root) == "the output folder 'out' ('prompts' by its real path) is the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'")
+        #expect(
+            problem("./.", in: root)
+                == "the output folder './.' is the project folder itself; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
+        )
+        #expect(
+            problem("out", in: root)
+                == "the output folder 'out' ('prompts' by its real path) is the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
+        )
         // Without the written form, the path relative to the project.
         #expect(OutputFolder.problem(root.appendingPathComponent("prompts/x"), project: root)?.hasPrefix("the output folder 'prompts/x' lies inside") == true)
     }
@@ -88,8 +96,9 @@ import Testing
         // A reserved folder that is itself a link: an output holding its real folder is refused.
         try FileManager.default.removeItem(at: root.appendingPathComponent("static"))
         try FileManager.default.createDirectory(at: elsewhere.appendingPathComponent("static"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("static").path,
-                                                   withDestinationPath: elsewhere.appendingPathComponent("static").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("static").path,
+            withDestinationPath: elsewhere.appendingPathComponent("static").path)
         #expect(problem(elsewhere.path, in: root)?.contains("contains the project's static/ folder") == true)
         #expect(problem(elsewhere.appendingPathComponent("static/x").path, in: root)?.contains("lies inside the project's static/ folder") == true)
     }
@@ -113,10 +122,16 @@ import Testing
         let problem = try #require(project.diagnostics.first)
         #expect(project.diagnostics.count == 1)
         #expect(problem.file == "folio.yml" && problem.line == 2 && problem.column == 9 && problem.key == "output")
-        #expect(problem.message == "the output folder 'prompts/site' lies inside the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'")
+        #expect(
+            problem.message
+                == "the output folder 'prompts/site' lies inside the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
+        )
         try Data("output: out/\n".utf8).write(to: root.appendingPathComponent("folio.yml"))
         let linked = await ProjectLoader.load(root)
-        #expect(linked.diagnostics.map(\.description) == ["folio.yml:1:9: error: the output folder 'out/' ('prompts' by its real path) is the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"])
+        #expect(
+            linked.diagnostics.map(\.description) == [
+                "folio.yml:1:9: error: the output folder 'out/' ('prompts' by its real path) is the project's prompts/ folder, which holds the prompt files; the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
+            ])
         try Data("output: public\n".utf8).write(to: root.appendingPathComponent("folio.yml"))
         let fine = await ProjectLoader.load(root)
         #expect(fine.diagnostics.isEmpty, "\(fine.diagnostics)")

@@ -12,12 +12,13 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let entries = try #require(object["entries"] as? [[String: Any]])
         let requests = Dictionary(uniqueKeysWithValues: entries.map { ($0["id"] as! String, $0["requests"] as! Int) })
-        #expect(requests == [
-            "welcome": 1,
-            "nature/alpine-lake": 1, "nature/cherry-blossom": 2, "nature/old-fisherman": 1, "nature/watercolor-fox": 1,
-            "posters/film-festival": 1, "posters/four-seasons": 1, "posters/jazz-night": 1, "posters/launch": 1,
-            "products/bottle-restyle": 1, "products/perfume-bottle": 1, "products/sneaker-hero": 1, "products/watch-studio": 2,
-        ])
+        #expect(
+            requests == [
+                "welcome": 1,
+                "nature/alpine-lake": 1, "nature/cherry-blossom": 2, "nature/old-fisherman": 1, "nature/watercolor-fox": 1,
+                "posters/film-festival": 1, "posters/four-seasons": 1, "posters/jazz-night": 1, "posters/launch": 1,
+                "products/bottle-restyle": 1, "products/perfume-bottle": 1, "products/sneaker-hero": 1, "products/watch-studio": 2,
+            ])
         #expect(entries.allSatisfy { $0["action"] as? String == "new" })
         #expect(!requests.keys.contains("nature/northern-lights"), "drafts are not planned")
         let totals = try #require(object["totals"] as? [String: [String: Int]])
@@ -55,12 +56,14 @@ import Testing
             let gone = String(repeating: "0", count: 64)
             func output(_ name: String) -> LockOutput {
                 let sha = name == "present.png" ? present : gone
-                return LockOutput(index: 0, url: "https://cdn.example/\(name)",
-                                  asset: StoredAsset(file: "assets/\(sha).png", sha256: sha, bytes: 10, width: 1, height: 1, mime: "image/png"))
+                return LockOutput(
+                    index: 0, url: "https://cdn.example/\(name)",
+                    asset: StoredAsset(file: "assets/\(sha).png", sha256: sha, bytes: 10, width: 1, height: 1, mime: "image/png"))
             }
             for prompt in project.prompts {
-                var entry = LockEntry(inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model,
-                                      state: .succeeded, createdAt: hour, updatedAt: hour, outputs: [output("present.png")])
+                var entry = LockEntry(
+                    inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model,
+                    state: .succeeded, createdAt: hour, updatedAt: hour, outputs: [output("present.png")])
                 switch prompt.id {
                 case "stale": entry.inputHash = "sha256:old"
                 case "pending": entry.state = .pending; entry.taskID = "task-1"; entry.outputs = []
@@ -71,7 +74,11 @@ import Testing
                     entry.error = LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")
                 case "download": entry.outputs = [output("gone.png")]
                 case "expired": entry.outputs = [output("gone.png")]; entry.createdAt = old; entry.updatedAt = old
-                case "inline-gone": entry.outputs = [LockOutput(index: 0, url: nil, asset: StoredAsset(file: "assets/\(gone).png", sha256: gone, bytes: 10, width: 1, height: 1, mime: "image/png"))]
+                case "inline-gone":
+                    entry.outputs = [
+                        LockOutput(
+                            index: 0, url: nil, asset: StoredAsset(file: "assets/\(gone).png", sha256: gone, bytes: 10, width: 1, height: 1, mime: "image/png"))
+                    ]
                 case "fresh": continue
                 default: break
                 }
@@ -85,14 +92,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: s.root) }
         let plan = Planner.plan(s.project.prompts, lock: s.lock, project: s.root)
         let actions = Dictionary(uniqueKeysWithValues: plan.entries.map { ($0.id, $0.action) })
-        #expect(actions == [
-            "cached": .cached, "stale": .stale, "pending": .resume, "submitting": .resume, "failed": .failed,
-            "download": .download, "expired": .missing, "inline-gone": .missing, "fresh": .new,
-        ])
+        #expect(
+            actions == [
+                "cached": .cached, "stale": .stale, "pending": .resume, "submitting": .resume, "failed": .failed,
+                "download": .download, "expired": .missing, "inline-gone": .missing, "fresh": .new,
+            ])
         let requests = Dictionary(uniqueKeysWithValues: plan.entries.map { ($0.id, $0.requests) })
-        #expect(requests == [
-            "cached": 0, "stale": 1, "pending": 0, "submitting": 1, "failed": 0, "download": 0, "expired": 0, "inline-gone": 0, "fresh": 1,
-        ])
+        #expect(
+            requests == [
+                "cached": 0, "stale": 1, "pending": 0, "submitting": 1, "failed": 0, "download": 0, "expired": 0, "inline-gone": 0, "fresh": 1,
+            ])
         #expect(plan.entries.first { $0.id == "download" }?.downloads == 1)
         #expect(plan.entries.first { $0.id == "failed" }?.reason == "moderation: Failure to pass the risk control system")
         #expect(plan.totals[.kling]?.requests == 3, "a submitting entry counts the one create it may still need")
@@ -127,8 +136,11 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let totals = try #require(object["totals"] as? [String: [String: Int]])
-        #expect(totals["kling"] == ["new": 1, "cached": 1, "stale": 1, "resume": 2, "failed": 1, "download": 1, "missing": 1,
-                                    "requests": 3, "downloads": 1])
+        #expect(
+            totals["kling"] == [
+                "new": 1, "cached": 1, "stale": 1, "resume": 2, "failed": 1, "download": 1, "missing": 1,
+                "requests": 3, "downloads": 1,
+            ])
         #expect(totals["gemini"]?["missing"] == 1)
         #expect(try Data(contentsOf: s.root.appendingPathComponent("folio.lock")) == lockBefore, "plan never writes")
         let human = try runFolio(["plan", "--project", s.root.path])

@@ -42,10 +42,16 @@ import Testing
     }
 
     @Test(arguments: [
-        ("gemini", "aspect_ratio: \"2:1\"", "aspect_ratio '2:1' is not allowed on route gemini; allowed: 1:1, 1:4, 1:8, 2:3, 3:2, 3:4, 4:1, 4:3, 4:5, 5:4, 8:1, 9:16, 16:9, 21:9"),
+        (
+            "gemini", "aspect_ratio: \"2:1\"",
+            "aspect_ratio '2:1' is not allowed on route gemini; allowed: 1:1, 1:4, 1:8, 2:3, 3:2, 3:4, 4:1, 4:3, 4:5, 5:4, 8:1, 9:16, 16:9, 21:9"
+        ),
         ("gemini", "image_size: 8K", "image_size '8K' is not allowed on route gemini; allowed: 512, 1K, 2K, 4K"),
         ("gemini", "image_size: 2k", "image_size '2k' is not allowed on route gemini; allowed: 512, 1K, 2K, 4K; did you mean '2K'?"),
-        ("dashscope", "size: 1472*1140", "size '1472*1140' is not allowed on route dashscope; allowed: 1664*928, 1472*1104, 1328*1328, 1104*1472, 928*1664; did you mean '1472*1104'?"),
+        (
+            "dashscope", "size: 1472*1140",
+            "size '1472*1140' is not allowed on route dashscope; allowed: 1664*928, 1472*1104, 1328*1328, 1104*1472, 928*1664; did you mean '1472*1104'?"
+        ),
         ("kling", "aspect_ratio: \"5:4\"", "aspect_ratio '5:4' is not allowed on route kling; allowed: 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9"),
         ("kling", "resolution: 4k", "resolution '4k' is not allowed on route kling; allowed: 1k, 2k"),
         ("kling-omni", "resolution: 8k", "resolution '8k' is not allowed on route kling-omni; allowed: 1k, 2k, 4k"),
@@ -62,7 +68,13 @@ import Testing
     // MARK: Keys a route does not take
 
     @Test(arguments: [
-        ("gemini", ["negative_prompt: x", "seed: 1", "resolution: 1k", "size: 1328*1328", "watermark: true", "prompt_extend: true", "result_type: single", "series_amount: 2"]),
+        (
+            "gemini",
+            [
+                "negative_prompt: x", "seed: 1", "resolution: 1k", "size: 1328*1328", "watermark: true", "prompt_extend: true", "result_type: single",
+                "series_amount: 2",
+            ]
+        ),
         ("dashscope", ["aspect_ratio: \"1:1\"", "resolution: 1k", "image_size: 1K", "images: [a.png]", "result_type: single", "series_amount: 2"]),
         ("kling", ["seed: 1", "size: 1328*1328", "image_size: 1K", "prompt_extend: true", "result_type: single", "series_amount: 2"]),
         ("kling-omni", ["negative_prompt: x", "seed: 1", "size: 1328*1328", "image_size: 1K", "watermark: true", "prompt_extend: true"]),
@@ -80,12 +92,14 @@ import Testing
     }
 
     @Test func refusalsSayWhatToUseInstead() {
-        #expect(messages(decodePrompt(front("dashscope", "aspect_ratio: \"16:9\""))) == [
-            "route dashscope takes no 'aspect_ratio': set the shape with size: 1664*928 (16:9), 1472*1104 (4:3), 1328*1328 (1:1), 1104*1472 (3:4) or 928*1664 (9:16)",
-        ])
-        #expect(messages(decodePrompt(front("gemini", "resolution: 2k"))) == [
-            "route gemini takes no 'resolution': set the output size with image_size (512, 1K, 2K, 4K)",
-        ])
+        #expect(
+            messages(decodePrompt(front("dashscope", "aspect_ratio: \"16:9\""))) == [
+                "route dashscope takes no 'aspect_ratio': set the shape with size: 1664*928 (16:9), 1472*1104 (4:3), 1328*1328 (1:1), 1104*1472 (3:4) or 928*1664 (9:16)"
+            ])
+        #expect(
+            messages(decodePrompt(front("gemini", "resolution: 2k"))) == [
+                "route gemini takes no 'resolution': set the output size with image_size (512, 1K, 2K, 4K)"
+            ])
     }
 
     // MARK: n and requests
@@ -110,9 +124,10 @@ import Testing
         #expect(series.generation.expectedImages == 4)
         let six = try #require(decodePrompt(front("kling-omni", "result_type: series", "series_amount: 6")).0)
         #expect(six.generation.expectedImages == 6)
-        #expect(messages(decodePrompt(front("kling-omni", "result_type: series", "series_amount: 10"))) == [
-            "series_amount must be from 2 to 9 on route kling-omni, not 10",
-        ])
+        #expect(
+            messages(decodePrompt(front("kling-omni", "result_type: series", "series_amount: 10"))) == [
+                "series_amount must be from 2 to 9 on route kling-omni, not 10"
+            ])
     }
 
     // MARK: Lengths and ranges
@@ -120,9 +135,10 @@ import Testing
     @Test(arguments: [("dashscope", 800), ("kling", 2500), ("kling-omni", 2500)])
     func promptLengthLimit(route: String, limit: Int) {
         #expect(decodePrompt(front(route, body: String(repeating: "é", count: limit))).1.isEmpty)
-        #expect(messages(decodePrompt(front(route, body: String(repeating: "é", count: limit + 1)))) == [
-            "the prompt is \(limit + 1) characters; route \(route) takes at most \(limit)",
-        ])
+        #expect(
+            messages(decodePrompt(front(route, body: String(repeating: "é", count: limit + 1)))) == [
+                "the prompt is \(limit + 1) characters; route \(route) takes at most \(limit)"
+            ])
     }
 
     @Test func geminiHasNoDocumentedPromptLimit() {
@@ -132,9 +148,10 @@ import Testing
     @Test(arguments: [("dashscope", 500), ("kling", 2500)])
     func negativePromptLengthLimit(route: String, limit: Int) {
         #expect(decodePrompt(front(route, "negative_prompt: \(String(repeating: "b", count: limit))")).1.isEmpty)
-        #expect(messages(decodePrompt(front(route, "negative_prompt: \(String(repeating: "b", count: limit + 1))"))) == [
-            "negative_prompt is \(limit + 1) characters; route \(route) takes at most \(limit)",
-        ])
+        #expect(
+            messages(decodePrompt(front(route, "negative_prompt: \(String(repeating: "b", count: limit + 1))"))) == [
+                "negative_prompt is \(limit + 1) characters; route \(route) takes at most \(limit)"
+            ])
     }
 
     @Test func dashscopeSeedRange() {
@@ -220,23 +237,43 @@ import Testing
         #expect(decodePrompt(front("gemini", list(14)), project: images.root).1.isEmpty)
         #expect(messages(decodePrompt(front("gemini", list(15)), project: images.root)) == ["route gemini takes at most 14 reference images, not 15"])
         #expect(decodePrompt(front("kling-omni", list(10), body: refs), project: images.root).1.isEmpty)
-        #expect(messages(decodePrompt(front("kling-omni", list(11), body: refs), project: images.root)) == ["route kling-omni takes at most 10 reference images, not 11"])
+        #expect(
+            messages(decodePrompt(front("kling-omni", list(11), body: refs), project: images.root)) == [
+                "route kling-omni takes at most 10 reference images, not 11"
+            ])
     }
 
     @Test func referenceImageFormatsSizesAndShapes() {
         let images = Images()
-        images.write("photo.webp", Array("RIFF\0\0\0\0WEBPVP8X".utf8) + [UInt8](repeating: 0, count: 4) + [0x57, 0x02, 0x00, 0x57, 0x02, 0x00] + [UInt8](repeating: 0, count: 8))
+        images.write(
+            "photo.webp",
+            Array("RIFF\0\0\0\0WEBPVP8X".utf8) + [UInt8](repeating: 0, count: 4) + [0x57, 0x02, 0x00, 0x57, 0x02, 0x00] + [UInt8](repeating: 0, count: 8))
         images.write("photo.heic", [0, 0, 0, 24] + Array("ftypheic".utf8) + [UInt8](repeating: 0, count: 12))
         images.write("notes.txt", Array("just text".utf8))
         _ = images.png("big.png", width: 1000, height: 1000, padTo: 7_000_001)
         _ = images.png("wide.png", width: 1000, height: 300)
-        #expect(messages(decodePrompt(front("kling", "images: [photo.webp]"), project: images.root)) == ["reference image 'photo.webp' is webp; route kling takes png, jpeg"])
+        #expect(
+            messages(decodePrompt(front("kling", "images: [photo.webp]"), project: images.root)) == [
+                "reference image 'photo.webp' is webp; route kling takes png, jpeg"
+            ])
         #expect(decodePrompt(front("gemini", "images: [photo.webp, photo.heic]"), project: images.root).1.isEmpty)
-        #expect(messages(decodePrompt(front("gemini", "images: [notes.txt]"), project: images.root)) == ["reference image 'notes.txt' is not an image Folio recognises; route gemini takes png, jpeg, webp, heic, heif"])
-        #expect(messages(decodePrompt(front("gemini", "images: [big.png]"), project: images.root)) == ["reference image 'big.png' is 7.0 MB; route gemini takes at most 7.0 MB"])
+        #expect(
+            messages(decodePrompt(front("gemini", "images: [notes.txt]"), project: images.root)) == [
+                "reference image 'notes.txt' is not an image Folio recognises; route gemini takes png, jpeg, webp, heic, heif"
+            ])
+        #expect(
+            messages(decodePrompt(front("gemini", "images: [big.png]"), project: images.root)) == [
+                "reference image 'big.png' is 7.0 MB; route gemini takes at most 7.0 MB"
+            ])
         #expect(decodePrompt(front("kling", "images: [big.png]"), project: images.root).1.isEmpty)
-        #expect(messages(decodePrompt(front("kling", "images: [wide.png]"), project: images.root)) == ["reference image 'wide.png' is 1000×300; route kling needs an aspect ratio between 1:2.5 and 2.5:1"])
-        #expect(messages(decodePrompt(front("gemini", "images: [../../outside.png]"), project: images.root)) == ["reference image '../../outside.png' must be a path inside the project, relative to the prompt file"])
+        #expect(
+            messages(decodePrompt(front("kling", "images: [wide.png]"), project: images.root)) == [
+                "reference image 'wide.png' is 1000×300; route kling needs an aspect ratio between 1:2.5 and 2.5:1"
+            ])
+        #expect(
+            messages(decodePrompt(front("gemini", "images: [../../outside.png]"), project: images.root)) == [
+                "reference image '../../outside.png' must be a path inside the project, relative to the prompt file"
+            ])
     }
 
     @Test func omniPromptsAddressTheirImages() {
@@ -246,26 +283,32 @@ import Testing
         let unaddressed = decodePrompt(front("kling-omni", "images: [a.png]", body: "Put it on a table"), project: images.root)
         #expect(unaddressed.0 != nil)
         #expect(unaddressed.1.map(\.severity) == [.warning])
-        #expect(messages(decodePrompt(front("kling-omni", body: "Put <<<image_1>>> on a table"), project: images.root)) == [
-            "the prompt refers to <<<image_1>>> but the file lists 0 reference images under images",
-        ])
+        #expect(
+            messages(decodePrompt(front("kling-omni", body: "Put <<<image_1>>> on a table"), project: images.root)) == [
+                "the prompt refers to <<<image_1>>> but the file lists 0 reference images under images"
+            ])
     }
 
     @Test func klingRefusesANegativePromptWithAnImage() {
         let images = Images()
         _ = images.png("a.png", width: 600, height: 600)
-        #expect(messages(decodePrompt(front("kling", "images: [a.png]", "negative_prompt: blur"), project: images.root)) == [
-            "route kling takes no negative_prompt together with a reference image; remove one of them",
-        ])
+        #expect(
+            messages(decodePrompt(front("kling", "images: [a.png]", "negative_prompt: blur"), project: images.root)) == [
+                "route kling takes no negative_prompt together with a reference image; remove one of them"
+            ])
     }
 }
 
 @Suite struct DateTests {
-    @Test(arguments: ["2026-11-25", "2024-02-29", "2026-11-25T14:30", "2026-11-25T14:30:00Z", "2026-11-25 14:30:00",
-                      "2026-11-25T14:30:00.123+01:00", "2026-11-25T14:30:00-0500"])
+    @Test(arguments: [
+        "2026-11-25", "2024-02-29", "2026-11-25T14:30", "2026-11-25T14:30:00Z", "2026-11-25 14:30:00",
+        "2026-11-25T14:30:00.123+01:00", "2026-11-25T14:30:00-0500",
+    ])
     func accepted(_ text: String) { #expect(DateText.isValid(text)) }
 
-    @Test(arguments: ["2026-02-30", "2026-13-01", "26-11-25", "2026/11/25", "2026-11-25T25:00", "2026-11-25T14:30:00ZZ",
-                      "2026-11-25T14:30:00.", "yesterday", "2026-11-25T14:30:00+1"])
+    @Test(arguments: [
+        "2026-02-30", "2026-13-01", "26-11-25", "2026/11/25", "2026-11-25T25:00", "2026-11-25T14:30:00ZZ",
+        "2026-11-25T14:30:00.", "yesterday", "2026-11-25T14:30:00+1",
+    ])
     func refused(_ text: String) { #expect(!DateText.isValid(text)) }
 }

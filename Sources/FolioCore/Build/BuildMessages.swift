@@ -29,10 +29,14 @@ extension GenerationReport {
         for (id, reason) in pending { lines.append("  pending \(id): \(reason)") }
         if uncertain > 0 {
             let them = uncertain == 1 ? "it" : "them"
-            lines.append("\(uncertain) call\(uncertain == 1 ? "" : "s") may have been charged without returning an image (failed as uncertain); none was sent again. Check your usage with the provider, then run with --retry-failed to send \(them) once more.")
+            lines.append(
+                "\(uncertain) call\(uncertain == 1 ? "" : "s") may have been charged without returning an image (failed as uncertain); none was sent again. Check your usage with the provider, then run with --retry-failed to send \(them) once more."
+            )
         }
         if !pending.isEmpty {
-            lines.append("Run the same command again to resume: Kling tasks are polled or looked up by their external id, and only variants never asked for are requested.")
+            lines.append(
+                "Run the same command again to resume: Kling tasks are polled or looked up by their external id, and only variants never asked for are requested."
+            )
         }
         return lines
     }
@@ -42,7 +46,8 @@ extension RenderReport {
     /// `rendered site/: 12 pages (…)`, then each placeholder with why.
     public func lines(site: String) -> [String] {
         let shown = placeholders.isEmpty ? "" : ", \(placeholders.count) shown as placeholders"
-        let head = "rendered \(site)/: \(pages) pages (\(written) files written, \(unchanged) unchanged), \(imagesRendered) images rendered, \(imagesSkipped) already done\(shown)"
+        let head =
+            "rendered \(site)/: \(pages) pages (\(written) files written, \(unchanged) unchanged), \(imagesRendered) images rendered, \(imagesSkipped) already done\(shown)"
         return [head] + placeholders.map { "  placeholder \($0.id): \($0.reason)" }
     }
 }

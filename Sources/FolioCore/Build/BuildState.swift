@@ -21,8 +21,10 @@ public struct BuildOptions: Sendable {
     /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
     public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway)?
 
-    public init(project: URL, out: String? = nil, workingFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        project: URL, out: String? = nil, workingFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.project = project
         self.out = out
         self.workingFolder = workingFolder

@@ -21,9 +21,10 @@ public struct CheckReport: Sendable {
         var diagnostics = project.diagnostics + Theme.load(project: project.root).1
         diagnostics = diagnostics.sortedByLocation()
         if project.settings.images.formats.contains(.avif), !Libraries.canEncode(.avif) {
-            diagnostics.append(Diagnostic(
-                file: SettingsLoader.fileName, key: "images.formats", severity: .warning,
-                message: "this libvips cannot encode AVIF; the site will be rendered without it"))
+            diagnostics.append(
+                Diagnostic(
+                    file: SettingsLoader.fileName, key: "images.formats", severity: .warning,
+                    message: "this libvips cannot encode AVIF; the site will be rendered without it"))
         }
         let broken = Set(diagnostics.filter { $0.file.hasPrefix("prompts/") && $0.severity == .error }.map(\.file))
         return CheckReport(diagnostics: diagnostics, files: project.prompts.count + broken.count, prompts: project.prompts.count)

@@ -24,6 +24,15 @@ public enum Pipeline {
     /// `folio plan`: what a build would do.
     public static let plan: [BuildStep] = [.load, .plan]
 
+    /// Runs `steps` for `options`, `printer` saying what happens; a build that finishes with a
+    /// status other than 0 (pending, partial) throws it, so every command ends the same way.
+    public static func run(_ steps: [BuildStep], options: BuildOptions, printer: BuildPrinter) async throws(FolioError) -> BuildState {
+        var state = BuildState(options: options, observer: { await printer.handle($0) })
+        try await run(steps, &state)
+        if state.exitStatus != .ok { throw FolioError.exit(state.exitStatus) }
+        return state
+    }
+
     /// Runs `steps` in order on `state`, timing each, and stops at the first that fails; its
     /// error names the step. A step may end the run early by setting `state.finished` (the
     /// render stamp does, when nothing changed). What a step opened, `state.close()` closes.

@@ -26,8 +26,9 @@ extension BuildStep {
         let errors = project.diagnostics.errors.count
         if errors > 0 {
             let them = errors == 1 ? "it" : "them"
-            throw FolioError("\(errors) error\(errors == 1 ? "" : "s") in the project; nothing was done. Fix \(them) and run again ('folio check' lists them).",
-                             exit: .invalidInput, heading: nil)
+            throw FolioError(
+                "\(errors) error\(errors == 1 ? "" : "s") in the project; nothing was done. Fix \(them) and run again ('folio check' lists them).",
+                exit: .invalidInput, heading: nil)
         }
         state.project = project
         // Generating and cleaning rewrite folio.lock: never beside another process that writes it.
@@ -45,7 +46,8 @@ extension BuildStep {
         guard let project = state.project else { return }
         if state.runs(.renderImages) { state.site = try state.checkedSite() }
         if state.options.simulate, let real = state.lock.entries.first(where: { !$0.value.simulated }) {
-            throw FolioError("""
+            throw FolioError(
+                """
                 folio.lock holds real generations ('\(real.key)' among them); --simulate would mix simulated images into them. \
                 Run --simulate on a copy of the project, or without --simulate to use the gateway.
                 """, path: Lockfile.fileName)
@@ -57,8 +59,9 @@ extension BuildStep {
     /// it arrives (result URLs expire), every step recorded in `folio.lock` before the next.
     public static let generate = BuildStep("generate") { state in
         guard let project = state.project, let plan = state.plan else { return }
-        let session = try await GatewaySession.open(state.options, project: project, plan: plan, lock: state.lock,
-                                                    observer: state.observer)
+        let session = try await GatewaySession.open(
+            state.options, project: project, plan: plan, lock: state.lock,
+            observer: state.observer)
         state.session = session
         await state.observe(.generating(total: plan.entries.count))
         state.generation = await session.generator.run(plan.entries.filter { $0.action != .download })
@@ -76,8 +79,9 @@ extension BuildStep {
         state.lock = await session.store.lock
         // The site reads each prompt's state from the plan: brought up to date, not made again.
         if let project = state.project {
-            state.plan = Planner.refresh(plan, prompts: project.prompts, before: before, after: state.lock, project: project.root,
-                                         options: state.options.planOptions)
+            state.plan = Planner.refresh(
+                plan, prompts: project.prompts, before: before, after: state.lock, project: project.root,
+                options: state.options.planOptions)
         }
         await state.close()
         await state.observe(.generated(report))
@@ -173,8 +177,10 @@ extension BuildState {
 
 extension GatewaySession {
     /// The gateway (or a simulator, with `--simulate`) and the generator that talks to it.
-    static func open(_ options: BuildOptions, project: LoadedProject, plan: Plan, lock: Lockfile,
-                     observer: @escaping @Sendable (BuildEvent) async -> Void) async throws -> GatewaySession {
+    static func open(
+        _ options: BuildOptions, project: LoadedProject, plan: Plan, lock: Lockfile,
+        observer: @escaping @Sendable (BuildEvent) async -> Void
+    ) async throws -> GatewaySession {
         let environment = options.environment
         // Downloads go to the image hosts and need no key; only requests and polls do.
         // With --regenerate a download may turn into a create (its link turns out gone).
@@ -200,14 +206,16 @@ extension GatewaySession {
         if !endpoint.isLoopback, timeScale != 1, needsGateway {
             await observer(.warning("FOLIO_TIME_SCALE is ignored: the gateway \(endpoint.baseURL) is not on this machine"))
         }
-        var generation = GatewaySetup.options(settings: project.settings, jobs: options.jobs, retryFailed: options.retryFailed,
-                                              regenerate: options.regenerate,
-                                              timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
+        var generation = GatewaySetup.options(
+            settings: project.settings, jobs: options.jobs, retryFailed: options.retryFailed,
+            regenerate: options.regenerate,
+            timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
         generation.simulated = options.simulate
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)
-        let generator = Generator(prompts: project.prompts, project: project.root, store: store, http: http, options: generation,
-                                  events: { event in await observer(.generation(event)) })
+        let generator = Generator(
+            prompts: project.prompts, project: project.root, store: store, http: http, options: generation,
+            events: { event in await observer(.generation(event)) })
         return GatewaySession(store: store, http: http, generator: generator, simulator: simulator)
     }
 }

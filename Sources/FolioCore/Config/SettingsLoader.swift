@@ -44,8 +44,14 @@ public enum SettingsLoader {
         do {
             entries = try root.entries(key: "folio.yml")
         } catch {
-            return (settings, [Diagnostic(file: fileName, line: root.line, column: root.column,
-                                          message: "folio.yml must be a mapping of settings (title: …, gateway: …)")])
+            return (
+                settings,
+                [
+                    Diagnostic(
+                        file: fileName, line: root.line, column: root.column,
+                        message: "folio.yml must be a mapping of settings (title: …, gateway: …)")
+                ]
+            )
         }
         for entry in entries {
             do {
@@ -173,7 +179,9 @@ public enum SettingsLoader {
             for name in names {
                 let lowered = name.lowercased() == "jpg" ? "jpeg" : name.lowercased()
                 guard let format = ImageOutputFormat(rawValue: lowered) else {
-                    throw v.diagnostic("\(key): unknown format '\(name)'; allowed: webp, jpeg, avif\(Suggest.didYouMean(name, in: ImageOutputFormat.allCases.map(\.rawValue)))", key: key)
+                    throw v.diagnostic(
+                        "\(key): unknown format '\(name)'; allowed: webp, jpeg, avif\(Suggest.didYouMean(name, in: ImageOutputFormat.allCases.map(\.rawValue)))",
+                        key: key)
                 }
                 if !formats.contains(format) { formats.append(format) }
             }
@@ -204,10 +212,13 @@ public enum SettingsLoader {
                 for item in items {
                     let dotted = "defaults.\(route.rawValue).\(item.key)"
                     guard let key = FrontMatterKey(rawValue: item.key), !perPromptOnly.contains(key), key != .route else {
-                        let known = route.rules.acceptedKeyNames.filter { FrontMatterKey(rawValue: $0).map { !perPromptOnly.contains($0) && $0 != .route } ?? false }
-                        problems.append(item.keyNode.diagnostic(
-                            "unknown default '\(item.key)' for route \(route.rawValue); it takes: \(known.listed)\(Suggest.didYouMean(item.key, in: known))",
-                            key: dotted))
+                        let known = route.rules.acceptedKeyNames.filter {
+                            FrontMatterKey(rawValue: $0).map { !perPromptOnly.contains($0) && $0 != .route } ?? false
+                        }
+                        problems.append(
+                            item.keyNode.diagnostic(
+                                "unknown default '\(item.key)' for route \(route.rawValue); it takes: \(known.listed)\(Suggest.didYouMean(item.key, in: known))",
+                                key: dotted))
                         continue
                     }
                     guard route.rules.accepts(key) else {
@@ -220,23 +231,26 @@ public enum SettingsLoader {
             }
             guard let key = FrontMatterKey(rawValue: entry.key), !perPromptOnly.contains(key) else {
                 let known = frontKeys + RouteID.allCases.map(\.rawValue)
-                problems.append(entry.keyNode.diagnostic(
-                    "unknown default '\(entry.key)'; defaults take generation keys, tags, draft, private, or a route name (\(RouteID.allCases.map(\.rawValue).listed)) holding that route's defaults\(Suggest.didYouMean(entry.key, in: known))",
-                    key: "defaults.\(entry.key)"))
+                problems.append(
+                    entry.keyNode.diagnostic(
+                        "unknown default '\(entry.key)'; defaults take generation keys, tags, draft, private, or a route name (\(RouteID.allCases.map(\.rawValue).listed)) holding that route's defaults\(Suggest.didYouMean(entry.key, in: known))",
+                        key: "defaults.\(entry.key)"))
                 continue
             }
             if key == .model {
-                problems.append(entry.keyNode.diagnostic(
-                    "a default model belongs to one route: put it under that route, as in 'defaults: { kling: { model: kling-v2-1 } }'",
-                    key: "defaults.model"))
+                problems.append(
+                    entry.keyNode.diagnostic(
+                        "a default model belongs to one route: put it under that route, as in 'defaults: { kling: { model: kling-v2-1 } }'",
+                        key: "defaults.model"))
                 continue
             }
             if key == .route {
                 let name = (try? entry.value.text(key: "defaults.route")) ?? ""
                 guard RouteID(rawValue: name) != nil else {
-                    problems.append(entry.value.diagnostic(
-                        "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
-                        key: "defaults.route"))
+                    problems.append(
+                        entry.value.diagnostic(
+                            "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
+                            key: "defaults.route"))
                     continue
                 }
             }

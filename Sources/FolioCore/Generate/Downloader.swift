@@ -42,8 +42,10 @@ struct Downloader: Sendable {
         var current = url
         for _ in 0...3 {
             guard let parsed = URL(string: current), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  parsed.host != nil else {
-                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': only http and https URLs are fetched", gone: false, retryable: false)
+                parsed.host != nil
+            else {
+                throw DownloadFailure(
+                    message: "refusing to download from '\(current.prefix(80))': only http and https URLs are fetched", gone: false, retryable: false)
             }
             // A URL from folio.lock is data from wherever the project came from: it may not send this
             // machine's requests to its own services (loopback, link-local) unless the gateway is here too.
@@ -69,8 +71,9 @@ struct Downloader: Sendable {
             }
             guard status == 200 else {
                 let gone = status == 403 || status == 404 || status == 410
-                throw DownloadFailure(message: "HTTP \(status) from the image host\(gone ? " (the link has expired or is gone)" : "")", gone: gone,
-                                      retryable: status >= 500 || status == 429)
+                throw DownloadFailure(
+                    message: "HTTP \(status) from the image host\(gone ? " (the link has expired or is gone)" : "")", gone: gone,
+                    retryable: status >= 500 || status == 429)
             }
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
                 throw DownloadFailure(message: "the image is \(length) bytes, over the \(maxBytes)-byte cap", gone: false, retryable: false)
@@ -117,8 +120,9 @@ struct Downloader: Sendable {
         } catch let failure as DownloadFailure {
             throw failure
         } catch {
-            throw DownloadFailure(message: "the download broke off after \(count) bytes: \(GatewayHTTP.transportFailure(error, scrub: http.endpoint.scrub).message)",
-                                  gone: false, retryable: true)
+            throw DownloadFailure(
+                message: "the download broke off after \(count) bytes: \(GatewayHTTP.transportFailure(error, scrub: http.endpoint.scrub).message)",
+                gone: false, retryable: true)
         }
         if let expected, expected != count {
             throw DownloadFailure(message: "the download stopped at \(count) of \(expected) bytes", gone: false, retryable: true)
@@ -156,7 +160,9 @@ struct Downloader: Sendable {
 
     private func prepareFolder() throws(DownloadFailure) {
         if let outside = VerifiedHashes.of(project: assets.deletingLastPathComponent()).assetsOutside {
-            throw DownloadFailure(message: "\(StoredAsset.folder)/ is a symbolic link to \(outside), outside the project; Folio keeps paid images only inside the project", gone: false, retryable: false)
+            throw DownloadFailure(
+                message: "\(StoredAsset.folder)/ is a symbolic link to \(outside), outside the project; Folio keeps paid images only inside the project",
+                gone: false, retryable: false)
         }
         do {
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)

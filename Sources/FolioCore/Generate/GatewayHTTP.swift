@@ -49,8 +49,10 @@ public final class GatewayHTTP: Sendable {
     /// How long one gateway call may take before its answer starts.
     let requestTimeout: TimeAmount
 
-    public init(endpoint: GatewayEndpoint, connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120),
-                requestTimeout: Duration = .seconds(300)) {
+    public init(
+        endpoint: GatewayEndpoint, connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120),
+        requestTimeout: Duration = .seconds(300)
+    ) {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .init(connectTimeout), read: .init(readTimeout))
         // Redirects are followed by hand, so a download can never be sent on to another scheme.
@@ -82,8 +84,9 @@ public final class GatewayHTTP: Sendable {
         do {
             let response = try await client.execute(request, timeout: requestTimeout)
             let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
-            return HTTPReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                             body: Array(buffer: body))
+            return HTTPReply(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(buffer: body))
         } catch {
             throw Self.transportFailure(error, scrub: endpoint.scrub)
         }

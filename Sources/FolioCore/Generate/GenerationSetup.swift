@@ -13,7 +13,8 @@ public enum GatewaySetup {
         // A cloned project must not be able to send your key elsewhere: a gateway named only in
         // folio.yml gets it when it is AnyInt's own, or when ANYINT_BASE_URL names the same host.
         if fromEnvironment == nil, let host = URL(string: base)?.host?.lowercased(), !officialHosts.contains(host) {
-            throw FolioError("""
+            throw FolioError(
+                """
                 folio.yml sets gateway.base_url to \(endpoint.baseURL), which is not AnyInt's gateway; Folio sends your key there only when \
                 ANYINT_BASE_URL names the same host. If you trust it: export ANYINT_BASE_URL=\(endpoint.baseURL)
                 """)

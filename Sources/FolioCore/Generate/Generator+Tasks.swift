@@ -39,7 +39,8 @@ extension Generator {
     private func taskSteps(_ prompt: Prompt, route: any TaskRoute, resume: Bool, counter: Counter, again: Bool = false) async throws(StopJob) -> Outcome {
         let path = route.path
         var entry = await store.entry(prompt.id)
-        let resumable = resume && entry?.inputHash == prompt.inputHash && entry?.simulated == options.simulated
+        let resumable =
+            resume && entry?.inputHash == prompt.inputHash && entry?.simulated == options.simulated
             && (entry?.state == .pending || entry?.state == .submitting)
         if !resumable {
             // Write-ahead: the external id is on disk before the create is sent.
@@ -75,7 +76,8 @@ extension Generator {
         case .failed(let failure) where failure.unknownTask:
             // The create answered with this id, so the task was made (and paid for): "unknown" now is
             // no proof that it failed (another key, a gateway hiccup). Keep it, never create again by itself.
-            return .pending("""
+            return .pending(
+                """
                 the gateway does not know task \(taskID) (\(failure.summary)); it stays pending and a later run asks again. \
                 Check that ANYINT_API_KEY is the key that created it; edit the prompt to generate it anew
                 """)
@@ -129,7 +131,8 @@ extension Generator {
     }
 
     /// Finds the task by its external id (when resuming) or creates it; never creates twice for one external id.
-    private func createOnce(_ prompt: Prompt, route: any TaskRoute, external: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot {
+    private func createOnce(_ prompt: Prompt, route: any TaskRoute, external: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot
+    {
         let g = prompt.generation
         var lookup = lookupFirst
         var tries = 0

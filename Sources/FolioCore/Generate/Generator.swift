@@ -34,8 +34,10 @@ public struct Generator: Sendable {
     let downloads: SlotPool
     let downloader: Downloader
 
-    public init(prompts: [Prompt], project: URL, store: LockStore, http: GatewayHTTP, options: GenerationOptions,
-                events: @escaping @Sendable (GenerationEvent) async -> Void) {
+    public init(
+        prompts: [Prompt], project: URL, store: LockStore, http: GatewayHTTP, options: GenerationOptions,
+        events: @escaping @Sendable (GenerationEvent) async -> Void
+    ) {
         self.prompts = prompts.filter { !$0.draft }
         self.project = project
         self.store = store
@@ -50,8 +52,9 @@ public struct Generator: Sendable {
     /// Plans against the lockfile as it is now, then runs every prompt's job.
     public func run() async -> GenerationReport {
         let lock = await store.lock
-        let plan = Planner.plan(prompts, lock: lock, project: project,
-                                options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate, simulated: options.simulated))
+        let plan = Planner.plan(
+            prompts, lock: lock, project: project,
+            options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate, simulated: options.simulated))
         return await run(plan.entries)
     }
 
@@ -182,8 +185,9 @@ public struct Generator: Sendable {
         let simulated = options.simulated
         do {
             try await store.commit(prompt.id) { entry in
-                entry = LockEntry(inputHash: prompt.inputHash, route: g.route, model: g.model, state: state, externalTaskID: externalID,
-                                  createdAt: now, updatedAt: now, simulated: simulated)
+                entry = LockEntry(
+                    inputHash: prompt.inputHash, route: g.route, model: g.model, state: state, externalTaskID: externalID,
+                    createdAt: now, updatedAt: now, simulated: simulated)
             }
         } catch {
             throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "cannot write folio.lock: \(error)")))
@@ -232,8 +236,10 @@ public struct Generator: Sendable {
         var list: [Data] = []
         for image in g.images {
             guard let data = FileManager.default.contents(atPath: project.appendingPathComponent(image.path).path),
-                  SHA256Hex.of(data) == image.sha256 else {
-                throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "reference image \(image.path) changed or vanished during the build")))
+                SHA256Hex.of(data) == image.sha256
+            else {
+                throw StopJob(
+                    outcome: .failed(LockError(kind: .invalid, code: nil, message: "reference image \(image.path) changed or vanished during the build")))
             }
             list.append(data)
         }
@@ -363,7 +369,9 @@ extension Generator {
         }
         if !lost.isEmpty {
             let which = lost.map(String.init).joined(separator: ", ")
-            return .missing("the image of variant \(which) is gone from assets/ and had no URL; restore it from version control, or run with --regenerate to generate it again")
+            return .missing(
+                "the image of variant \(which) is gone from assets/ and had no URL; restore it from version control, or run with --regenerate to generate it again"
+            )
         }
         return .generated
     }
@@ -375,7 +383,8 @@ extension Generator {
         guard case .object(let old)? = total, case .object(let new) = more else { return more }
         var pairs = old
         for (key, value) in new {
-            if CostTotals.counters.contains(key), let index = pairs.firstIndex(where: { $0.0 == key }), let a = pairs[index].1.intValue, let b = value.intValue {
+            if CostTotals.counters.contains(key), let index = pairs.firstIndex(where: { $0.0 == key }), let a = pairs[index].1.intValue, let b = value.intValue
+            {
                 pairs[index].1 = .int(a + b)
             } else if let index = pairs.firstIndex(where: { $0.0 == key }) {
                 pairs[index].1 = value
@@ -469,10 +478,12 @@ extension Generator {
     /// later is not taken for what was paid for. (The new file stays in assets/ for `folio clean`.)
     func expect(_ stored: StoredAsset, matches known: LockOutput?) throws(StopJob) {
         guard let known = known?.asset, known.sha256 != stored.sha256 else { return }
-        throw StopJob(outcome: .missing("""
-            the image at its URL is not the one recorded (SHA-256 \(stored.sha256.prefix(12))… instead of \(known.sha256.prefix(12))…), \
-            so it was not used; restore \(known.file) from version control, or run with --regenerate
-            """))
+        throw StopJob(
+            outcome: .missing(
+                """
+                the image at its URL is not the one recorded (SHA-256 \(stored.sha256.prefix(12))… instead of \(known.sha256.prefix(12))…), \
+                so it was not used; restore \(known.file) from version control, or run with --regenerate
+                """))
     }
 
     /// Generates a succeeded prompt again whose image link turned out dead: a sync route makes only

@@ -96,12 +96,15 @@ public enum ImagePlanner {
         for width in chosen {
             let height = max(1, Int((Double(asset.height) * Double(width) / Double(asset.width)).rounded()))
             for format in formats {
-                renditions.append(Rendition(width: width, height: height, format: format,
-                                            path: "img/\(asset.sha256)-\(width).\(format.fileExtension)"))
+                renditions.append(
+                    Rendition(
+                        width: width, height: height, format: format,
+                        path: "img/\(asset.sha256)-\(width).\(format.fileExtension)"))
             }
         }
-        return ImagePlan(sha256: asset.sha256, source: asset.file, original: "img/\(asset.sha256).\(ext)",
-                         width: asset.width, height: asset.height, renditions: renditions)
+        return ImagePlan(
+            sha256: asset.sha256, source: asset.file, original: "img/\(asset.sha256).\(ext)",
+            width: asset.width, height: asset.height, renditions: renditions)
     }
 }
 
@@ -182,7 +185,8 @@ public struct ImageRenderer: Sendable {
         var published = stat(), asset = stat()
         guard stat(source, &asset) == 0 else { return }
         if lstat(target, &published) == 0, (published.st_mode & S_IFMT) == S_IFREG, published.st_size == asset.st_size,
-           !(published.st_dev == asset.st_dev && published.st_ino == asset.st_ino) {
+            !(published.st_dev == asset.st_dev && published.st_ino == asset.st_ino)
+        {
             return  // already an independent copy (an earlier Folio hard-linked originals: those are replaced)
         }
         let temporary = target + ".\(getpid()).tmp"

@@ -15,12 +15,15 @@ extension Lockfile {
 
     /// Decodes the bytes of a lockfile.
     public static func decode(_ data: Data) throws(FolioError) -> Lockfile {
-        let recovery = "It was left unchanged. Restore it from version control ('git checkout -- folio.lock'), or move it aside to start a new one: the images in assets/ stay, but prompts without an entry are generated (and paid for) again."
+        let recovery =
+            "It was left unchanged. Restore it from version control ('git checkout -- folio.lock'), or move it aside to start a new one: the images in assets/ stay, but prompts without an entry are generated (and paid for) again."
         let schema: Schema
         do {
             let probe = try JSONDecoder().decode(VersionProbe.self, from: data)
             guard probe.version <= currentVersion else {
-                throw FolioError("\(fileName) is version \(probe.version), written by a newer Folio; this Folio reads version \(currentVersion). Upgrade Folio to use this project. The file was left unchanged.", path: fileName)
+                throw FolioError(
+                    "\(fileName) is version \(probe.version), written by a newer Folio; this Folio reads version \(currentVersion). Upgrade Folio to use this project. The file was left unchanged.",
+                    path: fileName)
             }
             guard probe.version == currentVersion else {
                 throw FolioError("\(fileName) has version \(probe.version), which no Folio wrote. \(recovery)", path: fileName)
@@ -147,8 +150,9 @@ extension Lockfile {
         /// The in-memory output (its `pathProblem` checked first).
         var output: LockOutput {
             guard let file, !file.isEmpty, let sha256 else { return LockOutput(index: index, url: url, asset: nil) }
-            return LockOutput(index: index, url: url,
-                              asset: StoredAsset(file: file, sha256: sha256, bytes: bytes, width: width, height: height, mime: mime))
+            return LockOutput(
+                index: index, url: url,
+                asset: StoredAsset(file: file, sha256: sha256, bytes: bytes, width: width, height: height, mime: mime))
         }
     }
 }

@@ -21,10 +21,11 @@ public enum CostTotals {
                 if let number = number(value) { totals[key, default: 0] += number }
             }
         }
-        return .object(totals.keys.sorted().map { key in
-            let value = totals[key]!
-            return (key, value.rounded() == value && abs(value) < 9e15 ? .int(Int(value)) : .double(value))
-        })
+        return .object(
+            totals.keys.sorted().map { key in
+                let value = totals[key]!
+                return (key, value.rounded() == value && abs(value) < 9e15 ? .int(Int(value)) : .double(value))
+            })
     }
 
     /// A counter's value as a number: JSON numbers, or text holding one (`"2"`, `" 2.5 "`).

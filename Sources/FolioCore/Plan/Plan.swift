@@ -106,8 +106,10 @@ public enum Planner {
     /// `plan` after generation turned `before` into `after`: a prompt that was cached and whose
     /// entry did not change keeps its line; every other prompt is planned again (its entry or its
     /// files may have changed).
-    public static func refresh(_ plan: Plan, prompts: [Prompt], before: Lockfile, after: Lockfile, project: URL,
-                               options: PlanOptions = PlanOptions()) -> Plan {
+    public static func refresh(
+        _ plan: Plan, prompts: [Prompt], before: Lockfile, after: Lockfile, project: URL,
+        options: PlanOptions = PlanOptions()
+    ) -> Plan {
         let byID = Dictionary(prompts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var refreshed = plan
         for (position, line) in plan.entries.enumerated() {
@@ -121,8 +123,9 @@ public enum Planner {
     static func entry(for prompt: Prompt, lock: LockEntry?, project: URL, options: PlanOptions) -> PlanEntry {
         let g = prompt.generation
         let state = PromptState.of(prompt, entry: lock, project: project)
-        var entry = PlanEntry(id: prompt.id, file: prompt.file, route: g.route, model: g.model, state: state, action: .new,
-                              requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash, cost: lock?.cost)
+        var entry = PlanEntry(
+            id: prompt.id, file: prompt.file, route: g.route, model: g.model, state: state, action: .new,
+            requests: g.requests, downloads: 0, reason: nil, inputHash: prompt.inputHash, cost: lock?.cost)
         guard let lock else { return entry }
         if state == .stale {
             entry.action = .stale
@@ -185,13 +188,15 @@ public enum Planner {
                 entry.action = .download
                 entry.requests = 0
                 entry.downloads = missing.count
-                entry.reason = "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named); downloaded again from \(missing.count == 1 ? "its URL" : "their URLs")"
+                entry.reason =
+                    "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named); downloaded again from \(missing.count == 1 ? "its URL" : "their URLs")"
             } else if options.regenerate {
                 entry.reason = "assets missing or changed and their URLs expired; regenerated (--regenerate)"
             } else {
                 entry.action = .missing
                 entry.requests = 0
-                entry.reason = outputs.isEmpty
+                entry.reason =
+                    outputs.isEmpty
                     ? "the lockfile lists no images for it; run with --regenerate"
                     : "\(missing.count) asset\(missing.count == 1 ? "" : "s") missing or changed\(named) and the URLs have expired; restore \(missing.count == 1 ? "it" : "them") from version control, or run with --regenerate to generate again"
             }
@@ -204,6 +209,7 @@ extension Planner {
     /// Why an entry left with requests in flight is not sent again by itself.
     static func interrupted(_ entry: LockEntry) -> String {
         let variants = entry.inFlight.map(String.init).joined(separator: ", ")
-        return "an earlier run stopped while the request for variant \(variants) was on its way; it may have been charged. It is sent again only with --retry-failed"
+        return
+            "an earlier run stopped while the request for variant \(variants) was on its way; it may have been charged. It is sent again only with --retry-failed"
     }
 }

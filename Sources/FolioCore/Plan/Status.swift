@@ -14,15 +14,22 @@ public enum Status {
             totals[planned.route, default: [:]][state, default: 0] += 1
             if let cost = entry?.cost { costs[planned.route, default: []].append(cost) }
             totals[planned.route, default: [:]]["images", default: 0] += entry?.outputs.filter { $0.asset != nil }.count ?? 0
-            let outputs: JSONValue = .array((entry?.outputs ?? []).map { o in
-                .object([("index", .int(o.index)), ("file", o.asset.map { .string($0.file) } ?? .null),
-                         ("width", .int(o.asset?.width ?? 0)), ("height", .int(o.asset?.height ?? 0))])
-            })
-            let error: JSONValue = entry?.error.map { .object([("kind", .string($0.kind.rawValue)), ("code", $0.code.map { .string($0) } ?? .null), ("message", .string($0.message))]) } ?? .null
-            entries.append(.object([
-                ("id", .string(planned.id)), ("route", .string(planned.route.rawValue)), ("model", .string(planned.model)), ("state", .string(state)),
-                ("task_id", entry?.taskID.map { .string($0) } ?? .null), ("outputs", outputs), ("error", error), ("cost", entry?.cost ?? .null),
-            ]))
+            let outputs: JSONValue = .array(
+                (entry?.outputs ?? []).map { o in
+                    .object([
+                        ("index", .int(o.index)), ("file", o.asset.map { .string($0.file) } ?? .null),
+                        ("width", .int(o.asset?.width ?? 0)), ("height", .int(o.asset?.height ?? 0)),
+                    ])
+                })
+            let error: JSONValue =
+                entry?.error.map {
+                    .object([("kind", .string($0.kind.rawValue)), ("code", $0.code.map { .string($0) } ?? .null), ("message", .string($0.message))])
+                } ?? .null
+            entries.append(
+                .object([
+                    ("id", .string(planned.id)), ("route", .string(planned.route.rawValue)), ("model", .string(planned.model)), ("state", .string(state)),
+                    ("task_id", entry?.taskID.map { .string($0) } ?? .null), ("outputs", outputs), ("error", error), ("cost", entry?.cost ?? .null),
+                ]))
         }
         let totalsJSON: [(String, JSONValue)] = totals.keys.sorted().map { route in
             let counts = totals[route]!
@@ -38,7 +45,9 @@ public enum Status {
         for entry in json["entries"]?.arrayValue ?? [] {
             let id = entry["id"]?.stringValue ?? ""
             let state = entry["state"]?.stringValue ?? ""
-            var line = state.padding(toLength: 11, withPad: " ", startingAt: 0) + (entry["route"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0) + id
+            var line =
+                state.padding(toLength: 11, withPad: " ", startingAt: 0)
+                + (entry["route"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0) + id
             if let task = entry["task_id"]?.stringValue, state == "pending" { line += "  task \(task)" }
             if let message = entry["error"]?["message"]?.stringValue { line += "  — \(entry["error"]?["kind"]?.stringValue ?? ""): \(message)" }
             lines.append(line)

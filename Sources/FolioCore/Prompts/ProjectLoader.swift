@@ -25,9 +25,10 @@ public enum ProjectLoader {
         let promptsURL = root.appendingPathComponent(promptsFolder)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: promptsURL.path, isDirectory: &isFolder), isFolder.boolValue else {
-            diagnostics.append(Diagnostic(
-                file: promptsFolder,
-                message: "the project has no prompts/ folder; create it and add a prompt file (prompts/first.md), or run 'folio init'"))
+            diagnostics.append(
+                Diagnostic(
+                    file: promptsFolder,
+                    message: "the project has no prompts/ folder; create it and add a prompt file (prompts/first.md), or run 'folio init'"))
             return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation())
         }
 
@@ -68,9 +69,16 @@ public enum ProjectLoader {
         let boundary = FastFiles.realPath(project.path) ?? project.path
         if let real = FastFiles.realPath(folder.path), !FastFiles.isInside(real, boundary) {
             let target = FastFiles.linkTarget(folder.path) ?? real
-            return ([], [Diagnostic(
-                file: promptsFolder,
-                message: "\(promptsFolder)/ is a symbolic link to a folder outside the project (\(target)); Folio reads prompt files only from inside the project")])
+            return (
+                [],
+                [
+                    Diagnostic(
+                        file: promptsFolder,
+                        message:
+                            "\(promptsFolder)/ is a symbolic link to a folder outside the project (\(target)); Folio reads prompt files only from inside the project"
+                    )
+                ]
+            )
         }
         var paths: [String] = []
         for entry in FastFiles.walkFollowingLinks(folder.path, inside: boundary) {
@@ -83,18 +91,21 @@ public enum ProjectLoader {
             case .outside(let target):
                 // Links to other files (reference images) are checked where a prompt names them.
                 guard isPrompt || entry.isFolder else { continue }
-                problems.append(Diagnostic(
-                    file: file,
-                    message: "a symbolic link to a \(what) outside the project (\(target)); Folio reads prompt files only from inside the project"))
+                problems.append(
+                    Diagnostic(
+                        file: file,
+                        message: "a symbolic link to a \(what) outside the project (\(target)); Folio reads prompt files only from inside the project"))
             case .broken(let target):
                 guard isPrompt else { continue }
-                problems.append(Diagnostic(
-                    file: file,
-                    message: "a symbolic link to a file that does not exist (\(target)); restore the file or remove the link"))
+                problems.append(
+                    Diagnostic(
+                        file: file,
+                        message: "a symbolic link to a file that does not exist (\(target)); restore the file or remove the link"))
             case .loop(let target):
-                problems.append(Diagnostic(
-                    file: file,
-                    message: "a symbolic link to a folder that contains it (\(target)); Folio does not follow links that lead back into themselves"))
+                problems.append(
+                    Diagnostic(
+                        file: file,
+                        message: "a symbolic link to a folder that contains it (\(target)); Folio does not follow links that lead back into themselves"))
             }
         }
         paths.sort()
@@ -106,21 +117,25 @@ public enum ProjectLoader {
             var fits = true
             for folder in segments where !Slug.fits(folder) {
                 fits = false
-                problems.append(Diagnostic(
-                    file: file,
-                    message: "folder name '\(folder)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename the folder to '\(Slug.suggest(folder))'"))
+                problems.append(
+                    Diagnostic(
+                        file: file,
+                        message: "folder name '\(folder)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename the folder to '\(Slug.suggest(folder))'"
+                    ))
             }
             if !Slug.fits(stem) {
                 fits = false
-                problems.append(Diagnostic(
-                    file: file,
-                    message: "file name '\(name)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename it to '\(Slug.suggest(stem)).md'"))
+                problems.append(
+                    Diagnostic(
+                        file: file,
+                        message: "file name '\(name)' does not fit the id rule (lowercase a-z, 0-9 and '-'); rename it to '\(Slug.suggest(stem)).md'"))
             }
             guard fits else { continue }
             let id = (segments + [stem]).joined(separator: "/")
             if let owner = owners[id] {
-                problems.append(Diagnostic(
-                    file: file, message: "id '\(id)' is already taken by \(owner); rename one of the two files"))
+                problems.append(
+                    Diagnostic(
+                        file: file, message: "id '\(id)' is already taken by \(owner); rename one of the two files"))
                 continue
             }
             owners[id] = file
@@ -151,9 +166,14 @@ public enum ProjectLoader {
         case .bytes(let bytes):
             data = bytes
         case .tooLarge(let size):
-            return (nil, [Diagnostic(
-                file: found.path,
-                message: "the file is \(SourceText.megabytes(size)); prompt files may be at most 1 MB")])
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: found.path,
+                        message: "the file is \(SourceText.megabytes(size)); prompt files may be at most 1 MB")
+                ]
+            )
         case .unreadable:
             return (nil, [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
         }

@@ -32,9 +32,10 @@ public struct PromptDecoder: Sendable {
                     }
                     for entry in entries {
                         guard let key = FrontMatterKey(rawValue: entry.key) else {
-                            problems.add(entry.keyNode.diagnostic(
-                                "unknown key '\(entry.key)'\(Suggest.didYouMean(entry.key, in: FrontMatterKey.allCases.map(\.rawValue)))",
-                                key: entry.key))
+                            problems.add(
+                                entry.keyNode.diagnostic(
+                                    "unknown key '\(entry.key)'\(Suggest.didYouMean(entry.key, in: FrontMatterKey.allCases.map(\.rawValue)))",
+                                    key: entry.key))
                             continue
                         }
                         fields[key] = entry
@@ -44,9 +45,12 @@ public struct PromptDecoder: Sendable {
                 return (nil, [error])
             }
         } else if split.body.split(separator: "\n").contains(where: { $0.trimmingSuffix() == "---" }),
-                  let first = split.body.split(separator: "\n").first, first.range(of: #"^[a-z_]+:\s"#, options: .regularExpression) != nil {
-            problems.add(Diagnostic(file: file, line: 1, severity: .warning,
-                                    message: "this file has no front matter, so all of it is the prompt; did you forget the opening '---'?"))
+            let first = split.body.split(separator: "\n").first, first.range(of: #"^[a-z_]+:\s"#, options: .regularExpression) != nil
+        {
+            problems.add(
+                Diagnostic(
+                    file: file, line: 1, severity: .warning,
+                    message: "this file has no front matter, so all of it is the prompt; did you forget the opening '---'?"))
         }
 
         let draft = (try? fields[.draft].map { try $0.value.bool(key: "draft") }) ?? nil
@@ -79,11 +83,15 @@ public struct PromptDecoder: Sendable {
         let body = split.body.trimmingCharacters(in: .whitespacesAndNewlines)
         let bodyLine = split.bodyLine + split.body.prefix { $0 == "\n" || $0 == " " || $0 == "\t" }.filter { $0 == "\n" }.count
         if body.isEmpty {
-            problems.add(Diagnostic(file: file, line: split.bodyLine, key: "prompt",
-                                    message: "the prompt is empty; write the prompt text below the front matter"))
+            problems.add(
+                Diagnostic(
+                    file: file, line: split.bodyLine, key: "prompt",
+                    message: "the prompt is empty; write the prompt text below the front matter"))
         } else if let limit = rules.maxPromptLength, body.unicodeScalars.count > limit {
-            problems.add(Diagnostic(file: file, line: bodyLine, key: "prompt",
-                                    message: "the prompt is \(body.unicodeScalars.count) characters; route \(route.rawValue) takes at most \(limit)"))
+            problems.add(
+                Diagnostic(
+                    file: file, line: bodyLine, key: "prompt",
+                    message: "the prompt is \(body.unicodeScalars.count) characters; route \(route.rawValue) takes at most \(limit)"))
         }
 
         var generation = Generation(route: route, model: rules.defaultModel, prompt: body, n: 1, images: [])
@@ -160,7 +168,8 @@ public struct PromptDecoder: Sendable {
             let url = project.appendingPathComponent(relative)
             // Lexically inside is not enough: a symbolic link in the project may lead anywhere.
             if let real = FastFiles.realPath(url.path), !FastFiles.isInside(real, FastFiles.realPath(project.path) ?? project.path) {
-                let how = FastFiles.linkTarget(url.path).map { "is a symbolic link to a file outside the project (\($0))" }
+                let how =
+                    FastFiles.linkTarget(url.path).map { "is a symbolic link to a file outside the project (\($0))" }
                     ?? "lies outside the project through a symbolic link (\(real))"
                 throw item.diagnostic(
                     "reference image '\(path)' \(how); Folio reads reference images only from inside the project", key: key)
@@ -190,8 +199,10 @@ public struct PromptDecoder: Sendable {
                 throw item.diagnostic(
                     "reference image '\(path)' is \(w)×\(h); route \(rules.route.rawValue) needs an aspect ratio between 1:2.5 and 2.5:1", key: key)
             }
-            images.append(ReferenceImage(path: relative, sha256: SHA256Hex.of(data), bytes: data.count, format: header.format,
-                                         width: header.width, height: header.height))
+            images.append(
+                ReferenceImage(
+                    path: relative, sha256: SHA256Hex.of(data), bytes: data.count, format: header.format,
+                    width: header.width, height: header.height))
         }
         return images
     }
@@ -262,9 +273,10 @@ struct FrontMatterReader {
         do { value = try node.text(key: key.rawValue) } catch { throw blame(error) }
         guard allowed.contains(value) else {
             let onRoute = route.map { " on route \($0.rawValue)" } ?? ""
-            throw blame(node.diagnostic(
-                "\(key.rawValue) '\(value)' is not allowed\(onRoute); allowed: \(allowed.listed)\(Suggest.didYouMean(value, in: allowed))",
-                key: key.rawValue))
+            throw blame(
+                node.diagnostic(
+                    "\(key.rawValue) '\(value)' is not allowed\(onRoute); allowed: \(allowed.listed)\(Suggest.didYouMean(value, in: allowed))",
+                    key: key.rawValue))
         }
         return value
     }
@@ -274,9 +286,10 @@ struct FrontMatterReader {
         let value: String
         do { value = try node.text(key: "model") } catch { throw blame(error) }
         guard rules.models.contains(value) else {
-            throw blame(node.diagnostic(
-                "model '\(value)' is not available on route \(rules.route.rawValue); models: \(rules.models.listed)\(Suggest.didYouMean(value, in: rules.models))",
-                key: "model"))
+            throw blame(
+                node.diagnostic(
+                    "model '\(value)' is not available on route \(rules.route.rawValue); models: \(rules.models.listed)\(Suggest.didYouMean(value, in: rules.models))",
+                    key: "model"))
         }
         return value
     }
@@ -287,9 +300,10 @@ struct FrontMatterReader {
         do { value = try node.text(key: "negative_prompt").trimmingCharacters(in: .whitespacesAndNewlines) } catch { throw blame(error) }
         if value.isEmpty { return nil }
         guard value.unicodeScalars.count <= limit else {
-            throw blame(node.diagnostic(
-                "negative_prompt is \(value.unicodeScalars.count) characters; route \(rules.route.rawValue) takes at most \(limit)",
-                key: "negative_prompt"))
+            throw blame(
+                node.diagnostic(
+                    "negative_prompt is \(value.unicodeScalars.count) characters; route \(rules.route.rawValue) takes at most \(limit)",
+                    key: "negative_prompt"))
         }
         return value
     }
@@ -321,9 +335,10 @@ struct FrontMatterReader {
         let allowed = PrivateField.allCases.map(\.rawValue)
         for name in names {
             guard let field = PrivateField(rawValue: name) else {
-                throw blame(node.diagnostic(
-                    "private: unknown field '\(name)'; fields: \(allowed.listed)\(Suggest.didYouMean(name, in: allowed))",
-                    key: "private"))
+                throw blame(
+                    node.diagnostic(
+                        "private: unknown field '\(name)'; fields: \(allowed.listed)\(Suggest.didYouMean(name, in: allowed))",
+                        key: "private"))
             }
             fields.insert(field)
         }
@@ -338,9 +353,10 @@ struct FrontMatterReader {
         let value = node.json
         for path in Self.leafPaths(value, prefix: "") {
             for owned in rules.route.definition.modelledFields where path == owned || path.hasPrefix(owned + ".") || owned.hasPrefix(path + ".") {
-                throw blame(node.diagnostic(
-                    "extra.\(path) would replace '\(owned)', which Folio sets from the front matter; set the front matter key instead",
-                    key: "extra.\(path)"))
+                throw blame(
+                    node.diagnostic(
+                        "extra.\(path) would replace '\(owned)', which Folio sets from the front matter; set the front matter key instead",
+                        key: "extra.\(path)"))
             }
         }
         return value

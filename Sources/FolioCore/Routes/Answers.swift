@@ -41,9 +41,10 @@ struct CallFailure: Error, Sendable {
     /// becomes `uncertain`, which is never sent again without `--retry-failed`.
     var forPaidCreate: CallFailure {
         guard mayHaveArrived, kind != .uncertain else { return self }
-        return CallFailure(kind: .uncertain, code: code,
-                           message: "\(message); the request had been sent, so the call may have been charged. It is sent again only with --retry-failed",
-                           retryable: false)
+        return CallFailure(
+            kind: .uncertain, code: code,
+            message: "\(message); the request had been sent, so the call may have been charged. It is sent again only with --retry-failed",
+            retryable: false)
     }
 
     /// `moderation 1301: Trigger the content security policy…`

@@ -13,8 +13,9 @@ enum Classify {
     /// A sync route's answer that may stand for a charged call without a usable image: a `200` that
     /// does not parse or holds no image, or a server error outside the route's own error form.
     static func uncertain(_ message: String, status: Int) -> CallFailure {
-        CallFailure(kind: .uncertain, code: String(status),
-                    message: "\(message); the call may have been charged. It is sent again only with --retry-failed", retryable: false)
+        CallFailure(
+            kind: .uncertain, code: String(status),
+            message: "\(message); the call may have been charged. It is sent again only with --retry-failed", retryable: false)
     }
 
     /// `generic`, except that a 2xx or 5xx the route's tables do not describe may have been charged.
@@ -47,7 +48,8 @@ enum Classify {
         default: kind = .invalid
         }
         let body = reply.excerpt(scrub: scrub)
-        return CallFailure(kind: kind, code: String(reply.status), message: "HTTP \(reply.status)" + (body.isEmpty ? "" : ": \(body)"),
-                           retryable: retryable, retryAfter: retryAfter(reply))
+        return CallFailure(
+            kind: kind, code: String(reply.status), message: "HTTP \(reply.status)" + (body.isEmpty ? "" : ": \(body)"),
+            retryable: retryable, retryAfter: retryAfter(reply))
     }
 }

@@ -29,8 +29,10 @@ struct DashScope: SyncRoute {
         ]
     )
 
-    let modelledFields = ["model", "input", "parameters.size", "parameters.negative_prompt", "parameters.prompt_extend",
-                          "parameters.watermark", "parameters.seed", "parameters.n"]
+    let modelledFields = [
+        "model", "input", "parameters.size", "parameters.negative_prompt", "parameters.prompt_extend",
+        "parameters.watermark", "parameters.seed", "parameters.n",
+    ]
 
     /// `prompt_extend` and `watermark` are always sent, so their defaults are part of the generation.
     func normalise(_ generation: inout Generation, frontMatter: FrontMatterReader, promptLine: Int, imagesRead: Bool) throws(Diagnostic) {
@@ -39,8 +41,10 @@ struct DashScope: SyncRoute {
     }
 
     func parameterRows(_ generation: Generation) -> [(String, String?)] {
-        [("Prompt extend", generation.promptExtend.map { $0 ? "on" : "off" }),
-         ("Watermark", generation.watermark.map { $0 ? "on" : "off" })]
+        [
+            ("Prompt extend", generation.promptExtend.map { $0 ? "on" : "off" }),
+            ("Watermark", generation.watermark.map { $0 ? "on" : "off" }),
+        ]
     }
 
     /// Variant `i` is sent seed + i, so the variants differ: read from the body, so the two cannot disagree.

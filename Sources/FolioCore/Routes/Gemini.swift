@@ -20,8 +20,9 @@ struct Gemini: SyncRoute {
         imageSizes: ["512", "1K", "2K", "4K"], defaultImageSize: "1K",
         imagesPerCall: .one,
         maxPromptLength: nil, maxNegativePromptLength: nil, seedRange: nil, seriesAmount: nil,
-        references: RouteRules.References(maxCount: 14, maxBytes: 7 * 1_000_000, formats: ["png", "jpeg", "webp", "heic", "heif"],
-                                          minSide: nil, aspectRange: nil, fieldName: "inlineData"),
+        references: RouteRules.References(
+            maxCount: 14, maxBytes: 7 * 1_000_000, formats: ["png", "jpeg", "webp", "heic", "heif"],
+            minSide: nil, aspectRange: nil, fieldName: "inlineData"),
         resultLifetime: nil,
         refusals: [
             .negativePrompt: "it has no negative prompt; say what to avoid in the prompt itself",
@@ -31,8 +32,10 @@ struct Gemini: SyncRoute {
         ]
     )
 
-    let modelledFields = ["contents", "generationConfig.responseModalities", "generationConfig.imageConfig.aspectRatio",
-                          "generationConfig.imageConfig.imageSize"]
+    let modelledFields = [
+        "contents", "generationConfig.responseModalities", "generationConfig.imageConfig.aspectRatio",
+        "generationConfig.imageConfig.imageSize",
+    ]
 
     /// Finish reasons that mean the image was withheld.
     static let moderationReasons: Set<String> = [
@@ -81,7 +84,8 @@ struct Gemini: SyncRoute {
                 failure.kind = .server
                 failure.retryable = true
                 if failure.retryAfter == nil {
-                    failure.retryAfter = (error["details"]?.arrayValue ?? []).lazy
+                    failure.retryAfter =
+                        (error["details"]?.arrayValue ?? []).lazy
                         .filter { $0["@type"]?.stringValue?.hasSuffix("google.rpc.RetryInfo") == true }
                         .compactMap { $0["retryDelay"]?.stringValue.flatMap(Self.protoDuration) }.first
                 }
@@ -123,8 +127,10 @@ struct Gemini: SyncRoute {
             let said = ": \(text.count > 200 ? String(text.prefix(197)) + "..." : text)"
             return .failure(CallFailure(kind: .moderation, code: finish ?? "NO_IMAGE", message: "the model answered without an image\(said)", retryable: false))
         }
-        return .success(SyncResult(images: [images.last!], text: text.isEmpty ? nil : text, cost: json["usageMetadata"],
-                                   requestID: json["responseId"]?.stringValue))
+        return .success(
+            SyncResult(
+                images: [images.last!], text: text.isEmpty ? nil : text, cost: json["usageMetadata"],
+                requestID: json["responseId"]?.stringValue))
     }
 
     /// `15s`, `0.5s`, `1.5s` → seconds.

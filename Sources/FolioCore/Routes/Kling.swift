@@ -22,8 +22,9 @@ struct Kling: TaskRoute {
         imageSizes: [], defaultImageSize: nil,
         imagesPerCall: .all,
         maxPromptLength: 2500, maxNegativePromptLength: 2500, seedRange: nil, seriesAmount: nil,
-        references: RouteRules.References(maxCount: 1, maxBytes: 10 * 1_000_000, formats: ["png", "jpeg"],
-                                          minSide: 300, aspectRange: (1 / 2.5)...2.5, fieldName: "image"),
+        references: RouteRules.References(
+            maxCount: 1, maxBytes: 10 * 1_000_000, formats: ["png", "jpeg"],
+            minSide: 300, aspectRange: (1 / 2.5)...2.5, fieldName: "image"),
         resultLifetime: 30 * 24 * 3600,
         refusals: [
             .seed: "Kling's image API has no seed",
@@ -32,8 +33,10 @@ struct Kling: TaskRoute {
         ]
     )
 
-    let modelledFields = ["model_name", "model", "prompt", "negative_prompt", "resolution", "n", "aspect_ratio", "external_task_id",
-                          "image", "watermark_info"]
+    let modelledFields = [
+        "model_name", "model", "prompt", "negative_prompt", "resolution", "n", "aspect_ratio", "external_task_id",
+        "image", "watermark_info",
+    ]
 
     /// Square 1k images unless `folio.yml` or the file says otherwise.
     let builtInDefaults: [FrontMatterKey: String] = [.aspectRatio: "1:1", .resolution: "1k"]
@@ -98,8 +101,9 @@ struct Kling: TaskRoute {
             .sorted { ($0["index"]?.intValue ?? 0) < ($1["index"]?.intValue ?? 0) }
             .compactMap { $0["url"]?.stringValue }
         let statusMessage = data["task_status_msg"]?.stringValue
-        return .success(TaskSnapshot(
-            taskID: taskID, status: status, message: statusMessage?.isEmpty == false ? scrub(statusMessage!) : nil, urls: images,
-            cost: data["final_unit_deduction"].map { .object([("final_unit_deduction", $0)]) }, requestID: json["request_id"]?.stringValue))
+        return .success(
+            TaskSnapshot(
+                taskID: taskID, status: status, message: statusMessage?.isEmpty == false ? scrub(statusMessage!) : nil, urls: images,
+                cost: data["final_unit_deduction"].map { .object([("final_unit_deduction", $0)]) }, requestID: json["request_id"]?.stringValue))
     }
 }

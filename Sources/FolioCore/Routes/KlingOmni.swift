@@ -20,8 +20,9 @@ struct KlingOmni: TaskRoute {
         imageSizes: [], defaultImageSize: nil,
         imagesPerCall: .all,
         maxPromptLength: 2500, maxNegativePromptLength: nil, seedRange: nil, seriesAmount: 2...9,
-        references: RouteRules.References(maxCount: 10, maxBytes: 10 * 1_000_000, formats: ["png", "jpeg"],
-                                          minSide: 300, aspectRange: (1 / 2.5)...2.5, fieldName: "image_list"),
+        references: RouteRules.References(
+            maxCount: 10, maxBytes: 10 * 1_000_000, formats: ["png", "jpeg"],
+            minSide: 300, aspectRange: (1 / 2.5)...2.5, fieldName: "image_list"),
         resultLifetime: 30 * 24 * 3600,
         refusals: [
             .negativePrompt: "Kling V3 Omni has no negative prompt; say what to avoid in the prompt itself",
@@ -32,8 +33,10 @@ struct KlingOmni: TaskRoute {
         ]
     )
 
-    let modelledFields = ["model_name", "model", "prompt", "image_list", "resolution", "result_type", "n", "series_amount",
-                          "aspect_ratio", "external_task_id"]
+    let modelledFields = [
+        "model_name", "model", "prompt", "image_list", "resolution", "result_type", "n", "series_amount",
+        "aspect_ratio", "external_task_id",
+    ]
 
     let path = "/transtreams/kling/v1/images/omni-image"
 
@@ -63,7 +66,8 @@ struct KlingOmni: TaskRoute {
         var searchStart = text.startIndex
         var referenced = false
         while let open = text.range(of: "<<<image_", range: searchStart..<text.endIndex),
-              let close = text.range(of: ">>>", range: open.upperBound..<text.endIndex) {
+            let close = text.range(of: ">>>", range: open.upperBound..<text.endIndex)
+        {
             referenced = true
             let number = Int(text[open.upperBound..<close.lowerBound])
             let before = text[text.startIndex..<open.lowerBound]
@@ -72,7 +76,9 @@ struct KlingOmni: TaskRoute {
             guard let number, (1...max(generation.images.count, 1)).contains(number), !generation.images.isEmpty else {
                 throw Diagnostic(
                     file: frontMatter.file, line: line, column: column, key: "prompt",
-                    message: "the prompt refers to \(text[open.lowerBound..<close.upperBound]) but the file lists \(generation.images.count) reference image\(generation.images.count == 1 ? "" : "s") under images")
+                    message:
+                        "the prompt refers to \(text[open.lowerBound..<close.upperBound]) but the file lists \(generation.images.count) reference image\(generation.images.count == 1 ? "" : "s") under images"
+                )
             }
             searchStart = close.upperBound
         }

@@ -16,7 +16,8 @@ public enum Markdown {
             var event = cmark_iter_next(iterator)
             while event != CMARK_EVENT_DONE {
                 if event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator), cmark_node_get_type(node) == CMARK_NODE_IMAGE,
-                   isRemote(cmark_node_get_url(node).map { String(cString: $0) } ?? "") {
+                    isRemote(cmark_node_get_url(node).map { String(cString: $0) } ?? "")
+                {
                     remote.append(node)
                 }
                 event = cmark_iter_next(iterator)

@@ -60,16 +60,17 @@ public struct RenderStamp: Sendable, Equatable {
     /// is still there as written; nil otherwise.
     public func report(site: URL, project: URL) -> (report: RenderReport, notes: [String])? {
         guard Self.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + Self.path, atMost: 4 << 20),
-              let object = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
-              object["format"]?.stringValue == Self.header, object["inputs"]?.stringValue == inputs,
-              object["project"]?.stringValue == SiteManifest.projectName(project, site: site),
-              SiteManifest.owner(site: site, project: project) == .thisProject,
-              let record = BuildRecord.read(site.appendingPathComponent(BuildRecord.path)), record.filesPresent(in: site)
+            let object = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
+            object["format"]?.stringValue == Self.header, object["inputs"]?.stringValue == inputs,
+            object["project"]?.stringValue == SiteManifest.projectName(project, site: site),
+            SiteManifest.owner(site: site, project: project) == .thisProject,
+            let record = BuildRecord.read(site.appendingPathComponent(BuildRecord.path)), record.filesPresent(in: site)
         else { return nil }
         // Files the render read outside the stamped folders (reference images): each as it was.
         for dependency in object["dependencies"]?.arrayValue ?? [] {
             guard let path = dependency["path"]?.stringValue, let known = dependency["identity"]?.stringValue,
-                  SiteManifest.isSafe(path) else { return nil }
+                SiteManifest.isSafe(path)
+            else { return nil }
             guard Self.dependencyIdentity(project.path + "/" + path) == known else { return nil }
         }
         var report = RenderReport()
@@ -80,7 +81,8 @@ public struct RenderStamp: Sendable, Equatable {
         for kept in object["placeholders"]?.arrayValue ?? [] {
             // A stamp from before each placeholder's state was kept cannot say how the render ends: render again.
             guard let id = kept["id"]?.stringValue, let kind = kept["state"]?.stringValue.flatMap(Placeholder.Kind.init(rawValue:)),
-                  let explanation = kept["explanation"]?.stringValue else { return nil }
+                let explanation = kept["explanation"]?.stringValue
+            else { return nil }
             placeholders.append(Placeholder(id: id, kind: kind, explanation: explanation))
         }
         report.placeholders = placeholders
@@ -98,7 +100,8 @@ public struct RenderStamp: Sendable, Equatable {
         for path in Set(dependencies).sorted() {
             var info = stat()
             guard SiteManifest.isSafe(path), stat(project.path + "/" + path, &info) == 0, !Self.isRecent(info, now: taken),
-                  let identity = Self.dependencyIdentity(project.path + "/" + path) else {
+                let identity = Self.dependencyIdentity(project.path + "/" + path)
+            else {
                 return Self.forget(site: site)
             }
             files.append(.object([("path", .string(path)), ("identity", .string(identity))]))
@@ -108,9 +111,13 @@ public struct RenderStamp: Sendable, Equatable {
             ("inputs", .string(inputs)),
             ("project", .string(SiteManifest.projectName(project, site: site))),
             ("images", .int(report.imagesRendered + report.imagesSkipped)),
-            ("placeholders", .array(report.placeholders.map {
-                .object([("id", .string($0.id)), ("state", .string($0.kind.rawValue)), ("explanation", .string($0.explanation))])
-            })),
+            (
+                "placeholders",
+                .array(
+                    report.placeholders.map {
+                        .object([("id", .string($0.id)), ("state", .string($0.kind.rawValue)), ("explanation", .string($0.explanation))])
+                    })
+            ),
             ("warnings", .array(report.warnings.map { .string($0) })),
             ("notes", .array(notes.map { .string($0) })),
             ("dependencies", .array(files)),

@@ -62,14 +62,16 @@ public struct SiteBuilder: Sendable {
         case .thisProject:
             return true
         case .otherProject(let other):
-            throw FolioError("""
+            throw FolioError(
+                """
                 the output folder \(site.path) holds the site of another project (\(other)); Folio never replaces or prunes \
                 another project's files. Choose another folder with --out, or delete this one: a site is rebuilt from folio.lock and assets/.
                 """, exit: .invalidInput)
         case .none:
             let foreign = SiteManifest.foreignEntries(site: site)
             if !foreign.isEmpty, !force {
-                throw FolioError("""
+                throw FolioError(
+                    """
                     the output folder \(site.path) already holds files Folio did not write (\(foreign.map { "'\($0)'" }.joined(separator: ", "))\(foreign.count == 3 ? ", …" : "")); \
                     Folio renders only into a new or empty folder, or one an earlier render made. Choose another folder with --out, \
                     or pass --force to render there anyway: nothing already there is deleted or overwritten.
@@ -110,7 +112,8 @@ public struct SiteBuilder: Sendable {
 
     static func readColors(_ url: URL) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: url.path),
-              case .object(let pairs)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
+            case .object(let pairs)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+        else { return [:] }
         return Dictionary(pairs.compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 }
@@ -131,7 +134,8 @@ struct BuildRecord {
         guard case .bytes(let bytes) = FastFiles.read(url.path, atMost: 256 << 20) else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         guard let head = lines.first?.split(separator: " "), head.count == 4, head[0] == "folio-site", head[1] == "1",
-              let pages = Int(head[3]) else { return nil }
+            let pages = Int(head[3])
+        else { return nil }
         var files: [(String, Int)] = []
         files.reserveCapacity(lines.count)
         for line in lines.dropFirst() {

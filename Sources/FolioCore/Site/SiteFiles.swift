@@ -48,8 +48,9 @@ struct SiteFiles {
         try makeFolder(Self.parent(path))
         var info = stat()
         if !path.hasPrefix(".folio/"), !owned.contains(path), lstat(root.path + "/" + path, &info) == 0 {
-            throw FolioError("\(root.lastPathComponent)/\(path) is already there and Folio did not write it; it is never overwritten. Move it away, or render into another folder (--out).",
-                            exit: .invalidInput)
+            throw FolioError(
+                "\(root.lastPathComponent)/\(path) is already there and Folio did not write it; it is never overwritten. Move it away, or render into another folder (--out).",
+                exit: .invalidInput)
         }
     }
 
@@ -64,8 +65,9 @@ struct SiteFiles {
             var info = stat()
             if lstat(full, &info) == 0 {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw FolioError("\(root.lastPathComponent)/\(partial) is a \((info.st_mode & S_IFMT) == S_IFLNK ? "symbolic link" : "file"), not a folder; Folio does not write through it. Remove it and render again.",
-                                    exit: .invalidInput)
+                    throw FolioError(
+                        "\(root.lastPathComponent)/\(partial) is a \((info.st_mode & S_IFMT) == S_IFLNK ? "symbolic link" : "file"), not a folder; Folio does not write through it. Remove it and render again.",
+                        exit: .invalidInput)
                 }
             } else if mkdir(full, 0o755) != 0, errno != EEXIST {
                 throw FolioError("cannot create \(full): \(String(cString: strerror(errno)))")

@@ -103,14 +103,17 @@ public struct Placeholder: Sendable, Hashable {
         case .stale:
             self.init(id: id, kind: .notGenerated, explanation: "The prompt changed since its images were made; run folio build.")
         case .failed:
-            self.init(id: id, kind: .failed,
-                      explanation: error.map { "\($0.kind.rawValue.capitalized)\($0.code.map { " (\($0))" } ?? ""): \($0.message)" } ?? "Generation failed.")
+            self.init(
+                id: id, kind: .failed,
+                explanation: error.map { "\($0.kind.rawValue.capitalized)\($0.code.map { " (\($0))" } ?? ""): \($0.message)" } ?? "Generation failed.")
         case .submitting, .pending:
             self.init(id: id, kind: .pending, explanation: "Still generating; run folio build again to collect it.")
         case .succeeded:
-            self.init(id: id, kind: .missing, explanation: problems.isEmpty
-                ? "Its images are not in assets/; run folio build to fetch them."
-                : "Its images in assets/ cannot be used: \(problems.joined(separator: "; ")).")
+            self.init(
+                id: id, kind: .missing,
+                explanation: problems.isEmpty
+                    ? "Its images are not in assets/; run folio build to fetch them."
+                    : "Its images in assets/ cannot be used: \(problems.joined(separator: "; ")).")
         }
     }
 }

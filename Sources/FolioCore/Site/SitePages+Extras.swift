@@ -29,8 +29,10 @@ extension SitePages {
             pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
             if let cover = item.cover {
                 let thumb = cover.thumbnail
-                pairs += [("thumb", .string(thumb.path)), ("large", .string(cover.largestCompact.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
-                          ("c", .string(colors[cover.sha256] ?? ""))]
+                pairs += [
+                    ("thumb", .string(thumb.path)), ("large", .string(cover.largestCompact.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
+                    ("c", .string(colors[cover.sha256] ?? "")),
+                ]
             } else {
                 pairs.append(("state", .string(item.placeholder?.kind.rawValue ?? "")))
             }
@@ -52,8 +54,10 @@ extension SitePages {
             if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
             if let g = item.shownGeneration {
                 var parameters: [(String, JSONValue)] = [("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("n", .int(g.n))]
-                for (key, value) in [("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
-                                     ("result_type", g.resultType)] {
+                for (key, value) in [
+                    ("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
+                    ("result_type", g.resultType),
+                ] {
                     if let value { parameters.append((key, .string(value))) }
                 }
                 if let seed = g.seed { parameters.append(("seed", .int(seed))) }
@@ -64,16 +68,31 @@ extension SitePages {
                 if let cost = item.shownCost { pairs.append(("cost", cost)) }
             }
             if let reply = item.shownReply { pairs.append(("text", .string(reply))) }
-            pairs.append(("files", .array(zip(item.images, item.outputs).map { plan, output -> JSONValue in
-                var file: [(String, JSONValue)] = [
-                    ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)), ("height", .int(plan.height)),
-                ]
-                // Each variant's own seed: DashScope sends variant i the seed + i.
-                if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
-                file.append(("renditions", .array(plan.renditions.map { .object([("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
-                                                                                ("format", .string($0.format.rawValue))]) })))
-                return .object(file)
-            })))
+            pairs.append(
+                (
+                    "files",
+                    .array(
+                        zip(item.images, item.outputs).map { plan, output -> JSONValue in
+                            var file: [(String, JSONValue)] = [
+                                ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)),
+                                ("height", .int(plan.height)),
+                            ]
+                            // Each variant's own seed: DashScope sends variant i the seed + i.
+                            if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
+                            file.append(
+                                (
+                                    "renditions",
+                                    .array(
+                                        plan.renditions.map {
+                                            .object([
+                                                ("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
+                                                ("format", .string($0.format.rawValue)),
+                                            ])
+                                        })
+                                ))
+                            return .object(file)
+                        })
+                ))
             return .object(pairs)
         }
         return .object([

@@ -51,10 +51,17 @@ struct SitePages: Sendable {
             group.addTask { (-1, listings()) }
             for start in stride(from: 0, to: items.count, by: chunk) {
                 group.addTask {
-                    (start, (start..<min(start + chunk, items.count)).map { index in
-                        (items[index].page, detail(items[index], previous: index > 0 ? items[index - 1] : nil,
-                                                   next: index + 1 < items.count ? items[index + 1] : nil))
-                    })
+                    (
+                        start,
+                        (start..<min(start + chunk, items.count)).map { index in
+                            (
+                                items[index].page,
+                                detail(
+                                    items[index], previous: index > 0 ? items[index - 1] : nil,
+                                    next: index + 1 < items.count ? items[index + 1] : nil)
+                            )
+                        }
+                    )
                 }
             }
             var parts: [(Int, [(String, String)])] = []
@@ -68,18 +75,23 @@ struct SitePages: Sendable {
         var pages: [(String, String)] = []
         pages += listing(items, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
         for album in albums {
-            pages += listing(items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
-                             currentAlbum: album, currentTag: nil, home: false)
+            pages += listing(
+                items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
+                currentAlbum: album, currentTag: nil, home: false)
         }
         for tag in tags {
-            pages += listing(tag.items, base: "tags/\(tag.slug)/", heading: "#\(tag.name)", intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
-                             currentAlbum: nil, currentTag: tag.slug, home: false)
+            pages += listing(
+                tag.items, base: "tags/\(tag.slug)/", heading: "#\(tag.name)",
+                intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
+                currentAlbum: nil, currentTag: tag.slug, home: false)
         }
         return pages
     }
 
     /// Paginated grid pages under `base`: `base/index.html`, `base/page/2/index.html`, …
-    func listing(_ list: [SiteItem], base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?, home: Bool) -> [(String, String)] {
+    func listing(_ list: [SiteItem], base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?, home: Bool) -> [(
+        String, String
+    )] {
         let size = max(1, settings.pagination)
         let chunks = stride(from: 0, to: max(list.count, 1), by: size).map { Array(list[min($0, list.count)..<min($0 + size, list.count)]) }
         func path(_ number: Int) -> String { number == 1 ? "\(base)index.html" : "\(base)page/\(number)/index.html" }
@@ -88,14 +100,19 @@ struct SitePages: Sendable {
             let number = offset + 1
             let here = path(number)
             let root = Self.root(of: here)
-            let pagination = chunks.count == 1 ? nil : PaginationView(
-                pages: (1...chunks.count).map { PageNumber(url: path($0), number: $0, current: $0 == number) },
-                prev: number > 1 ? path(number - 1) : nil, next: number < chunks.count ? path(number + 1) : nil)
-            let grid = GridView(root: root, site: siteView, heading: heading, intro: intro, hasTags: home || currentAlbum != nil, tags: chips,
-                                cards: chunk.enumerated().map { card($1, root: root, position: $0) }, pagination: pagination)
+            let pagination =
+                chunks.count == 1
+                ? nil
+                : PaginationView(
+                    pages: (1...chunks.count).map { PageNumber(url: path($0), number: $0, current: $0 == number) },
+                    prev: number > 1 ? path(number - 1) : nil, next: number < chunks.count ? path(number + 1) : nil)
+            let grid = GridView(
+                root: root, site: siteView, heading: heading, intro: intro, hasTags: home || currentAlbum != nil, tags: chips,
+                cards: chunk.enumerated().map { card($1, root: root, position: $0) }, pagination: pagination)
             let title = home ? settings.title : "\(heading) · \(settings.title)"
-            let html = page(here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
-                            body: theme.render("grid", grid), currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
+            let html = page(
+                here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
+                body: theme.render("grid", grid), currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
             return (here, html)
         }
     }
@@ -104,7 +121,9 @@ struct SitePages: Sendable {
     func tagChips(for list: [SiteItem], current: String?) -> [TagChip] {
         var counts: [String: (name: String, count: Int)] = [:]
         for item in list { for tag in item.prompt.tags { counts[slugs[tag] ?? TagSlug.of(tag), default: (tag, 0)].count += 1 } }
-        return counts.sorted { $0.key < $1.key }.map { TagChip(url: "tags/\($0.key)/index.html", name: $0.value.name, count: $0.value.count, current: $0.key == current) }
+        return counts.sorted { $0.key < $1.key }.map {
+            TagChip(url: "tags/\($0.key)/index.html", name: $0.value.name, count: $0.value.count, current: $0.key == current)
+        }
     }
 
     var siteView: SiteView {
@@ -112,8 +131,10 @@ struct SitePages: Sendable {
     }
 
     /// The layout around a page body.
-    func page(_ path: String, title: String, description: String, body: String, currentAlbum: String?, home: Bool, bodyClass: String,
-              social: SocialView? = nil) -> String {
+    func page(
+        _ path: String, title: String, description: String, body: String, currentAlbum: String?, home: Bool, bodyClass: String,
+        social: SocialView? = nil
+    ) -> String {
         let layout = LayoutView(
             root: Self.root(of: path), site: siteView, content: body, pageTitle: title, pageDescription: description, bodyClass: bodyClass,
             isHome: home, albums: albums.map { AlbumLink(url: "albums/\($0)/index.html", name: $0, current: $0 == currentAlbum) },
@@ -132,8 +153,9 @@ struct SitePages: Sendable {
         }
         let order: [ImageOutputFormat] = [.avif, .webp]
         let sources = order.filter { formats.contains($0) && $0 != fallbackFormat }.map { PictureSource(type: $0.mime, srcset: srcset($0), sizes: sizes) }
-        return PictureView(sources: sources, fallback: plan.fallback.path, fallbackSrcset: srcset(fallbackFormat), sizes: sizes,
-                           width: plan.width, height: plan.height, alt: alt, loading: eager ? "eager" : "lazy")
+        return PictureView(
+            sources: sources, fallback: plan.fallback.path, fallbackSrcset: srcset(fallbackFormat), sizes: sizes,
+            width: plan.width, height: plan.height, alt: alt, loading: eager ? "eager" : "lazy")
     }
 
     func ratio(_ plan: ImagePlan?) -> String {
@@ -145,13 +167,15 @@ struct SitePages: Sendable {
     func card(_ item: SiteItem, root: String, position: Int) -> CardView {
         let image = item.cover.map { cover in
             let r = Double(cover.width) / Double(max(cover.height, 1))
-            return CardImageView(picture: picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt),
-                                 page: item.page, large: cover.largest.path, largeWidth: cover.largest.width, largeHeight: cover.largest.height)
+            return CardImageView(
+                picture: picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt),
+                page: item.page, large: cover.largest.path, largeWidth: cover.largest.width, largeHeight: cover.largest.height)
         }
-        return CardView(id: item.id, page: item.page, title: item.prompt.title, root: root, ratio: ratio(item.cover),
-                        color: item.cover.flatMap { colors[$0.sha256] } ?? "", route: item.shownGeneration?.route.rawValue,
-                        variants: item.images.count > 1 ? item.images.count : nil, image: image,
-                        placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.page) })
+        return CardView(
+            id: item.id, page: item.page, title: item.prompt.title, root: root, ratio: ratio(item.cover),
+            color: item.cover.flatMap { colors[$0.sha256] } ?? "", route: item.shownGeneration?.route.rawValue,
+            variants: item.images.count > 1 ? item.images.count : nil, image: image,
+            placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.page) })
     }
 
     // MARK: - The image page
@@ -162,9 +186,10 @@ struct SitePages: Sendable {
         let variants = zip(item.images, item.outputs).enumerated().map { index, shown in
             let (plan, output) = shown
             // Each variant's own seed (DashScope sends variant i the seed + i).
-            return VariantView(picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
-                               index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256] ?? "",
-                               mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init))
+            return VariantView(
+                picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
+                index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256] ?? "",
+                mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init))
         }
         let view = PromptPageView(
             root: root, site: siteView, title: item.prompt.title,
@@ -177,9 +202,10 @@ struct SitePages: Sendable {
             placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: nil) },
             prev: previous.map { Neighbour(url: $0.page, title: $0.prompt.title) }, next: next.map { Neighbour(url: $0.page, title: $0.prompt.title) })
         let description = item.prompt.alt ?? item.shownPrompt.map { String($0.prefix(160)) } ?? item.prompt.title
-        return page(item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
-                    body: theme.render("prompt", view), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
-                    social: social(item, root: root, description: description))
+        return page(
+            item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
+            body: theme.render("prompt", view), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
+            social: social(item, root: root, description: description))
     }
 
     /// The parameters shown beside an image (none when `parameters` is private).
@@ -228,8 +254,9 @@ struct SitePages: Sendable {
         if let base { ld.append(("url", .string(base + item.folder))) }
         // `<` never appears raw inside the script element.
         let json = JSONValue.object(ld).compact.replacingOccurrences(of: "<", with: "\\u003c")
-        return SocialView(title: item.prompt.title, description: description, image: base.map { $0 + shared.path } ?? root + shared.path,
-                          width: shared.width, height: shared.height, alt: item.alt, jsonLD: json, url: base.map { $0 + item.folder })
+        return SocialView(
+            title: item.prompt.title, description: description, image: base.map { $0 + shared.path } ?? root + shared.path,
+            width: shared.width, height: shared.height, alt: item.alt, jsonLD: json, url: base.map { $0 + item.folder })
     }
 }
 
@@ -264,7 +291,8 @@ extension SiteItem {
     var shownReason: String? {
         guard let placeholder else { return nil }
         guard placeholder.kind == .failed, !showsSource, let error = entry?.error else { return placeholder.explanation }
-        return "\(error.kind.rawValue.capitalized)\(error.code.map { " (\($0))" } ?? ""): the provider's message is not shown, as this prompt keeps fields private."
+        return
+            "\(error.kind.rawValue.capitalized)\(error.code.map { " (\($0))" } ?? ""): the provider's message is not shown, as this prompt keeps fields private."
     }
     /// The seed variant `variant` was sent with, unless `parameters` is private: the route says
     /// (DashScope's variant i gets seed + i).

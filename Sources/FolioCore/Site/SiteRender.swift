@@ -57,7 +57,8 @@ public struct SiteRender: Sendable {
         fingerprint = builder.fingerprint(items: items, formats: formats, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
         if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint,
-           record.filesPresent(in: site) {
+            record.filesPresent(in: site)
+        {
             report.pages = record.pages
             report.unchanged = record.files.count
             report.imagesSkipped = plans.count
@@ -111,8 +112,9 @@ public struct SiteRender: Sendable {
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
         for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
-        try SiteManifest.write(site: site, project: project.root,
-                               files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
+        try SiteManifest.write(
+            site: site, project: project.root,
+            files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
         for (path, text) in texts { try files.write(path, text) }
         for (path, bytes) in extras { try files.write(path, bytes) }
         for file in statics {
@@ -166,8 +168,9 @@ public struct SiteRender: Sendable {
         report.written = files.written
         report.unchanged = files.unchanged
         try SiteManifest.write(site: site, project: project.root, files: files.produced)
-        let record = BuildRecord(fingerprint: fingerprint, pages: report.pages,
-                                 files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
+        let record = BuildRecord(
+            fingerprint: fingerprint, pages: report.pages,
+            files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
             try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
         } catch {

@@ -25,8 +25,9 @@ enum StaticFiles {
         for file in try list(project: project) {
             let clash = alwaysGenerated.files.contains(file.path) ? file.path : alwaysGenerated.folders.first { file.path.hasPrefix($0) }
             if let clash {
-                throw FolioError("static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates; rename or remove static/\(file.path)",
-                                exit: .invalidInput)
+                throw FolioError(
+                    "static/\(file.path) would be published at \(file.path), which clashes with \(clash) that Folio generates; rename or remove static/\(file.path)",
+                    exit: .invalidInput)
             }
         }
     }
@@ -47,8 +48,9 @@ enum StaticFiles {
             info = found
             if (info.st_mode & S_IFMT) == S_IFLNK {
                 guard let target = FastFiles.realPath(path), FastFiles.isInside(target, realProject) else {
-                    throw FolioError("\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
-                                    exit: .invalidInput)
+                    throw FolioError(
+                        "\(folder)/\(child) is a symbolic link that resolves outside the project; Folio does not publish it. Copy the file into \(folder)/ instead.",
+                        exit: .invalidInput)
                 }
                 guard stat(path, &info) == 0 else { continue }
                 if (info.st_mode & S_IFMT) == S_IFDIR {

@@ -55,8 +55,10 @@ public struct Theme: Sendable {
             do {
                 try library.register(source.text, named: name)
             } catch let error as MustacheTemplate.ParserError {
-                problems.append(Diagnostic(file: source.file, line: error.context.lineNumber, column: error.context.columnNumber,
-                                           message: "template syntax error: \(describe(error.error)) in '\(error.context.line.trimmingCharacters(in: .whitespaces))'"))
+                problems.append(
+                    Diagnostic(
+                        file: source.file, line: error.context.lineNumber, column: error.context.columnNumber,
+                        message: "template syntax error: \(describe(error.error)) in '\(error.context.line.trimmingCharacters(in: .whitespaces))'"))
             } catch {
                 problems.append(Diagnostic(file: source.file, message: "template error: \(error)"))
             }
@@ -67,9 +69,12 @@ public struct Theme: Sendable {
         for extra in ((try? FileManager.default.contentsOfDirectory(atPath: folderURL.path)) ?? []).sorted()
         where extra.hasSuffix(".mustache") && !templates.contains(String(extra.dropLast(9))) {
             let stem = String(extra.dropLast(9))
-            problems.append(Diagnostic(
-                file: "\(folder)/\(extra)", severity: .warning,
-                message: "the theme has no template named '\(stem)', so this file is not used; templates: \(templates.joined(separator: ", "))\(Suggest.didYouMean(stem, in: templates))"))
+            problems.append(
+                Diagnostic(
+                    file: "\(folder)/\(extra)", severity: .warning,
+                    message:
+                        "the theme has no template named '\(stem)', so this file is not used; templates: \(templates.joined(separator: ", "))\(Suggest.didYouMean(stem, in: templates))"
+                ))
         }
         guard problems.errors.isEmpty else { return (nil, problems) }
         return (Theme(library: library, files: files, overridden: overridden, digest: SHA256Hex.of(everything)), problems)
@@ -85,8 +90,10 @@ public struct Theme: Sendable {
                 let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
                 if !known.contains(name) {
                     let column = line.distance(from: line.startIndex, to: open.lowerBound) + 1
-                    problems.append(Diagnostic(file: file, line: number + 1, column: column,
-                                               message: "partial '\(name)' not found; templates: \(known.sorted().joined(separator: ", "))\(Suggest.didYouMean(name, in: known))"))
+                    problems.append(
+                        Diagnostic(
+                            file: file, line: number + 1, column: column,
+                            message: "partial '\(name)' not found; templates: \(known.sorted().joined(separator: ", "))\(Suggest.didYouMean(name, in: known))"))
                 }
                 rest = rest[close.upperBound...]
             }

@@ -8,10 +8,12 @@ public enum DateText {
             return range.reduce(0) { $0 * 10 + Int(b[$1] - 48) }
         }
         guard b.count >= 10, digits(0..<4) != nil, b[4] == 45, let month = digits(5..<7), b[7] == 45, let day = digits(8..<10),
-              (1...12).contains(month), (1...[31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day) else { return false }
+            (1...12).contains(month), (1...[31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day)
+        else { return false }
         if b.count == 10 { return true }
         guard b[10] == 84 || b[10] == 32, let hour = digits(11..<13), b.count > 13, b[13] == 58, let minute = digits(14..<16),
-              hour < 24, minute < 60 else { return false }
+            hour < 24, minute < 60
+        else { return false }
         var i = 16
         if i < b.count, b[i] == 58 {
             guard let second = digits((i + 1)..<(i + 3)), second < 61 else { return false }

@@ -19,11 +19,12 @@ public enum Libraries {
     /// Whether the installed libvips can write `format`.
     public static func canEncode(_ format: ImageOutputFormat) -> Bool {
         guard startVips else { return false }
-        let suffix: String = switch format {
-        case .webp: ".webp"
-        case .jpeg: ".jpg"
-        case .avif: ".avif"
-        }
+        let suffix: String =
+            switch format {
+            case .webp: ".webp"
+            case .jpeg: ".jpg"
+            case .avif: ".avif"
+            }
         return folio_vips_can_save(suffix) != 0
     }
 }

@@ -23,12 +23,14 @@ public enum SourceText {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let (line, column, byte) = firstInvalidByte(bytes)
-            let hint = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
+            let hint =
+                bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
                 ? "it looks like UTF-16; save it as UTF-8"
                 : "save it as UTF-8"
-            return .failure(Diagnostic(
-                file: file, line: line, column: column,
-                message: String(format: "file is not valid UTF-8 (byte 0x%02X); %@", byte, hint)))
+            return .failure(
+                Diagnostic(
+                    file: file, line: line, column: column,
+                    message: String(format: "file is not valid UTF-8 (byte 0x%02X); %@", byte, hint)))
         }
         if !text.contains("\r") { return .success(text) }
         return .success(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n"))
@@ -48,7 +50,8 @@ public enum SourceText {
             case 0xF0...0xF4: length = 4
             default: length = 0
             }
-            let valid = length > 0 && i + length <= bytes.count
+            let valid =
+                length > 0 && i + length <= bytes.count
                 && bytes[(i + 1)..<(i + length)].allSatisfy { $0 & 0xC0 == 0x80 }
                 && String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
             if !valid {

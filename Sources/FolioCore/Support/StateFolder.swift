@@ -18,7 +18,10 @@ enum StateFolder {
             guard lstat(folder, &info) == 0 else { return .failure(FolioError("cannot create \(folder)")) }
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            return .failure(FolioError("\(folder) is not a folder (a symbolic link?); Folio keeps its state only in a real .folio folder inside the project. Remove it and run again."))
+            return .failure(
+                FolioError(
+                    "\(folder) is not a folder (a symbolic link?); Folio keeps its state only in a real .folio folder inside the project. Remove it and run again."
+                ))
         }
         return .success(folder)
     }

@@ -77,7 +77,8 @@ public enum YAMLDocument {
         do {
             return try convert(node, file: file, lineOffset: offset, budget: &budget, depth: 0)
         } catch {
-            let message = scan.mayAlias
+            let message =
+                scan.mayAlias
                 ? "YAML aliases expand to more than \(maxValues) values; Folio does not expand aliases this far"
                 : "the YAML holds more than \(maxValues) values; Folio reads at most \(maxValues) in one file"
             throw Diagnostic(file: file, line: error.line, column: error.column, message: message)
@@ -95,12 +96,14 @@ public enum YAMLDocument {
     private static func refuseAliasKeys(_ scan: AliasScan, file: String, firstLine: Int) throws(Diagnostic) {
         let offset = firstLine - 1
         func aliasKey(line: Int, column: Int) -> Diagnostic {
-            Diagnostic(file: file, line: line + offset, column: column,
-                       message: "a YAML alias (*name) cannot be used in a key; write the key out")
+            Diagnostic(
+                file: file, line: line + offset, column: column,
+                message: "a YAML alias (*name) cannot be used in a key; write the key out")
         }
         guard let marker = scan.marker else {
-            throw Diagnostic(file: file, line: firstLine,
-                             message: "this YAML uses aliases (*name) in a way Folio cannot check safely; write the values out instead")
+            throw Diagnostic(
+                file: file, line: firstLine,
+                message: "this YAML uses aliases (*name) in a way Folio cannot check safely; write the values out instead")
         }
         let plain: Node?
         do {
@@ -124,13 +127,15 @@ public enum YAMLDocument {
             let (node, inKey) = item
             limit -= 1
             guard limit >= 0 else {
-                throw Diagnostic(file: file, line: firstLine,
-                                 message: "YAML aliases expand to more than \(maxValues) values; Folio does not expand aliases this far")
+                throw Diagnostic(
+                    file: file, line: firstLine,
+                    message: "YAML aliases expand to more than \(maxValues) values; Folio does not expand aliases this far")
             }
             switch node {
             case .scalar(let scalar):
                 guard scalar.style == .plain || scalar.style == .any, scalar.string.unicodeScalars.first == marker,
-                      let mark = scalar.mark else { continue }
+                    let mark = scalar.mark
+                else { continue }
                 // A key, or followed by ':' as only a key is (`{*a:b}`, where the plain text reads on past the ':').
                 if inKey || scan.keyLike.contains(AliasScan.Position(line: mark.line, column: mark.column)) {
                     throw aliasKey(line: mark.line, column: mark.column)
@@ -165,8 +170,9 @@ public enum YAMLDocument {
             // expand into gigabytes while staying under the value count: at most ~2.5 MB in all.
             budget -= scalar.string.utf8.count / 256
             guard budget >= 0 else { throw TooManyValues(line: line, column: column) }
-            return YAMLNode(value: .scalar(scalar.string, plain: scalar.style == .plain || scalar.style == .any),
-                            file: file, line: line, column: column)
+            return YAMLNode(
+                value: .scalar(scalar.string, plain: scalar.style == .plain || scalar.style == .any),
+                file: file, line: line, column: column)
         case .sequence(let sequence):
             var items: [YAMLNode] = []
             for child in sequence {
@@ -197,8 +203,9 @@ public enum YAMLDocument {
             return YAMLNode(value: .mapping(entries), file: file, line: line, column: column)
         case .alias(let alias):
             // Yams resolves aliases while composing; one left here has nothing to stand for.
-            return YAMLNode(value: .scalar("", plain: true), file: file, line: alias.mark.map { $0.line + lineOffset } ?? line,
-                            column: column)
+            return YAMLNode(
+                value: .scalar("", plain: true), file: file, line: alias.mark.map { $0.line + lineOffset } ?? line,
+                column: column)
         }
     }
 
@@ -206,8 +213,8 @@ public enum YAMLDocument {
         let offset = firstLine - 1
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             var message = "invalid YAML: \(problem)"
             if let context { message += " (\(context.text) on line \(context.mark.line + offset))" }
             if problem.contains("mapping values are not allowed") {
@@ -216,9 +223,10 @@ public enum YAMLDocument {
             return Diagnostic(file: file, line: mark.line + offset, column: mark.column, message: message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(file: file, line: context.mark.line + offset, column: context.mark.column,
-                              key: duplicates.first,
-                              message: "key \(names) appears more than once; keep one")
+            return Diagnostic(
+                file: file, line: context.mark.line + offset, column: context.mark.column,
+                key: duplicates.first,
+                message: "key \(names) appears more than once; keep one")
         case .reader(let problem, _, _, _):
             return Diagnostic(file: file, line: firstLine, message: "cannot read YAML: \(problem)")
         default:
@@ -349,7 +357,8 @@ struct AliasScan {
         for (index, scalar) in scalars.enumerated() {
             defer { previous = scalar }
             guard scalar == "*" || scalar == "&", index + 1 < scalars.count, Self.isName(scalars[index + 1]),
-                  Self.mayPrecedeNode(previous) else { continue }
+                Self.mayPrecedeNode(previous)
+            else { continue }
             if scalar == "*" { aliases.append(index) } else { anchors = true }
         }
         mayAlias = anchors && !aliases.isEmpty

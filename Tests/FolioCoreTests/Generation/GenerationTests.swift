@@ -100,8 +100,10 @@ import Testing
     }
 
     @Test func geminiRetryDelayIsHonoured() async throws {
-        try await GenerationHarness.with(files: ["prompts/g.md": promptFile("gemini", "slowly [[sim:rate-limit x1]]")],
-                                         configure: { $0.timeScale = 0.01 }) { h in
+        try await GenerationHarness.with(
+            files: ["prompts/g.md": promptFile("gemini", "slowly [[sim:rate-limit x1]]")],
+            configure: { $0.timeScale = 0.01 }
+        ) { h in
             let (report, _, events) = try await h.generate()
             #expect(report.generated == ["g"])
             let delays = events.compactMap { if case .retrying(_, _, let delay, _) = $0 { return delay } else { return nil } }
@@ -172,8 +174,12 @@ import Testing
     }
 
     @Test func anExpiredURLIsNotRegeneratedWithoutAsking() async throws {
-        try await GenerationHarness.with(files: ["prompts/d.md": promptFile("dashscope", "short-lived"), "prompts/k.md": promptFile("kling", "kept")],
-                                         configure: { $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001 }) { h in
+        try await GenerationHarness.with(
+            files: ["prompts/d.md": promptFile("dashscope", "short-lived"), "prompts/k.md": promptFile("kling", "kept")],
+            configure: {
+                $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001
+            }
+        ) { h in
             _ = try await h.generate()
             // The asset is lost and its URL has expired meanwhile.
             let lock = try Lockfile.load(project: h.root)
@@ -196,12 +202,17 @@ import Testing
     @Test func missingAssetsWithALiveURLAreDownloadedNotRegenerated() async throws {
         try await GenerationHarness.with(files: ["prompts/k.md": promptFile("kling", "download me", "n: 2")]) { h in
             let (_, lock, _) = try await h.generate()
-            for output in try #require(lock.entries["k"]).outputs { try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(output.asset).file)) }
+            for output in try #require(lock.entries["k"]).outputs {
+                try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(output.asset).file))
+            }
             let (report, after, _) = try await h.generate()
             #expect(report.downloaded == ["k"])
             #expect(await h.creates("download me") == 1)
             #expect(after.entries["k"]?.outputs.map(\.asset?.sha256) == lock.entries["k"]?.outputs.map(\.asset?.sha256))
-            #expect(after.entries["k"]?.outputs.allSatisfy { $0.asset.map { FileManager.default.fileExists(atPath: h.root.appendingPathComponent($0.file).path) } == true } == true)
+            #expect(
+                after.entries["k"]?.outputs.allSatisfy {
+                    $0.asset.map { FileManager.default.fileExists(atPath: h.root.appendingPathComponent($0.file).path) } == true
+                } == true)
         }
     }
 
@@ -324,8 +335,12 @@ import Testing
 @Suite(.serialized) struct GoneURLTests {
     @Test func aURLThatDiedEarlyIsForgottenAndRegeneratedOnlyWhenAsked() async throws {
         // The storage host expires the link before its documented 24 hours.
-        try await GenerationHarness.with(files: ["prompts/d.md": promptFile("dashscope", "died early")],
-                                         configure: { $0.urlLifetimes[.dashscope] = 1000; $0.timeScale = 0.001 }) { h in
+        try await GenerationHarness.with(
+            files: ["prompts/d.md": promptFile("dashscope", "died early")],
+            configure: {
+                $0.urlLifetimes[.dashscope] = 1000; $0.timeScale = 0.001
+            }
+        ) { h in
             let (first, lock, _) = try await h.generate()
             let file = try #require(lock.entries["d"]?.outputs.first?.asset?.file)
             try #require(!file.isEmpty, "\(first.missing) \(first.failed) \(first.pending)")

@@ -10,7 +10,11 @@ import Testing
         let state = Mutex<(now: Double, sleeps: [Double])>((0, []))
         var now: Double { state.withLock { $0.now } }
         var sleeps: [Double] { state.withLock { $0.sleeps } }
-        func sleep(_ seconds: Double) { state.withLock { $0.now += seconds; $0.sleeps.append(seconds) } }
+        func sleep(_ seconds: Double) {
+            state.withLock {
+                $0.now += seconds; $0.sleeps.append(seconds)
+            }
+        }
     }
 
     func timing(_ clock: FakeClock) -> Timing {
@@ -29,7 +33,9 @@ import Testing
         let poller = Poller(timing: timing(clock), timeout: 600, now: { clock.now })
         let polls = Mutex(0)
         let outcome = await poller.poll {
-            let n = polls.withLock { $0 += 1; return $0 }
+            let n = polls.withLock {
+                $0 += 1; return $0
+            }
             return .success(snapshot(n < 10 ? "processing" : "succeed"))
         }
         guard case .finished(let final) = outcome else { Issue.record("\(outcome)"); return }
@@ -59,7 +65,8 @@ import Testing
         var t = Timing()
         t.random = { 0.999 }
         let plain = CallFailure(kind: .server, message: "x", retryable: true)
-        #expect((0..<8).map { (t.retryDelay(attempt: $0, after: plain) * 1000).rounded() / 1000 } == [0.999, 1.998, 3.996, 7.992, 15.984, 31.968, 59.94, 59.94])
+        #expect(
+            (0..<8).map { (t.retryDelay(attempt: $0, after: plain) * 1000).rounded() / 1000 } == [0.999, 1.998, 3.996, 7.992, 15.984, 31.968, 59.94, 59.94])
         t.random = { 0 }
         #expect(t.retryDelay(attempt: 3, after: plain) == 0)
         var kling = plain
@@ -73,7 +80,8 @@ import Testing
     }
 
     @Test func retryDelayAndRetryAfterAreRead() {
-        let body = #"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED", "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "15s"}]}}"#
+        let body =
+            #"{"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED", "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "15s"}]}}"#
         let reply = HTTPReply(status: 429, headers: [], body: Array(body.utf8))
         guard case .failure(let failure) = Gemini().classify(reply, scrub: { $0 }) else { Issue.record("not a failure"); return }
         #expect(failure.retryable && failure.retryAfter == 15)

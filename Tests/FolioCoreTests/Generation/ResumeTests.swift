@@ -32,8 +32,10 @@ import Testing
     }
 
     @Test func killedWhileAKlingTaskIsPendingItResumesByPolling() async throws {
-        try await GenerationHarness.with(files: ["prompts/k.md": promptFile("kling", "resume me", "n: 2")],
-                                         configure: { $0.timeScale = 0.1 }) { h in
+        try await GenerationHarness.with(
+            files: ["prompts/k.md": promptFile("kling", "resume me", "n: 2")],
+            configure: { $0.timeScale = 0.1 }
+        ) { h in
             let log = h.root.appendingPathComponent("run1.log")
             let first = try start(h, output: log)
             defer { killAndWait(first) }
@@ -57,8 +59,10 @@ import Testing
     }
 
     @Test func killedBetweenTheCreateAndItsAnswerItRecoversByExternalTaskID() async throws {
-        try await GenerationHarness.with(files: ["prompts/k.md": promptFile("kling-omni", "stalled answer [[sim:stall 1.5s]]")],
-                                         configure: { $0.timeScale = 0.001 }) { h in
+        try await GenerationHarness.with(
+            files: ["prompts/k.md": promptFile("kling-omni", "stalled answer [[sim:stall 1.5s]]")],
+            configure: { $0.timeScale = 0.001 }
+        ) { h in
             let first = try start(h, output: h.root.appendingPathComponent("run1.log"))
             defer { killAndWait(first) }
             let submitting = try await waitForState(h, "k", .submitting)

@@ -45,8 +45,9 @@ import Testing
             let project = await ProjectLoader.load(h.root)
             let prompt = try #require(project.prompts.first)
             var lock = Lockfile()
-            lock.entries["d"] = LockEntry(inputHash: prompt.inputHash, route: .dashscope, model: prompt.generation.model, state: .pending,
-                                          createdAt: Timestamp.format(Date()), inFlight: [0])
+            lock.entries["d"] = LockEntry(
+                inputHash: prompt.inputHash, route: .dashscope, model: prompt.generation.model, state: .pending,
+                createdAt: Timestamp.format(Date()), inFlight: [0])
             try lock.write(project: h.root)
             let (plain, _, _) = try await h.generate()
             #expect(plain.failed.map(\.id) == ["d"] && plain.uncertain == 1)
@@ -127,8 +128,10 @@ import Testing
         let folder = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let downloader = Downloader(http: http, project: folder, maxBytes: 1 << 20)
-        for url in ["http://127.0.0.1:9/admin", "http://localhost:631/jobs", "http://169.254.169.254/latest/meta-data", "http://127.1:9/",
-                    "http://2130706433:9/", "http://0.0.0.0:9/", "http://[::ffff:127.0.0.1]:9/", "http://[::1]:9/", "http://LOCALHOST.:9/"] {
+        for url in [
+            "http://127.0.0.1:9/admin", "http://localhost:631/jobs", "http://169.254.169.254/latest/meta-data", "http://127.1:9/",
+            "http://2130706433:9/", "http://0.0.0.0:9/", "http://[::ffff:127.0.0.1]:9/", "http://[::1]:9/", "http://LOCALHOST.:9/",
+        ] {
             do {
                 _ = try await downloader.download(url)
                 Issue.record("\(url) was fetched")

@@ -116,8 +116,12 @@ func goneURL(_ url: String) -> String {
             // The assets are gone and the host no longer knows the links, though their clocks say they live.
             var lock = try Lockfile.load(project: h.root)
             for id in ["d", "k"] {
-                for output in lock.entries[id]!.outputs { try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(output.asset).file)) }
-                lock.entries[id]!.outputs = lock.entries[id]!.outputs.map { var o = $0; o.url = o.url.map(goneURL); return o }
+                for output in lock.entries[id]!.outputs {
+                    try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(output.asset).file))
+                }
+                lock.entries[id]!.outputs = lock.entries[id]!.outputs.map {
+                    var o = $0; o.url = o.url.map(goneURL); return o
+                }
             }
             try lock.write(project: h.root)
             let plan = Planner.plan(await ProjectLoader.load(h.root).prompts, lock: lock, project: h.root, options: PlanOptions(regenerate: true))
@@ -135,7 +139,9 @@ func goneURL(_ url: String) -> String {
             _ = try await h.generate()
             var lock = try Lockfile.load(project: h.root)
             for output in lock.entries["k"]!.outputs { try FileManager.default.removeItem(at: h.root.appendingPathComponent(try #require(output.asset).file)) }
-            lock.entries["k"]!.outputs = lock.entries["k"]!.outputs.map { var o = $0; o.url = o.url.map(goneURL); return o }
+            lock.entries["k"]!.outputs = lock.entries["k"]!.outputs.map {
+                var o = $0; o.url = o.url.map(goneURL); return o
+            }
             try lock.write(project: h.root)
             let (plain, after, _) = try await h.generate()
             #expect(plain.missing.map(\.id) == ["k"])
@@ -178,7 +184,8 @@ struct EdgeTests {
         #expect(throws: FolioError.self) {
             try GatewaySetup.endpoint(settings: settings, environment: ["ANYINT_API_KEY": "sk-123456"])
         }
-        let chosen = try GatewaySetup.endpoint(settings: settings, environment: ["ANYINT_API_KEY": "sk-123456", "ANYINT_BASE_URL": "https://gateway.example.net"])
+        let chosen = try GatewaySetup.endpoint(
+            settings: settings, environment: ["ANYINT_API_KEY": "sk-123456", "ANYINT_BASE_URL": "https://gateway.example.net"])
         #expect(chosen.baseURL == "https://gateway.example.net")
         settings.gateway.baseURL = "https://gateway.api.anyint.ai"
         #expect(try GatewaySetup.endpoint(settings: settings, environment: ["ANYINT_API_KEY": "sk-123456"]).baseURL == "https://gateway.api.anyint.ai")
@@ -214,8 +221,9 @@ struct EdgeTests {
             let project = await ProjectLoader.load(h.root)
             let prompt = try #require(project.prompts.first)
             var lock = Lockfile()
-            lock.entries["k"] = LockEntry(inputHash: prompt.inputHash, route: .kling, model: "kling-v2-1", state: .pending,
-                                          externalTaskID: "folio-lost", taskID: "no-such-task", createdAt: Timestamp.format(Date()))
+            lock.entries["k"] = LockEntry(
+                inputHash: prompt.inputHash, route: .kling, model: "kling-v2-1", state: .pending,
+                externalTaskID: "folio-lost", taskID: "no-such-task", createdAt: Timestamp.format(Date()))
             try lock.write(project: h.root)
             let (report, after, _) = try await h.generate()
             #expect(report.pending.map(\.id) == ["k"])

@@ -33,11 +33,14 @@ import Testing
         try await SimulatorHarness.with { h in
             expectGemini(try await h.post(Paths.gemini, ExampleBodies.gemini(), authorization: .some(nil)), 401, "UNAUTHENTICATED")
             expectGemini(try await h.post(Paths.gemini, ExampleBodies.gemini(), authorization: "Bearer wrong"), 401, "UNAUTHENTICATED")
-            let unknown = try await h.post(Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: #""imageSize": "1K""#, with: #""imageSize": "1K"}, "negativePrompt": {"x": 1"#))
+            let unknown = try await h.post(
+                Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: #""imageSize": "1K""#, with: #""imageSize": "1K"}, "negativePrompt": {"x": 1"#))
             expectGemini(unknown, 400, "INVALID_ARGUMENT")
             #expect(unknown.json?["error"]?["message"]?.stringValue?.contains("Unknown name \"negativePrompt\"") == true)
             #expect(unknown.json?["error"]?["message"]?.stringValue?.contains("Cannot find field") == true)
-            expectGemini(try await h.post(Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: #"["TEXT", "IMAGE"]"#, with: #"["IMAGE"]"#)), 400, "INVALID_ARGUMENT")
+            expectGemini(
+                try await h.post(Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: #"["TEXT", "IMAGE"]"#, with: #"["IMAGE"]"#)), 400,
+                "INVALID_ARGUMENT")
             expectGemini(try await h.post(Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: "3:4", with: "7:5")), 400, "INVALID_ARGUMENT")
             expectGemini(try await h.post(Paths.gemini, ExampleBodies.gemini().replacingOccurrences(of: #""1K""#, with: #""1k""#)), 400, "INVALID_ARGUMENT")
             expectGemini(try await h.post(Paths.gemini, "{not json"), 400, "INVALID_ARGUMENT")
@@ -82,7 +85,9 @@ import Testing
             expectDashScope(try await h.post(Paths.dashscope, ExampleBodies.dashscope("x [[sim:permission]]")), 403, "AccessDenied.Unpurchased")
             let async = try await h.send(.POST, Paths.dashscope, json: ExampleBodies.dashscope(), headers: [("X-DashScope-Async", "enable")])
             expectDashScope(async, 403, "AccessDenied")
-            expectDashScope(try await h.post(Paths.dashscope, ExampleBodies.dashscope().replacingOccurrences(of: "qwen-image-plus", with: "qwen-nope")), 404, "ModelNotFound")
+            expectDashScope(
+                try await h.post(Paths.dashscope, ExampleBodies.dashscope().replacingOccurrences(of: "qwen-image-plus", with: "qwen-nope")), 404,
+                "ModelNotFound")
             expectDashScope(try await h.post(Paths.dashscope, ExampleBodies.dashscope("x [[sim:rate-limit]]")), 429, "Throttling.RateQuota")
             expectDashScope(try await h.post(Paths.dashscope, ExampleBodies.dashscope("x [[sim:quota]]")), 429, "Throttling.AllocationQuota")
             expectDashScope(try await h.post(Paths.dashscope, ExampleBodies.dashscope("x [[sim:server-error]]")), 500, "InternalError")
@@ -95,7 +100,8 @@ import Testing
             let omni = path == Paths.omni
             func body(_ prompt: String = "A poster", _ extra: String = "") -> String {
                 let model = omni ? "kling-v3-omni" : "kling-v2-1"
-                return #"{"model_name": "\#(model)", "model": "\#(model)", "prompt": "\#(prompt)", "n": 1, "aspect_ratio": "1:1", "external_task_id": "\#(UUID().uuidString)"\#(extra)}"#
+                return
+                    #"{"model_name": "\#(model)", "model": "\#(model)", "prompt": "\#(prompt)", "n": 1, "aspect_ratio": "1:1", "external_task_id": "\#(UUID().uuidString)"\#(extra)}"#
             }
             expectKling(try await h.post(path, body(), authorization: .some(nil)), 401, 1001)
             expectKling(try await h.post(path, body(), authorization: "Bearer wrong"), 401, 1002)
@@ -114,7 +120,11 @@ import Testing
                 expectKling(try await h.post(path, body("x", #", "negative_prompt": "blur", "image": "\#(ExampleBodies.bottleBase64)""#)), 400, 1201)
                 expectKling(try await h.post(path, body("x", #", "image": "data:image/png;base64,AAAA""#)), 400, 1201)
             }
-            expectKling(try await h.post(path, body().replacingOccurrences(of: #""kling-v2-1""#, with: #""kling-v9""#).replacingOccurrences(of: #""kling-v3-omni""#, with: #""kling-v9""#)), 404, 1203)
+            expectKling(
+                try await h.post(
+                    path,
+                    body().replacingOccurrences(of: #""kling-v2-1""#, with: #""kling-v9""#).replacingOccurrences(of: #""kling-v3-omni""#, with: #""kling-v9""#)),
+                404, 1203)
             expectKling(try await h.send(.GET, path + "/no-such-task"), 404, 1203)
             expectKling(try await h.post(path, body("x [[sim:moderation]]")), 400, 1301)
             expectKling(try await h.post(path, body("x [[sim:quota]]")), 429, 1101)
@@ -138,7 +148,9 @@ import Testing
     }
 
     @Test func klingSlotsRunOut() async throws {
-        try await SimulatorHarness.with({ $0.klingSlots = 3; $0.timeScale = 1 }) { h in
+        try await SimulatorHarness.with({
+            $0.klingSlots = 3; $0.timeScale = 1
+        }) { h in
             expectKling(try await h.post(Paths.kling, ExampleBodies.kling(n: 2, external: "a")), 200, 0)
             expectKling(try await h.post(Paths.kling, ExampleBodies.kling("another", n: 2, external: "b")), 429, 1303)
         }

@@ -32,7 +32,8 @@ import Testing
     }
 
     @Test func aFaultsFileIsRead() throws {
-        let root = makeProject(["faults.yml": """
+        let root = makeProject([
+            "faults.yml": """
             faults:
               - fault: rate-limit
                 route: kling
@@ -40,7 +41,8 @@ import Testing
                 times: 2
               - fault: slow
                 seconds: 1.5
-            """])
+            """
+        ])
         defer { try? FileManager.default.removeItem(at: root) }
         let rules = try Faults.load(path: root.appendingPathComponent("faults.yml").path)
         #expect(rules == [FaultRule(kind: .rateLimit, route: .kling, match: "fisherman", times: 2), FaultRule(kind: .slow, seconds: 1.5)])
@@ -50,9 +52,10 @@ import Testing
     }
 
     @Test func markersAreParsed() {
-        #expect(Faults.markers(in: "A [[sim:slow 2s]] fox [[sim:reset x1]] and [[sim:nonsense]]") == [
-            FaultRule(kind: .slow, seconds: 2), FaultRule(kind: .reset, times: 1),
-        ])
+        #expect(
+            Faults.markers(in: "A [[sim:slow 2s]] fox [[sim:reset x1]] and [[sim:nonsense]]") == [
+                FaultRule(kind: .slow, seconds: 2), FaultRule(kind: .reset, times: 1),
+            ])
     }
 
     @Test func aSlowAnswerIsLate() async throws {
@@ -65,9 +68,11 @@ import Testing
 
     @Test func malformedJSON() async throws {
         try await SimulatorHarness.with { h async throws in
-            for (path, body) in [(Paths.gemini, ExampleBodies.gemini("x [[sim:malformed]]")),
-                                 (Paths.dashscope, ExampleBodies.dashscope("x [[sim:malformed]]")),
-                                 (Paths.kling, ExampleBodies.kling("x [[sim:malformed]]"))] {
+            for (path, body) in [
+                (Paths.gemini, ExampleBodies.gemini("x [[sim:malformed]]")),
+                (Paths.dashscope, ExampleBodies.dashscope("x [[sim:malformed]]")),
+                (Paths.kling, ExampleBodies.kling("x [[sim:malformed]]")),
+            ] {
                 let reply = try await h.post(path, body)
                 #expect(reply.status == 200)
                 #expect(reply.json == nil)
@@ -109,7 +114,9 @@ import Testing
     }
 
     @Test func resultURLsExpire() async throws {
-        try await SimulatorHarness.with({ $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001 }) { h async throws in
+        try await SimulatorHarness.with({
+            $0.urlLifetimes[.dashscope] = 600; $0.timeScale = 0.001
+        }) { h async throws in
             let url = try dashscopeURL(try await h.post(Paths.dashscope, ExampleBodies.dashscope()))
             #expect(try await h.download(url).status == 200)
             try await Task.sleep(for: .milliseconds(800))
@@ -136,7 +143,9 @@ import Testing
         let root = TestPaths.temporaryFolder("folio-simlog")
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("requests.jsonl").path
-        try await SimulatorHarness.with({ $0.logPath = path; $0.key = "sk-very-secret-123" }) { h async throws in
+        try await SimulatorHarness.with({
+            $0.logPath = path; $0.key = "sk-very-secret-123"
+        }) { h async throws in
             _ = try await h.post(Paths.gemini, ExampleBodies.gemini())
             _ = try await h.post(Paths.kling, ExampleBodies.kling(), authorization: "Bearer sk-very-secret-123-wrong")
             _ = try await h.post(Paths.omni, ExampleBodies.omni(ExampleBodies.bottleBase64))

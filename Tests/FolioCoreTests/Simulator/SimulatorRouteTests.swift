@@ -129,7 +129,8 @@ import Testing
 
     @Test func omniSeriesReturnsSeriesImages() async throws {
         try await SimulatorHarness.with { h in
-            let body = #"{"model_name": "kling-v3-omni", "model": "kling-v3-omni", "prompt": "Four seasons of one lighthouse", "resolution": "1k", "result_type": "series", "series_amount": 4, "aspect_ratio": "2:3", "external_task_id": "s-1"}"#
+            let body =
+                #"{"model_name": "kling-v3-omni", "model": "kling-v3-omni", "prompt": "Four seasons of one lighthouse", "resolution": "1k", "result_type": "series", "series_amount": 4, "aspect_ratio": "2:3", "external_task_id": "s-1"}"#
             let id = try #require(try await h.post(Paths.omni, body).json?["data"]?["task_id"]?.stringValue)
             let done = try await h.waitForTask("omni-image", id)
             #expect(done["data"]?["task_result"]?["series_images"]?.arrayValue?.count == 4)
@@ -163,8 +164,10 @@ import Testing
                 let id = try #require(try await h.post(Paths.kling, ExampleBodies.kling(external: UUID().uuidString)).json?["data"]?["task_id"]?.stringValue)
                 let done = try await h.waitForTask("generations", id)
                 let klingURL = try #require(done["data"]?["task_result"]?["images"]?.arrayValue?.first?["url"]?.stringValue)
-                return [Array(Data(base64Encoded: inline ?? "") ?? Data()), try await h.download(url).bytes,
-                        try await h.download(url2).bytes, try await h.download(klingURL).bytes]
+                return [
+                    Array(Data(base64Encoded: inline ?? "") ?? Data()), try await h.download(url).bytes,
+                    try await h.download(url2).bytes, try await h.download(klingURL).bytes,
+                ]
             }
         }
         let first = try await images()
@@ -177,7 +180,8 @@ import Testing
     @Test func identicalUnseededRequestsAreNewVariants() async throws {
         try await SimulatorHarness.with { h in
             func image() async throws -> String? {
-                try await h.post(Paths.gemini, ExampleBodies.gemini()).json?["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue?.last?["inlineData"]?["data"]?.stringValue
+                try await h.post(Paths.gemini, ExampleBodies.gemini()).json?["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue?.last?[
+                    "inlineData"]?["data"]?.stringValue
             }
             let a = try await image(), b = try await image()
             #expect(a != nil && a != b)
@@ -189,7 +193,8 @@ import Testing
     ])
     func geminiSizes(aspect: String, size: String, width: Int, height: Int) async throws {
         try await SimulatorHarness.with({ $0.imageScale = 1 }) { h in
-            let body = ExampleBodies.gemini().replacingOccurrences(of: #""aspectRatio": "3:4", "imageSize": "1K""#, with: #""aspectRatio": "\#(aspect)", "imageSize": "\#(size)""#)
+            let body = ExampleBodies.gemini().replacingOccurrences(
+                of: #""aspectRatio": "3:4", "imageSize": "1K""#, with: #""aspectRatio": "\#(aspect)", "imageSize": "\#(size)""#)
             let reply = try await h.post(Paths.gemini, body)
             let data = reply.json?["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue?.last?["inlineData"]?["data"]?.stringValue
             let header = try #require(imageHeader(data))

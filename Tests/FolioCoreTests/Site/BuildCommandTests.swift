@@ -22,7 +22,8 @@ import Testing
         for page in ["index.html", "albums/posters/index.html", "p/posters/launch/index.html", "tags/poster/index.html", "gallery.json", "feed.xml"] {
             #expect(FileManager.default.fileExists(atPath: copy.appendingPathComponent("site/\(page)").path), "\(page)")
         }
-        #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("site/p/nature/northern-lights/index.html").path), "drafts are not published")
+        #expect(
+            !FileManager.default.fileExists(atPath: copy.appendingPathComponent("site/p/nature/northern-lights/index.html").path), "drafts are not published")
 
         let second = try runFolio(["build", "--project", copy.path, "--simulate"], environment: environment)
         #expect(second.status == 0)

@@ -27,12 +27,14 @@ func snapshot(_ root: URL) -> [String: String] {
 
     /// A fixture with the folders a project may have besides prompts/ and assets/.
     func project() async throws -> SiteFixture {
-        let fixture = try await SiteFixture.make(items: Self.items, extraFiles: [
-            "templates/README.txt": "my templates\n",
-            "static/robots.txt": "User-agent: *\n",
-            ".folio/keep.txt": "folio's own\n",
-            "notes.txt": "my notes\n",
-        ])
+        let fixture = try await SiteFixture.make(
+            items: Self.items,
+            extraFiles: [
+                "templates/README.txt": "my templates\n",
+                "static/robots.txt": "User-agent: *\n",
+                ".folio/keep.txt": "folio's own\n",
+                "notes.txt": "my notes\n",
+            ])
         return fixture
     }
 
@@ -130,11 +132,13 @@ func snapshot(_ root: URL) -> [String: String] {
     }
 
     @Test func staticFilesArePublishedVerbatimAndAClashNamesBoth() async throws {
-        let fixture = try await SiteFixture.make(items: Self.items, extraFiles: [
-            "static/CNAME": "gallery.example.com\n",
-            "static/.nojekyll": "",
-            "static/.well-known/security.txt": "Contact: mailto:a@example.com\n",
-        ])
+        let fixture = try await SiteFixture.make(
+            items: Self.items,
+            extraFiles: [
+                "static/CNAME": "gallery.example.com\n",
+                "static/.nojekyll": "",
+                "static/.well-known/security.txt": "Contact: mailto:a@example.com\n",
+            ])
         defer { fixture.remove() }
         _ = try await fixture.build()
         #expect(try fixture.read("CNAME") == "gallery.example.com\n")

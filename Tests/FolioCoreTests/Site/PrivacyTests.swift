@@ -17,55 +17,63 @@ import Testing
 
     static let items: [SiteFixture.Item] = [
         // Parameters private: the prompt itself stays public.
-        .init(id: "secret/params", text: """
-            ---
-            title: Foggy harbour
-            route: dashscope
-            model: \(privateModel)
-            size: "\(size)"
-            seed: \(seed)
-            n: 2
-            watermark: true
-            prompt_extend: false
-            extra: { parameters: { style_hint: \(extraMarker) } }
-            date: 2026-11-20
-            private: [parameters]
-            ---
-            A lighthouse in the fog, public text.
-            """, images: [(64, 48), (64, 48)]),
+        .init(
+            id: "secret/params",
+            text: """
+                ---
+                title: Foggy harbour
+                route: dashscope
+                model: \(privateModel)
+                size: "\(size)"
+                seed: \(seed)
+                n: 2
+                watermark: true
+                prompt_extend: false
+                extra: { parameters: { style_hint: \(extraMarker) } }
+                date: 2026-11-20
+                private: [parameters]
+                ---
+                A lighthouse in the fog, public text.
+                """, images: [(64, 48), (64, 48)]),
         // Prompt private, on the route that has a text reply; no `alt`, so nothing may fall back to the prompt.
-        .init(id: "secret/prompt", text: """
-            ---
-            title: Hidden words
-            route: gemini
-            caption: A public caption.
-            date: 2026-11-21
-            private: [prompt]
-            ---
-            A \(promptMarker) drawn in *ink*.
-            """, images: [(40, 60)], replyText: "Here is your \(promptMarker), \(replyMarker)."),
-        .init(id: "secret/negative", text: """
-            ---
-            title: Quiet field
-            route: dashscope
-            model: qwen-image
-            negative_prompt: \(negativeMarker), blurry
-            date: 2026-11-22
-            private: [negative_prompt]
-            ---
-            A quiet field at dawn
-            """, images: [(48, 48)]),
+        .init(
+            id: "secret/prompt",
+            text: """
+                ---
+                title: Hidden words
+                route: gemini
+                caption: A public caption.
+                date: 2026-11-21
+                private: [prompt]
+                ---
+                A \(promptMarker) drawn in *ink*.
+                """, images: [(40, 60)], replyText: "Here is your \(promptMarker), \(replyMarker)."),
+        .init(
+            id: "secret/negative",
+            text: """
+                ---
+                title: Quiet field
+                route: dashscope
+                model: qwen-image
+                negative_prompt: \(negativeMarker), blurry
+                date: 2026-11-22
+                private: [negative_prompt]
+                ---
+                A quiet field at dawn
+                """, images: [(48, 48)]),
         // A failure whose provider message quotes the private prompt.
-        .init(id: "secret/refused", text: """
-            ---
-            title: Refused
-            route: dashscope
-            model: qwen-image
-            date: 2026-11-19
-            private: [prompt]
-            ---
-            Something with \(failedMarker) in it
-            """, images: [], state: .failed,
+        .init(
+            id: "secret/refused",
+            text: """
+                ---
+                title: Refused
+                route: dashscope
+                model: qwen-image
+                date: 2026-11-19
+                private: [prompt]
+                ---
+                Something with \(failedMarker) in it
+                """, images: [], state: .failed,
             error: LockError(kind: .moderation, code: "DataInspectionFailed", message: "Input '\(failedMarker)' may contain inappropriate content.")),
         // Public, on the same route: the route name legitimately appears for it.
         .init(id: "open/boat", text: "---\ntitle: Red boat\nroute: dashscope\nmodel: qwen-image\ndate: 2026-11-23\n---\nA red boat\n"),
@@ -120,8 +128,10 @@ import Testing
 
         let files = try Self.textFiles(fixture)
         #expect(files.contains { $0.0 == "feed.xml" } && files.contains { $0.0 == "gallery.json" } && files.contains { $0.0 == "sitemap.xml" })
-        let markers = [Self.seed, Self.nextSeed, Self.size, Self.privateModel, Self.extraMarker, Self.promptMarker, Self.replyMarker,
-                       Self.negativeMarker, Self.failedMarker]
+        let markers = [
+            Self.seed, Self.nextSeed, Self.size, Self.privateModel, Self.extraMarker, Self.promptMarker, Self.replyMarker,
+            Self.negativeMarker, Self.failedMarker,
+        ]
         for (path, text) in files {
             for marker in markers {
                 #expect(!text.contains(marker), "\(path) publishes the private '\(marker)'")
@@ -185,10 +195,12 @@ import Testing
     // MARK: Seeds
 
     @Test func dashScopeVariantsShowTheirOwnSeeds() async throws {
-        let fixture = try await SiteFixture.make(config: Self.config, items: [
-            .init(id: "boats", text: "---\ntitle: Boats\nroute: dashscope\nseed: 42\nn: 3\n---\nThree boats\n", images: [(64, 48), (64, 48), (64, 48)]),
-            .init(id: "one", text: "---\ntitle: One\nroute: dashscope\nseed: 7\n---\nOne boat\n"),
-        ])
+        let fixture = try await SiteFixture.make(
+            config: Self.config,
+            items: [
+                .init(id: "boats", text: "---\ntitle: Boats\nroute: dashscope\nseed: 42\nn: 3\n---\nThree boats\n", images: [(64, 48), (64, 48), (64, 48)]),
+                .init(id: "one", text: "---\ntitle: One\nroute: dashscope\nseed: 7\n---\nOne boat\n"),
+            ])
         defer { fixture.remove() }
         _ = try await fixture.build()
         let gallery = try Self.galleryRecords(fixture)
@@ -218,12 +230,16 @@ import Testing
             .object([("width", .int(1664)), ("height", .int(928)), ("image_count", .int(1))]),
         ]
         #expect(CostTotals.sum(dashscope) == .object([("image_count", .int(4))]))
-        let kling: [JSONValue] = [.object([("final_unit_deduction", .string("2"))]), .object([("final_unit_deduction", .string("3"))]),
-                                  .object([("final_unit_deduction", .int(1))])]
+        let kling: [JSONValue] = [
+            .object([("final_unit_deduction", .string("2"))]), .object([("final_unit_deduction", .string("3"))]),
+            .object([("final_unit_deduction", .int(1))]),
+        ]
         #expect(CostTotals.sum(kling) == .object([("final_unit_deduction", .int(6))]))
         let gemini: [JSONValue] = [
-            .object([("promptTokenCount", .int(12)), ("candidatesTokenCount", .int(1290)), ("totalTokenCount", .int(1352)),
-                     ("promptTokensDetails", .array([.object([("modality", .string("TEXT")), ("tokenCount", .int(12))])]))]),
+            .object([
+                ("promptTokenCount", .int(12)), ("candidatesTokenCount", .int(1290)), ("totalTokenCount", .int(1352)),
+                ("promptTokensDetails", .array([.object([("modality", .string("TEXT")), ("tokenCount", .int(12))])])),
+            ]),
             .object([("promptTokenCount", .int(8)), ("candidatesTokenCount", .int(1290)), ("totalTokenCount", .int(1350))]),
         ]
         #expect(CostTotals.sum(gemini) == .object([("candidatesTokenCount", .int(2580)), ("promptTokenCount", .int(20)), ("totalTokenCount", .int(2702))]))
@@ -239,7 +255,9 @@ import Testing
         lock.entries["b"]?.cost = dashscope[1]
         try lock.write(project: fixture.root)
         let project = await ProjectLoader.load(fixture.root)
-        #expect(Status.json(Planner.plan(project.prompts, lock: lock, project: fixture.root), lock: lock)["cost"]?["dashscope"] == .object([("image_count", .int(4))]))
+        #expect(
+            Status.json(Planner.plan(project.prompts, lock: lock, project: fixture.root), lock: lock)["cost"]?["dashscope"]
+                == .object([("image_count", .int(4))]))
         #expect(Planner.plan(project.prompts, lock: lock, project: fixture.root).json["cost"]?["dashscope"] == .object([("image_count", .int(4))]))
     }
 
@@ -251,9 +269,13 @@ import Testing
             and ![proto](//remote.example/proto.png) and ![upper](HTTPS://REMOTE.EXAMPLE/upper.png)
             and [![linked](https://remote.example/linked.png)](https://example.org/page)
             """
-        let fixture = try await SiteFixture.make(config: Self.config, items: [
-            .init(id: "harbour", text: "---\ntitle: Harbour\nroute: gemini\ncaption: \"See ![c](https://remote.example/caption.png)\"\ndate: 2026-11-20\n---\n\(remote)\n"),
-        ])
+        let fixture = try await SiteFixture.make(
+            config: Self.config,
+            items: [
+                .init(
+                    id: "harbour",
+                    text: "---\ntitle: Harbour\nroute: gemini\ncaption: \"See ![c](https://remote.example/caption.png)\"\ndate: 2026-11-20\n---\n\(remote)\n")
+            ])
         defer { fixture.remove() }
         _ = try await fixture.build()
 
@@ -304,8 +326,10 @@ import Testing
     }
 
     @Test func remoteImageURLsAreRecognised() {
-        for url in ["https://a.example/x.png", "HTTP://a.example/x.png", "//a.example/x.png", "/\\a.example/x.png", "\\\\a.example/x.png",
-                    " https://a.example/x.png", "ht\ttps://a.example/x.png", "ftp://a.example/x.png"] {
+        for url in [
+            "https://a.example/x.png", "HTTP://a.example/x.png", "//a.example/x.png", "/\\a.example/x.png", "\\\\a.example/x.png",
+            " https://a.example/x.png", "ht\ttps://a.example/x.png", "ftp://a.example/x.png",
+        ] {
             #expect(Markdown.isRemote(url), "\(url)")
         }
         for url in ["img/x.png", "/img/x.png", "x.png", "data:image/png;base64,AAAA", "a/b:c.png", "?q=a:b", "#x:y"] {

@@ -6,8 +6,9 @@ import Testing
 @Suite(.serialized) struct RenderStampTests {
     static let items = [
         SiteFixture.Item(id: "fox", text: "---\ntitle: Fox\n---\nA watercolor fox\n"),
-        SiteFixture.Item(id: "bad", text: "---\ntitle: Bad\n---\nA blocked prompt\n", images: [], state: .failed,
-                         error: LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")),
+        SiteFixture.Item(
+            id: "bad", text: "---\ntitle: Bad\n---\nA blocked prompt\n", images: [], state: .failed,
+            error: LockError(kind: .moderation, code: "1301", message: "Failure to pass the risk control system")),
     ]
 
     @Test func aSecondRenderIsAStatAndAnswersTheSame() async throws {

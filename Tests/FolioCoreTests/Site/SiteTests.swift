@@ -5,19 +5,27 @@ import Testing
 
 @Suite(.serialized) struct SiteTests {
     static let basic: [SiteFixture.Item] = [
-        .init(id: "posters/launch", text: "---\ntitle: Launch poster\nroute: kling\naspect_ratio: \"4:3\"\nn: 2\ntags: [poster, music]\nalt: A neon poster\ndate: 2026-11-20\n---\nA launch poster, *cinematic*.\n",
-              images: [(64, 48), (64, 48)]),
-        .init(id: "nature/fox", text: "---\ntitle: Fox\nroute: gemini\ntags: [animal]\ndate: 2026-11-21\ncaption: A **small** fox.\n---\nA watercolor fox\n",
-              images: [(40, 60)], replyText: "Here is a fox."),
-        .init(id: "nature/blocked", text: "---\ntitle: Blocked\nroute: dashscope\ndate: 2026-11-19\n---\nSomething the filter refused\n",
-              images: [], state: .failed, error: LockError(kind: .moderation, code: "DataInspectionFailed", message: "Input data may contain inappropriate content.")),
+        .init(
+            id: "posters/launch",
+            text:
+                "---\ntitle: Launch poster\nroute: kling\naspect_ratio: \"4:3\"\nn: 2\ntags: [poster, music]\nalt: A neon poster\ndate: 2026-11-20\n---\nA launch poster, *cinematic*.\n",
+            images: [(64, 48), (64, 48)]),
+        .init(
+            id: "nature/fox", text: "---\ntitle: Fox\nroute: gemini\ntags: [animal]\ndate: 2026-11-21\ncaption: A **small** fox.\n---\nA watercolor fox\n",
+            images: [(40, 60)], replyText: "Here is a fox."),
+        .init(
+            id: "nature/blocked", text: "---\ntitle: Blocked\nroute: dashscope\ndate: 2026-11-19\n---\nSomething the filter refused\n",
+            images: [], state: .failed,
+            error: LockError(kind: .moderation, code: "DataInspectionFailed", message: "Input data may contain inappropriate content.")),
         .init(id: "welcome", text: "---\ntitle: Welcome\nweight: 0\n---\nA desk\n", images: [(100, 100)]),
     ]
 
     // MARK: Golden files
 
-    static let goldenFiles = ["index.html", "p/posters/launch/index.html", "p/nature/blocked/index.html", "albums/nature/index.html",
-                              "tags/poster/index.html", "gallery.json", "feed.xml", "static/search-index.js"]
+    static let goldenFiles = [
+        "index.html", "p/posters/launch/index.html", "p/nature/blocked/index.html", "albums/nature/index.html",
+        "tags/poster/index.html", "gallery.json", "feed.xml", "static/search-index.js",
+    ]
 
     @Test func pagesMatchTheirGoldenFiles() async throws {
         let fixture = try await SiteFixture.make(items: Self.basic)
@@ -150,7 +158,11 @@ import Testing
 
     @Test func privateFieldsStayOffTheSite() async throws {
         let items: [SiteFixture.Item] = [
-            .init(id: "secret", text: "---\ntitle: Secret sauce\nroute: kling\nnegative_prompt: hidden-negative\nprivate: [prompt, negative_prompt, parameters]\n---\nthe-secret-prompt-text\n"),
+            .init(
+                id: "secret",
+                text:
+                    "---\ntitle: Secret sauce\nroute: kling\nnegative_prompt: hidden-negative\nprivate: [prompt, negative_prompt, parameters]\n---\nthe-secret-prompt-text\n"
+            )
         ]
         let fixture = try await SiteFixture.make(items: items)
         defer { fixture.remove() }
@@ -204,11 +216,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let (theme, problems) = Theme.load(project: root)
         #expect(theme == nil)
-        #expect(problems.map(\.description) == [
-            "templates/card.mustache:4:4: error: template syntax error: a section is closed with the wrong name in '{{/imagex}}'",
-            "templates/grid.mustache:1:6: error: partial 'cards' not found; templates: card, grid, head, layout, params, prompt; did you mean 'card'?",
-            "templates/cardd.mustache:1:1: warning: the theme has no template named 'cardd', so this file is not used; templates: layout, head, card, params, grid, prompt; did you mean 'card'?",
-        ])
+        #expect(
+            problems.map(\.description) == [
+                "templates/card.mustache:4:4: error: template syntax error: a section is closed with the wrong name in '{{/imagex}}'",
+                "templates/grid.mustache:1:6: error: partial 'cards' not found; templates: card, grid, head, layout, params, prompt; did you mean 'card'?",
+                "templates/cardd.mustache:1:1: warning: the theme has no template named 'cardd', so this file is not used; templates: layout, head, card, params, grid, prompt; did you mean 'card'?",
+            ])
         let check = try runFolio(["check", "--project", root.path])
         #expect(check.status == 2)
         #expect(check.stderr.contains("templates/grid.mustache:1:6: error: partial 'cards' not found"))
@@ -225,18 +238,21 @@ import Testing
         var items: [SiteFixture.Item] = []
         for (i, attack) in Self.attacks.enumerated() {
             let yaml = attack.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            items.append(.init(id: "x\(i)", text: """
-                ---
-                title: "\(yaml)"
-                alt: "\(yaml)"
-                tags: ["\(yaml)", safe]
-                caption: "\(yaml) [click](javascript:alert(7))"
-                route: gemini
-                ---
-                \(attack)
+            items.append(
+                .init(
+                    id: "x\(i)",
+                    text: """
+                        ---
+                        title: "\(yaml)"
+                        alt: "\(yaml)"
+                        tags: ["\(yaml)", safe]
+                        caption: "\(yaml) [click](javascript:alert(7))"
+                        route: gemini
+                        ---
+                        \(attack)
 
-                [link](javascript:alert(8)) <iframe src="x"></iframe>
-                """, replyText: attack))
+                        [link](javascript:alert(8)) <iframe src="x"></iframe>
+                        """, replyText: attack))
         }
         let fixture = try await SiteFixture.make(config: "title: \"<b>Site</b>\"\ndescription: \"\\\"><script>alert(9)</script>\"\n", items: items)
         defer { fixture.remove() }
@@ -267,9 +283,11 @@ import Testing
     /// Every (element, attribute, value) of a parsed HTML page.
     static func elementsAndAttributes(_ bytes: [UInt8]) -> [(String, String, String)] {
         let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue)
-        guard let document = bytes.withUnsafeBufferPointer({ buffer in
-            buffer.withMemoryRebound(to: CChar.self) { htmlReadMemory($0.baseAddress, Int32($0.count), "p.html", "UTF-8", options) }
-        }) else { return [] }
+        guard
+            let document = bytes.withUnsafeBufferPointer({ buffer in
+                buffer.withMemoryRebound(to: CChar.self) { htmlReadMemory($0.baseAddress, Int32($0.count), "p.html", "UTF-8", options) }
+            })
+        else { return [] }
         defer { xmlFreeDoc(document) }
         var found: [(String, String, String)] = []
         func walk(_ node: UnsafeMutablePointer<xmlNode>?) {

@@ -10,8 +10,10 @@ final class GenerationHarness: Sendable {
 
     /// Runs `body` with a new harness and closes it afterwards (simulator stopped, project removed),
     /// awaited, whether `body` returns or throws.
-    static func with<T>(files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in },
-                        _ body: (GenerationHarness) async throws -> T) async throws -> T {
+    static func with<T>(
+        files: [String: String], configure: (inout SimulatorConfiguration) -> Void = { _ in },
+        _ body: (GenerationHarness) async throws -> T
+    ) async throws -> T {
         let harness = try await GenerationHarness(files: files, configure: configure)
         do {
             let result = try await body(harness)
@@ -48,8 +50,10 @@ final class GenerationHarness: Sendable {
     }
 
     /// Loads the project and runs one generation, as `folio generate` would.
-    func generate(retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4,
-                  maxDownloadBytes: Int = 50 * 1024 * 1024) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
+    func generate(
+        retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4,
+        maxDownloadBytes: Int = 50 * 1024 * 1024
+    ) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
         let project = await ProjectLoader.load(root)
         precondition(project.diagnostics.errors.isEmpty, "\(project.diagnostics)")
         let lock = try Lockfile.load(project: root)
@@ -64,8 +68,9 @@ final class GenerationHarness: Sendable {
         options.timing.scale = 0.001
         options.pollTimeout = 30
         let events = EventLog()
-        let generator = Generator(prompts: project.prompts, project: root, store: store, http: http, options: options,
-                                  events: { await events.add($0) })
+        let generator = Generator(
+            prompts: project.prompts, project: root, store: store, http: http, options: options,
+            events: { await events.add($0) })
         let report = await generator.run()
         await http.shutdown()
         return (report, try Lockfile.load(project: root), await events.all)

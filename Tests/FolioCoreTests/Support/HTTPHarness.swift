@@ -48,8 +48,10 @@ struct SimulatorHarness {
     }
 
     /// Sends a request to the gateway (or to a full URL) and collects the whole answer.
-    func send(_ method: HTTPMethod, _ pathOrURL: String, json: String? = nil, authorization: String?? = .none,
-              headers extra: [(String, String)] = []) async throws -> Reply {
+    func send(
+        _ method: HTTPMethod, _ pathOrURL: String, json: String? = nil, authorization: String?? = .none,
+        headers extra: [(String, String)] = []
+    ) async throws -> Reply {
         let url = pathOrURL.hasPrefix("http") ? pathOrURL : simulator.baseURL + pathOrURL
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -106,7 +108,9 @@ enum ExampleBodies {
         #"{"model": "qwen-image-plus", "input": {"messages": [{"role": "user", "content": [{"text": "\#(prompt)"}]}]}, "parameters": {"size": "\#(size)", "negative_prompt": "", "prompt_extend": true, "watermark": false\#(seed)}}"#
     }
 
-    static func kling(_ prompt: String = "portrait of an old fisherman, film photo", n: Int = 2, external: String = "ext-1", model: String = "kling-v2-1") -> String {
+    static func kling(_ prompt: String = "portrait of an old fisherman, film photo", n: Int = 2, external: String = "ext-1", model: String = "kling-v2-1")
+        -> String
+    {
         #"{"model_name": "kling-v2-1", "model": "\#(model)", "prompt": "\#(prompt)", "negative_prompt": "blurry, watermark", "resolution": "1k", "n": \#(n), "aspect_ratio": "3:4", "external_task_id": "\#(external)"}"#
     }
 

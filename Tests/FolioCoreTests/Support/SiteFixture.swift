@@ -18,8 +18,10 @@ struct SiteFixture {
     }
 
     /// Writes `folio.yml`, the prompt files, deterministic PNG assets and a lockfile for them.
-    static func make(config: String = "title: Fixture gallery\ndescription: A gallery for tests.\nimages:\n  widths: [32, 48, 100]\n  formats: [webp, jpeg]\n",
-                     items: [Item], extraFiles: [String: String] = [:]) async throws -> SiteFixture {
+    static func make(
+        config: String = "title: Fixture gallery\ndescription: A gallery for tests.\nimages:\n  widths: [32, 48, 100]\n  formats: [webp, jpeg]\n",
+        items: [Item], extraFiles: [String: String] = [:]
+    ) async throws -> SiteFixture {
         var files = ["folio.yml": config]
         for item in items { files["prompts/\(item.id).md"] = item.text }
         for (path, text) in extraFiles { files[path] = text }
@@ -36,8 +38,11 @@ struct SiteFixture {
                 let bytes = try render(width: size.0, height: size.1, seed: UInt64(truncatingIfNeeded: index + item.id.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
                 let sha = SHA256Hex.of(bytes)
                 try Data(bytes).write(to: root.appendingPathComponent("assets/\(sha).png"))
-                outputs.append(LockOutput(index: index, url: "https://cdn.example/\(sha).png", asset: StoredAsset(
-                    file: "assets/\(sha).png", sha256: sha, bytes: bytes.count, width: size.0, height: size.1, mime: "image/png")))
+                outputs.append(
+                    LockOutput(
+                        index: index, url: "https://cdn.example/\(sha).png",
+                        asset: StoredAsset(
+                            file: "assets/\(sha).png", sha256: sha, bytes: bytes.count, width: size.0, height: size.1, mime: "image/png")))
             }
             lock.entries[item.id] = LockEntry(
                 inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model, state: item.state,

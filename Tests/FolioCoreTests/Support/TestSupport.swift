@@ -57,8 +57,9 @@ func runFolio(_ arguments: [String], environment: [String: String]? = nil) throw
     try out.close()
     try err.close()
     let stdout = try Data(contentsOf: outURL), stderr = try Data(contentsOf: errURL)
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 /// Kills `process` if it is still running and waits for it to end, so no test leaves one behind.
