@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 COUNT=${COUNT:-10000}
 RUNS=${RUNS:-5}
 
-swift build -c release --product folio >/dev/null
-FOLIO="$(swift build -c release --show-bin-path)/folio"
+# FOLIO=/path/to/folio times another binary (an older build, for before/after figures).
+if [ -z "${FOLIO:-}" ]; then
+    swift build -c release --product folio >/dev/null
+    FOLIO="$(swift build -c release --show-bin-path)/folio"
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -11,8 +11,11 @@ cd "$(dirname "$0")/.."
 COUNT=${COUNT:-10000}
 CORPUS=${CORPUS:-/tmp/folio-render-corpus-1000}
 [ -f "$CORPUS/folio.lock" ] || N=1000 CORPUS="$CORPUS" bash Benchmarks/render-1k.sh >/dev/null
-swift build -c release --product folio >/dev/null
-FOLIO="$(swift build -c release --show-bin-path)/folio"
+# FOLIO=/path/to/folio times another binary (an older build, for before/after figures).
+if [ -z "${FOLIO:-}" ]; then
+    swift build -c release --product folio >/dev/null
+    FOLIO="$(swift build -c release --show-bin-path)/folio"
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -6,12 +6,13 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The AnyInt gateway's four image routes on loopback, with a storage host for result URLs.
+/// The AnyInt gateway's image routes (`SimulatedRoute.all`) on loopback, with a storage host for result URLs.
 ///
-/// Start it, point Folio's gateway at `baseURL`, and stop it when done:
+/// Start it, point Folio's gateway at `baseURL`, and stop it (awaited) when done:
 /// ```swift
 /// let simulator = try await GatewaySimulator.start(SimulatorConfiguration())
-/// defer { Task { await simulator.stop() } }
+/// let result = await use(simulator.baseURL)
+/// await simulator.stop()
 /// ```
 public final class GatewaySimulator: Sendable {
     /// `http://127.0.0.1:PORT`: the gateway.

@@ -71,6 +71,43 @@ import Testing
         #expect(try String(contentsOf: dir.appendingPathComponent("templates/card.mustache"), encoding: .utf8) == "mine\n")
     }
 
+    @Test func initAndNewNeverWriteThroughALinkAndKeepAnExistingGitignore() throws {
+        let parent = TestPaths.temporaryFolder("folio-init-links")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let elsewhere = parent.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+
+        // templates/ a link out of the project: refused before anything is written.
+        let linked = parent.appendingPathComponent("linked")
+        try FileManager.default.createDirectory(at: linked, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: linked.appendingPathComponent("templates"), withDestinationURL: elsewhere)
+        let refused = try runFolio(["init", linked.path, "--theme"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("templates is a symbolic link"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty, "nothing written through the link")
+        #expect(!FileManager.default.fileExists(atPath: linked.appendingPathComponent("folio.yml").path), "nothing written at all")
+
+        // templates a plain file: refused before folio.yml is written.
+        let plain = parent.appendingPathComponent("plain")
+        try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: plain.appendingPathComponent("templates"))
+        #expect(try runFolio(["init", plain.path, "--theme"]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: plain.appendingPathComponent("folio.yml").path))
+
+        // An existing .gitignore keeps its lines; only the missing ones are added.
+        let repo = parent.appendingPathComponent("repo")
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        try Data("node_modules/\nsite/".utf8).write(to: repo.appendingPathComponent(".gitignore"))
+        #expect(try runFolio(["init", repo.path]).status == 0)
+        #expect(try String(contentsOf: repo.appendingPathComponent(".gitignore"), encoding: .utf8) == "node_modules/\nsite/\n.folio/\n")
+
+        // new: prompts/<album> a link out of the project is refused.
+        try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("prompts/posters"), withDestinationURL: elsewhere)
+        let new = try runFolio(["new", "posters/launch", "--project", repo.path])
+        #expect(new.status == 1, "\(new.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+    }
+
     @Test func theRepositorysTemplatesFolderIsTheBuiltInThemeAndItsSwiftFileIsIgnored() throws {
         // The sample project's templates/ is the FolioTheme target: the same bytes as the built-in
         // theme, and the Swift file that compiles it is neither reported nor published.

@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Prints what a build reports: diagnostics and warnings, each step's time with `--verbose`,
 /// generation's progress (one live line on a terminal, a line per event otherwise) and summaries.

@@ -19,6 +19,9 @@ public struct BuildOptions: Sendable {
     public var environment: [String: String]
     /// Starts the simulator `--simulate` generates through (the simulator is its own target, which
     /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
+    /// Adjusts the generation options after `folio.yml`'s and the command line's are applied (tests
+    /// shorten retries and waits with it).
+    public var tuneGeneration: (@Sendable (inout GenerationOptions) -> Void)?
     public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway)?
 
     public init(
@@ -76,6 +79,8 @@ public struct BuildState: Sendable {
     var siteRender: SiteRender?
     var stamp: RenderStamp?
     var session: GatewaySession?
+    /// The `download` step's jobs, started beside generation.
+    var downloads: Task<GenerationReport, Never>?
     var runLock: RunLock?
 
     public init(options: BuildOptions, observer: @escaping @Sendable (BuildEvent) async -> Void = { _ in }) {
@@ -89,6 +94,10 @@ public struct BuildState: Sendable {
 
     /// Stops what the build opened: the gateway session (and simulator), the run lock.
     mutating func close() async {
+        if let downloads {
+            _ = await downloads.value
+            self.downloads = nil
+        }
         if let session {
             await session.close()
             self.session = nil

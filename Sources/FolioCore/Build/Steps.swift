@@ -31,6 +31,9 @@ extension BuildStep {
                 exit: .invalidInput, heading: nil)
         }
         state.project = project
+        // A build that renders checks its output folder first: a forbidden folder stops it before
+        // anything is locked, paid for or written.
+        if state.runs(.renderImages) { state.site = try state.checkedSite() }
         // Generating and cleaning rewrite folio.lock: never beside another process that writes it.
         if state.runs(.generate) {
             state.runLock = try RunLock.acquire(project: project.root, command: "generate")
@@ -40,11 +43,9 @@ extension BuildStep {
         state.lock = try Lockfile.load(project: project.root)
     }
 
-    /// The plan, computed once: each prompt's action and the requests a build sends. A build that
-    /// renders checks its output folder here, so a forbidden folder stops it before anything is paid for.
+    /// The plan, computed once: each prompt's action and the requests a build sends.
     public static let plan = BuildStep("plan") { state in
         guard let project = state.project else { return }
-        if state.runs(.renderImages) { state.site = try state.checkedSite() }
         if state.options.simulate, let real = state.lock.entries.first(where: { !$0.value.simulated }) {
             throw FolioError(
                 """
@@ -56,7 +57,9 @@ extension BuildStep {
     }
 
     /// Every planned prompt that needs the gateway: created, polled, and each image downloaded as
-    /// it arrives (result URLs expire), every step recorded in `folio.lock` before the next.
+    /// it arrives (result URLs expire), every step recorded in `folio.lock` before the next. The
+    /// images to fetch again (the `download` step's) start at the same time, so no URL waits for
+    /// a Kling task to finish.
     public static let generate = BuildStep("generate") { state in
         guard let project = state.project, let plan = state.plan else { return }
         let session = try await GatewaySession.open(
@@ -64,16 +67,18 @@ extension BuildStep {
             observer: state.observer)
         state.session = session
         await state.observe(.generating(total: plan.entries.count))
+        let again = plan.entries.filter { $0.action == .download }
+        if !again.isEmpty { state.downloads = Task { await session.generator.run(again) } }
         state.generation = await session.generator.run(plan.entries.filter { $0.action != .download })
     }
 
-    /// Images whose files are gone while their URLs still work, fetched again; then the gateway
-    /// session closes and the run lock is released.
+    /// Images whose files are gone while their URLs still work, fetched again (started by the
+    /// `generate` step, awaited here); then the gateway session closes and the run lock is released.
     public static let download = BuildStep("download") { state in
         guard let session = state.session, let plan = state.plan, let generated = state.generation else { return }
-        let again = plan.entries.filter { $0.action == .download }
         var report = generated
-        if !again.isEmpty { report = report.adding(await session.generator.run(again)) }
+        if let downloads = state.downloads { report = report.adding(await downloads.value) }
+        state.downloads = nil
         state.generation = report
         let before = state.lock
         state.lock = await session.store.lock
@@ -195,11 +200,20 @@ extension GatewaySession {
             guard let start = options.startSimulator else { throw FolioError("--simulate needs a simulator, and none was given") }
             let started = try await start(timeScale, environment["FOLIO_SIM_IMAGE_SCALE"].flatMap(Int.init) ?? 1)
             simulator = started
-            endpoint = try GatewayEndpoint(baseURL: started.baseURL, key: "simulated")
+            do {
+                endpoint = try GatewayEndpoint(baseURL: started.baseURL, key: "simulated")
+            } catch {
+                await started.stop()
+                throw error
+            }
         } else if needsGateway {
             endpoint = try GatewaySetup.endpoint(settings: project.settings, environment: environment)
+        } else if let configured = try? GatewaySetup.endpoint(settings: project.settings, environment: environment) {
+            // Nothing to send, but a gateway is configured: its address decides whether image URLs
+            // on this machine are expected (a local gateway's are).
+            endpoint = configured
         } else {
-            // Nothing to send to the gateway: no key needed, and none is read.
+            // Nothing to send to the gateway and none configured: no key needed.
             endpoint = try GatewayEndpoint(baseURL: "https://gateway.invalid", key: "unused")
         }
         // Faster waits are for the simulator and tests: a real gateway is never hurried.
@@ -211,6 +225,7 @@ extension GatewaySession {
             regenerate: options.regenerate,
             timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
         generation.simulated = options.simulate
+        options.tuneGeneration?(&generation)
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)
         let generator = Generator(

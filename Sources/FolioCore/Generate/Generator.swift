@@ -49,15 +49,6 @@ public struct Generator: Sendable {
         downloader = Downloader(http: http, project: project, maxBytes: options.maxDownloadBytes)
     }
 
-    /// Plans against the lockfile as it is now, then runs every prompt's job.
-    public func run() async -> GenerationReport {
-        let lock = await store.lock
-        let plan = Planner.plan(
-            prompts, lock: lock, project: project,
-            options: PlanOptions(retryFailed: options.retryFailed, regenerate: options.regenerate, simulated: options.simulated))
-        return await run(plan.entries)
-    }
-
     /// Runs the job of every planned prompt in `entries`; one prompt's failure never stops the others.
     public func run(_ entries: [PlanEntry]) async -> GenerationReport {
         let clock = ContinuousClock()

@@ -135,8 +135,16 @@ extension Lockfile {
         /// `sha256` 64 lowercase hex digits and `file` exactly `assets/<sha256>.<png|jpg|webp>`, or both
         /// empty for an image whose URL is known but which is not downloaded yet.
         var pathProblem: String? {
+            // Numbers are data too: an index or a size no route could produce would overflow a
+            // seed or a rendition's arithmetic further on.
+            guard (0..<LockOutput.maxIndex).contains(index) else {
+                return "index is \(index), not from 0 to \(LockOutput.maxIndex - 1)"
+            }
             let file = file ?? "", sha256 = sha256 ?? ""
             if file.isEmpty, sha256.isEmpty { return nil }
+            for (name, value) in [("width", width), ("height", height)] where !(1...LockOutput.maxSide).contains(value) {
+                return "\(name) is \(value), not from 1 to \(LockOutput.maxSide) pixels"
+            }
             guard LockOutput.isDigest(sha256) else {
                 return "sha256 is '\(sha256.prefix(80))', not 64 lowercase hexadecimal digits"
             }
@@ -207,6 +215,10 @@ extension LockError {
 extension LockOutput {
     /// The extensions an asset may have.
     static let assetExtensions: Set<String> = ["png", "jpg", "webp"]
+    /// Output indices run from 0 below this (a prompt has at most 9 variants or series images).
+    static let maxIndex = 64
+    /// The longest side an asset may record, in pixels.
+    static let maxSide = 65_535
 
     /// Whether `text` is 64 lowercase hexadecimal digits.
     static func isDigest(_ text: String) -> Bool {

@@ -103,18 +103,23 @@ public enum Planner {
         return Plan(entries: entries, drafts: drafts)
     }
 
-    /// `plan` after generation turned `before` into `after`: a prompt that was cached and whose
-    /// entry did not change keeps its line; every other prompt is planned again (its entry or its
-    /// files may have changed).
+    /// `plan` after generation turned `before` into `after`: a prompt whose entry generation
+    /// changed, or that had work to do, is planned again; a cached prompt keeps its action, and only
+    /// its state is taken again (an asset may have been edited or deleted while the build ran: one
+    /// `stat` per output, its hash remembered).
     public static func refresh(
-        _ plan: Plan, prompts: [Prompt], before: Lockfile, after: Lockfile, project: URL,
-        options: PlanOptions = PlanOptions()
+        _ plan: Plan, prompts: [Prompt], before: Lockfile, after: Lockfile, project: URL, options: PlanOptions = PlanOptions()
     ) -> Plan {
         let byID = Dictionary(prompts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var refreshed = plan
         for (position, line) in plan.entries.enumerated() {
-            guard line.action != .cached || before.entries[line.id] != after.entries[line.id], let prompt = byID[line.id] else { continue }
-            refreshed.entries[position] = entry(for: prompt, lock: after.entries[line.id], project: project, options: options)
+            guard let prompt = byID[line.id] else { continue }
+            let entry = after.entries[line.id]
+            if line.action == .cached, before.entries[line.id] == entry {
+                refreshed.entries[position].state = PromptState.of(prompt, entry: entry, project: project)
+            } else {
+                refreshed.entries[position] = self.entry(for: prompt, lock: entry, project: project, options: options)
+            }
         }
         return refreshed
     }

@@ -2,12 +2,12 @@
 ///
 /// The known names are those of `Routes.all`, in its order; each route's file declares its own
 /// (`RouteID.gemini` in `Gemini.swift`). `init(rawValue:)`, and so decoding, refuses any other name.
-public struct RouteID: RawRepresentable, CaseIterable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct RouteID: RawRepresentable, CaseIterable, Sendable, Hashable, Comparable, CustomStringConvertible {
     public let rawValue: String
 
     /// The route named `rawValue`; nil when no registered route has that name.
     public init?(rawValue: String) {
-        guard Routes.byID[RouteID(known: rawValue)] != nil else { return nil }
+        guard Routes.ids.contains(RouteID(known: rawValue)) else { return nil }
         self.rawValue = rawValue
     }
 
@@ -29,6 +29,7 @@ public struct RouteID: RawRepresentable, CaseIterable, Sendable, Hashable, Codab
     /// The route's limits and values, from `api-reference.md`.
     public var rules: RouteRules { definition.rules }
 
-    /// Everything Folio knows about the route.
-    var definition: any Route { Routes.byID[self]! }
+    /// Everything Folio knows about the route. (Found by a scan of the few names, which compares
+    /// small strings by their bits: cheaper than hashing, and asked for many times per prompt.)
+    var definition: any Route { Routes.all[Routes.ids.firstIndex(of: self)!] }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// What `folio init` and `folio new` write: a new project, the built-in theme to restyle, a draft
 /// prompt. Each checks everything before it writes anything, so a refusal changes nothing.
@@ -53,12 +54,28 @@ public enum Scaffold {
         for existing in [SettingsLoader.fileName, "prompts"] where exists(folder, existing) {
             throw FolioError("\(folder.relativePath) already has \(existing); nothing was changed", path: folder.relativePath)
         }
-        var files = projectFiles.map { (path: $0.path, bytes: Array($0.text.utf8)) }
+        var files = projectFiles.compactMap { file in
+            file.path == ".gitignore" ? gitignore(in: folder, adding: file.text) : (path: file.path, bytes: Array(file.text.utf8))
+        }
         if theme {
             try checkNoThemeFiles(in: folder)
             files += themeFiles
         }
         return try write(files, into: folder)
+    }
+
+    /// The project's `.gitignore` with the lines Folio needs: a new file, or an existing one (a
+    /// repository's own) with only the missing lines added at its end; nil when none is missing.
+    static func gitignore(in folder: URL, adding text: String) -> (path: String, bytes: [UInt8])? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(".gitignore").path) else {
+            return (".gitignore", Array(text.utf8))
+        }
+        let existing = String(decoding: data, as: UTF8.self)
+        let have = Set(existing.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
+        let missing = text.split(separator: "\n").map(String.init).filter { !have.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
+        return (".gitignore", Array((existing + separator + missing.joined(separator: "\n") + "\n").utf8))
     }
 
     // MARK: - The built-in theme
@@ -116,12 +133,34 @@ public enum Scaffold {
 
     // MARK: - Writing
 
+    /// Every folder on the way to `path` that exists is a real folder (a symbolic link would carry
+    /// the write elsewhere; a file would stop it half done), and `path` itself is not a link.
+    static func checkPath(_ path: String, in folder: URL) throws(FolioError) {
+        let parts = path.split(separator: "/").map(String.init)
+        var prefix = ""
+        for (position, part) in parts.enumerated() {
+            prefix += (prefix.isEmpty ? "" : "/") + part
+            var info = stat()
+            guard lstat(folder.path + "/" + prefix, &info) == 0 else { return }
+            let type = info.st_mode & S_IFMT
+            let last = position == parts.count - 1
+            if (!last && type != S_IFDIR) || (last && type == S_IFLNK) {
+                let what = type == S_IFLNK ? "a symbolic link" : "not a folder"
+                throw FolioError(
+                    "\(folder.relativePath)/\(prefix) is \(what); Folio writes \(path) only into real folders of the project. Nothing was changed.",
+                    path: prefix)
+            }
+        }
+    }
+
     static func exists(_ folder: URL, _ path: String) -> Bool {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path)
     }
 
-    /// Writes each file atomically, making its folders; returns the paths.
+    /// Writes each file atomically, making its folders; returns the paths. Every path is checked
+    /// before the first is written.
     static func write(_ files: [(path: String, bytes: [UInt8])], into folder: URL) throws(FolioError) -> [String] {
+        for (path, _) in files { try checkPath(path, in: folder) }
         for (path, bytes) in files {
             let url = folder.appendingPathComponent(path)
             do {

@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What rendering the site did.
 public struct RenderReport: Sendable {
@@ -79,16 +77,6 @@ public struct SiteBuilder: Sendable {
             }
             return false
         }
-    }
-
-    /// Every step at once, for callers that need no step names (the build pipeline runs them one by one).
-    public func build() async throws(FolioError) -> RenderReport {
-        var run = SiteRender(builder: self)
-        guard try !run.plan() else { return run.report }
-        try await run.renderImages()
-        try await run.writePages()
-        try await run.checkLinks()
-        return try run.prune()
     }
 
     /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and

@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One render of the site, step by step: plan, render images, write pages, check links, prune.
 /// Each step is a method the build pipeline calls by name; what one step learns, the next reads

@@ -29,11 +29,23 @@ public struct Theme: Sendable {
         var overridden = Set<String>()
         var sources: [String: (text: String, file: String)] = [:]
         var everything: [UInt8] = []
+        let projectPath = FastFiles.realPath(project.path) ?? project.path
         for name in templates.map({ "\($0).mustache" }) + staticFiles {
             let own = project.appendingPathComponent("\(folder)/\(name)")
             let bytes: [UInt8]
             let file: String
-            if let data = FileManager.default.contents(atPath: own.path) {
+            // A theme file is published (folio.css, folio.js) or shapes every page: one that resolves
+            // outside the project (a link to ~/.ssh/…) is refused, as static/ refuses such links.
+            if let real = FastFiles.realPath(own.path), !FastFiles.isInside(real, projectPath) {
+                problems.append(
+                    Diagnostic(
+                        file: "\(folder)/\(name)", severity: .error,
+                        message:
+                            "\(folder)/\(name) is a symbolic link that resolves outside the project; Folio uses theme files only from inside it. Copy the file into \(folder)/ instead."
+                    ))
+                bytes = builtIn[name]!
+                file = "(built-in) \(name)"
+            } else if let data = FileManager.default.contents(atPath: own.path) {
                 bytes = [UInt8](data)
                 file = "\(folder)/\(name)"
                 overridden.insert(name)

@@ -53,14 +53,15 @@ import Testing
         #expect(second.plan?.entries.allSatisfy { $0.action == .cached } == true)
     }
 
-    @Test func aForbiddenOutputFolderStopsThePlanStepBeforeAnythingIsPaidFor() async throws {
+    @Test func aForbiddenOutputFolderStopsTheLoadStepBeforeAnythingIsLockedOrPaidFor() async throws {
         let copy = try copySampleProject()
         defer { try? FileManager.default.removeItem(at: copy) }
         var state = BuildState(options: Self.options(copy, out: "."))
         let error = await #expect(throws: FolioError.self) { try await Pipeline.run(Pipeline.build, &state) }
-        #expect(error?.step == "plan")
+        #expect(error?.step == "load")
         #expect(error?.exit == .invalidInput)
-        #expect(error?.report.hasSuffix("(stopped in the 'plan' step)") == true)
+        #expect(error?.report.hasSuffix("(stopped in the 'load' step)") == true)
+        #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent(".folio/run.lock").path), "no run lock taken")
         #expect(state.generation == nil)
         #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("folio.lock").path), "nothing generated")
     }
@@ -95,6 +96,29 @@ import Testing
         #expect(reported.contains { $0.file == "templates/card.mustache" && $0.severity == .error })
     }
 
+    @Test func aThemeFileLinkedOutOfTheProjectIsNeverPublished() async throws {
+        let copy = try copySampleProject()
+        let secret = TestPaths.temporaryFolder("folio-secret")
+        defer {
+            try? FileManager.default.removeItem(at: copy)
+            try? FileManager.default.removeItem(at: secret)
+        }
+        try FileManager.default.createDirectory(at: secret, withIntermediateDirectories: true)
+        try Data("private key\n".utf8).write(to: secret.appendingPathComponent("id"))
+        let css = copy.appendingPathComponent("templates/folio.css")
+        try FileManager.default.createDirectory(at: css.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: css)
+        try FileManager.default.createSymbolicLink(at: css, withDestinationURL: secret.appendingPathComponent("id"))
+        let events = Events()
+        var state = BuildState(options: Self.options(copy), observer: { events.add($0) })
+        let error = await #expect(throws: FolioError.self) { try await Pipeline.run(Pipeline.build, &state) }
+        #expect(error?.step == "render images")
+        let reported: [Diagnostic] = events.all.flatMap { event -> [Diagnostic] in if case .diagnostics(let list) = event { list } else { [] } }
+        #expect(reported.contains { $0.file == "templates/folio.css" && $0.message.contains("resolves outside the project") })
+        let published = copy.appendingPathComponent("site/static/folio.css")
+        #expect((try? String(contentsOf: published, encoding: .utf8))?.contains("private key") != true)
+    }
+
     @Test func renderExitsFourWhenAPromptFailedAndTheStampRemembersIt() async throws {
         let copy = try copySampleProject()
         defer { try? FileManager.default.removeItem(at: copy) }
@@ -105,15 +129,16 @@ import Testing
         lock.entries["posters/launch"]?.state = .failed
         lock.entries["posters/launch"]?.error = LockError(kind: .moderation, code: "IMAGE_SAFETY", message: "blocked")
         try lock.write(project: copy)
-        // Old enough that the stamp is not "racy": the render after it is answered from the stamp.
-        let past = Date().addingTimeInterval(-10)
-        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: copy.appendingPathComponent("folio.lock").path)
+        // Inputs changed within two seconds of a render are "racy" and get no stamp: wait them out.
+        try await Task.sleep(for: .seconds(3))
         var render = BuildState(options: Self.options(copy))
         try await Pipeline.run(Pipeline.render, &render)
         #expect(render.exitStatus == .partial)
         #expect(render.timings.map(\.name).contains("prune"))
         var again = BuildState(options: Self.options(copy))
         try await Pipeline.run(Pipeline.render, &again)
+        #expect(again.timings.map(\.name) == ["stat inputs"], "answered from the stamp")
         #expect(again.exitStatus == .partial)
+        #expect(again.render?.placeholders.map(\.id) == ["posters/launch"])
     }
 }

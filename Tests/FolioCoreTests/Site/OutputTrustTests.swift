@@ -211,6 +211,24 @@ func snapshot(_ root: URL) -> [String: String] {
         }
     }
 
+    @Test(arguments: [
+        (#""index": 0"#, #""index": -1"#, "outputs[0].index is -1"),
+        (#""index": 0"#, #""index": 9223372036854775807"#, "outputs[0].index is 9223372036854775807"),
+        (#""width": 64"#, #""width": 0"#, "outputs[0].width is 0"),
+        (#""height": 48"#, #""height": 100000000"#, "outputs[0].height is 100000000"),
+    ])
+    func numbersNoRouteCouldProduceAreADamagedLockfile(_ original: String, _ crafted: String, _ message: String) throws {
+        let sha = String(repeating: "a", count: 64)
+        let text = entryText(file: "assets/\(sha).png", sha: sha).replacingOccurrences(of: original, with: crafted)
+        #expect(text != entryText(file: "assets/\(sha).png", sha: sha), "the crafted value is in the text")
+        do {
+            _ = try Lockfile.decode(Data(text.utf8))
+            Issue.record("decoded a lockfile with \(crafted)")
+        } catch {
+            #expect(error.description.contains("entry 'fox', \(message)"), "\(error.description)")
+        }
+    }
+
     @Test func aCraftedLockfileWritesAndPublishesNothingOutside() async throws {
         let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
         defer { fixture.remove() }

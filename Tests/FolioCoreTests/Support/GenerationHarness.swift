@@ -54,25 +54,19 @@ final class GenerationHarness: Sendable {
         retryFailed: Bool = false, regenerate: Bool = false, jobs: Int = 4, retries: Int = 4,
         maxDownloadBytes: Int = 50 * 1024 * 1024
     ) async throws -> (GenerationReport, Lockfile, [GenerationEvent]) {
-        let project = await ProjectLoader.load(root)
-        precondition(project.diagnostics.errors.isEmpty, "\(project.diagnostics)")
-        let lock = try Lockfile.load(project: root)
-        let store = LockStore(project: root, lock: lock)
-        let http = GatewayHTTP(endpoint: try GatewayEndpoint(baseURL: simulator.baseURL, key: Self.key))
-        var options = GenerationOptions()
-        options.jobs = jobs
-        options.retries = retries
-        options.retryFailed = retryFailed
-        options.regenerate = regenerate
-        options.maxDownloadBytes = maxDownloadBytes
-        options.timing.scale = 0.001
-        options.pollTimeout = 30
+        // The steps `folio generate` runs, against this harness's simulator.
+        var build = BuildOptions(project: root, workingFolder: root, environment: ["ANYINT_BASE_URL": simulator.baseURL, "ANYINT_API_KEY": Self.key])
+        (build.jobs, build.retryFailed, build.regenerate) = (jobs, retryFailed, regenerate)
+        build.tuneGeneration = { options in
+            options.retries = retries
+            options.maxDownloadBytes = maxDownloadBytes
+            options.timing.scale = 0.001
+            options.pollTimeout = 30
+        }
         let events = EventLog()
-        let generator = Generator(
-            prompts: project.prompts, project: root, store: store, http: http, options: options,
-            events: { await events.add($0) })
-        let report = await generator.run()
-        await http.shutdown()
+        var state = BuildState(options: build, observer: { event in if case .generation(let e) = event { await events.add(e) } })
+        try await Pipeline.run(Pipeline.generate, &state)
+        let report = state.generation ?? GenerationReport()
         return (report, try Lockfile.load(project: root), await events.all)
     }
 

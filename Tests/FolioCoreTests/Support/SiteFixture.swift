@@ -62,13 +62,12 @@ struct SiteFixture {
         return Array(UnsafeRawBufferPointer(start: out, count: length))
     }
 
-    /// Renders the site into `site` (default `root/site`).
+    /// Renders the site into `site` (default `root/site`) with the render steps `folio render`
+    /// runs, without the stamp (so every call renders).
     func build(site: URL? = nil) async throws -> RenderReport {
-        let project = await ProjectLoader.load(root)
-        let lock = try Lockfile.load(project: root)
-        let (theme, problems) = Theme.load(project: root)
-        guard let theme else { throw FolioError("\(problems)") }
-        return try await SiteBuilder(project: project, lock: lock, theme: theme, site: site).build()
+        var state = BuildState(options: BuildOptions(project: root, out: site?.path, workingFolder: root))
+        try await Pipeline.run([.load, .renderImages, .writePages, .checkLinks, .prune], &state)
+        return state.render ?? RenderReport()
     }
 
     func read(_ path: String, site: String = "site") throws -> String {
