@@ -9,7 +9,7 @@ struct NewCommand: ParsableCommand {
     @Argument(help: "The prompt's id: its path under prompts/ without .md, such as posters/launch.")
     var id: String
 
-    @Option(help: "The route: gemini, dashscope, kling or kling-omni.")
+    @Option(help: ArgumentHelp("The route: \(RouteID.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "route"))
     var route: String = "gemini"
 
     @Option(name: .long, help: "The project folder.")

@@ -7,7 +7,7 @@ import Foundation
 struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Run the gateway simulator on 127.0.0.1: the four routes, no key or network needed.",
+        abstract: "Run the gateway simulator on 127.0.0.1: every route, no key or network needed.",
         discussion: "Prints its base URL on the first line of standard output, then serves until interrupted.")
 
     @Option(help: "Port to listen on (0: the system chooses).")
