@@ -25,6 +25,13 @@ enum Classify {
         return uncertain(failure.message, status: reply.status)
     }
 
+    /// A sync route's answer that is not JSON: a 200 may stand for a charged call; anything else
+    /// is read by its status.
+    static func syncNotJSON(_ reply: HTTPReply, scrub: (String) -> String) -> CallFailure {
+        guard reply.status == 200 else { return syncGeneric(reply, scrub: scrub) }
+        return uncertain("HTTP 200, but the answer is not JSON: \(reply.excerpt(scrub: scrub))", status: 200)
+    }
+
     /// Seconds from a `Retry-After` header (seconds or an HTTP date).
     static func retryAfter(_ reply: HTTPReply) -> Double? {
         guard let value = reply.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }

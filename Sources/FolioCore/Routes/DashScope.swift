@@ -75,12 +75,7 @@ struct DashScope: SyncRoute {
 
     /// The image URLs of `output.choices`, or an error by its `code`.
     func classify(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
-        guard let json = reply.json else {
-            if reply.status == 200 {
-                return .failure(Classify.uncertain("HTTP 200, but the answer is not JSON: \(reply.excerpt(scrub: scrub))", status: 200))
-            }
-            return .failure(Classify.syncGeneric(reply, scrub: scrub))
-        }
+        guard let json = reply.json else { return .failure(Classify.syncNotJSON(reply, scrub: scrub)) }
         if reply.status == 200, let choices = json["output"]?["choices"]?.arrayValue {
             let urls = choices.flatMap { ($0["message"]?["content"]?.arrayValue ?? []).compactMap { $0["image"]?.stringValue } }
             guard !urls.isEmpty else {

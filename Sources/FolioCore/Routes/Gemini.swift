@@ -66,12 +66,7 @@ struct Gemini: SyncRoute {
 
     /// Errors by their `status`; a 200 by its block reason, finish reason and parts.
     func classify(_ reply: HTTPReply, scrub: (String) -> String) -> Result<SyncResult, CallFailure> {
-        guard let json = reply.json else {
-            if reply.status == 200 {
-                return .failure(Classify.uncertain("HTTP 200, but the answer is not JSON: \(reply.excerpt(scrub: scrub))", status: 200))
-            }
-            return .failure(Classify.syncGeneric(reply, scrub: scrub))
-        }
+        guard let json = reply.json else { return .failure(Classify.syncNotJSON(reply, scrub: scrub)) }
         guard reply.status == 200 else {
             guard let error = json["error"], let status = error["status"]?.stringValue else { return .failure(Classify.syncGeneric(reply, scrub: scrub)) }
             let message = error["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
