@@ -101,6 +101,20 @@ import Testing
         #expect(try runFolio(["init", repo.path]).status == 0)
         #expect(try String(contentsOf: repo.appendingPathComponent(".gitignore"), encoding: .utf8) == "node_modules/\nsite/\n.folio/\n")
 
+        // A .gitignore with Windows line endings keeps them.
+        let windows = parent.appendingPathComponent("windows")
+        try FileManager.default.createDirectory(at: windows, withIntermediateDirectories: true)
+        try Data("bin/\r\n".utf8).write(to: windows.appendingPathComponent(".gitignore"))
+        #expect(try runFolio(["init", windows.path]).status == 0)
+        #expect(try String(contentsOf: windows.appendingPathComponent(".gitignore"), encoding: .utf8) == "bin/\r\nsite/\r\n.folio/\r\n")
+
+        // new: an album linked to another folder inside the project is fine.
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("content/nature"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            at: repo.appendingPathComponent("prompts/nature"), withDestinationURL: repo.appendingPathComponent("content/nature"))
+        #expect(try runFolio(["new", "nature/fox", "--project", repo.path]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: repo.appendingPathComponent("content/nature/fox.md").path))
+
         // new: prompts/<album> a link out of the project is refused.
         try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("prompts/posters"), withDestinationURL: elsewhere)
         let new = try runFolio(["new", "posters/launch", "--project", repo.path])

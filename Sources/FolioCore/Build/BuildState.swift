@@ -17,11 +17,11 @@ public struct BuildOptions: Sendable {
     public var deleteUnreferenced = false
     /// `ANYINT_API_KEY`, `ANYINT_BASE_URL`, `FOLIO_TIME_SCALE`, `FOLIO_SIM_IMAGE_SCALE`.
     public var environment: [String: String]
-    /// Starts the simulator `--simulate` generates through (the simulator is its own target, which
-    /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
     /// Adjusts the generation options after `folio.yml`'s and the command line's are applied (tests
     /// shorten retries and waits with it).
     public var tuneGeneration: (@Sendable (inout GenerationOptions) -> Void)?
+    /// Starts the simulator `--simulate` generates through (the simulator is its own target, which
+    /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
     public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway)?
 
     public init(
@@ -111,12 +111,12 @@ public struct BuildState: Sendable {
         runLock = nil
     }
 
-    /// SPEC §4's exit status for what the build came to: generation's (3 pending, 4 failed or
-    /// missing) when it generated, else the render's (4 when prompts failed or lost their images).
+    /// SPEC §4's exit status for what the build came to, the worse of generation's (3 pending, 4
+    /// failed or missing) and the render's (4 when a page shows a prompt failed or without its images,
+    /// such as an asset changed while the build ran).
     public var exitStatus: ExitStatus {
-        if let generation { return generation.exitStatus }
-        if let render, render.hasFailedOrMissing { return .partial }
-        return .ok
+        let rendered: ExitStatus = render?.hasFailedOrMissing == true ? .partial : .ok
+        return max(generation?.exitStatus ?? .ok, rendered)
     }
 }
 

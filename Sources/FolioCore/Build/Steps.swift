@@ -208,10 +208,11 @@ extension GatewaySession {
             }
         } else if needsGateway {
             endpoint = try GatewaySetup.endpoint(settings: project.settings, environment: environment)
-        } else if let configured = try? GatewaySetup.endpoint(settings: project.settings, environment: environment) {
-            // Nothing to send, but a gateway is configured: its address decides whether image URLs
-            // on this machine are expected (a local gateway's are).
-            endpoint = configured
+        } else if let base = environment["ANYINT_BASE_URL"], !base.isEmpty, let named = try? GatewayEndpoint(baseURL: base, key: "unused") {
+            // Nothing to send, but the user named a gateway: its address decides whether image URLs
+            // on this machine are expected (a local gateway's are). No key is read; nothing is sent.
+            // (folio.yml's gateway does not count: a cloned project must not open this machine.)
+            endpoint = named
         } else {
             // Nothing to send to the gateway and none configured: no key needed.
             endpoint = try GatewayEndpoint(baseURL: "https://gateway.invalid", key: "unused")

@@ -52,7 +52,10 @@ struct Downloader: Sendable {
             // Against a gateway on this machine (the simulator, tests) images come from this machine, and only from it.
             let local = HostAddress.isThisMachine(parsed.host ?? "")
             if local != http.endpoint.isLoopback {
-                let why = local ? "an image URL may not point at this machine" : "against a gateway on this machine, images come only from this machine"
+                let why =
+                    local
+                    ? "an image URL may not point at this machine unless ANYINT_BASE_URL names a gateway on it"
+                    : "against a gateway on this machine (ANYINT_BASE_URL), images come only from this machine"
                 throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': \(why)", gone: false, retryable: false)
             }
             var request = HTTPClientRequest(url: current)
@@ -142,6 +145,13 @@ struct Downloader: Sendable {
         guard let width = header.width, let height = header.height, width > 0, height > 0 else {
             unlink(temporary)
             throw DownloadFailure(message: "the image's size cannot be read; the file is damaged", gone: false, retryable: true)
+        }
+        // What the lockfile may record, so no download can leave a lockfile its own reader refuses.
+        guard width <= LockOutput.maxSide, height <= LockOutput.maxSide else {
+            unlink(temporary)
+            throw DownloadFailure(
+                message: "the image claims \(width) × \(height) pixels, more than the \(LockOutput.maxSide) a side Folio accepts", gone: false,
+                retryable: false)
         }
         let name = "\(sha256).\(header.fileExtension)"
         let final = assets.appendingPathComponent(name).path

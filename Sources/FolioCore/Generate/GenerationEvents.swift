@@ -63,7 +63,8 @@ public struct GenerationReport: Sendable {
         sum.missing = (missing + other.missing).sorted { $0.id < $1.id }
         sum.requests += other.requests
         sum.uncertain += other.uncertain
-        sum.seconds += other.seconds
+        // The two runs overlap (downloads run beside generation): the longer is the time taken.
+        sum.seconds = max(seconds, other.seconds)
         return sum
     }
 }

@@ -98,6 +98,11 @@ extension Generator {
         guard !final.urls.isEmpty else {
             return await fail(prompt.id, LockError(kind: .server, code: nil, message: "the task succeeded without images"))
         }
+        // Indices the lockfile can hold: no answer may list more images than that.
+        guard final.urls.count <= LockOutput.maxIndex else {
+            return await fail(
+                prompt.id, LockError(kind: .invalid, code: nil, message: "the task answered \(final.urls.count) images, more than any prompt asks for"))
+        }
         // The URLs first: if a download breaks, a later run fetches them instead of paying again.
         try await commit(prompt.id) { e in
             e.cost = final.cost

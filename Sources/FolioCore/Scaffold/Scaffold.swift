@@ -54,8 +54,13 @@ public enum Scaffold {
         for existing in [SettingsLoader.fileName, "prompts"] where exists(folder, existing) {
             throw FolioError("\(folder.relativePath) already has \(existing); nothing was changed", path: folder.relativePath)
         }
-        var files = projectFiles.compactMap { file in
-            file.path == ".gitignore" ? gitignore(in: folder, adding: file.text) : (path: file.path, bytes: Array(file.text.utf8))
+        var files: [(path: String, bytes: [UInt8])] = []
+        for file in projectFiles {
+            if file.path == ".gitignore" {
+                if let merged = try gitignore(in: folder, adding: file.text) { files.append(merged) }
+            } else {
+                files.append((file.path, Array(file.text.utf8)))
+            }
         }
         if theme {
             try checkNoThemeFiles(in: folder)
@@ -65,17 +70,27 @@ public enum Scaffold {
     }
 
     /// The project's `.gitignore` with the lines Folio needs: a new file, or an existing one (a
-    /// repository's own) with only the missing lines added at its end; nil when none is missing.
-    static func gitignore(in folder: URL, adding text: String) -> (path: String, bytes: [UInt8])? {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(".gitignore").path) else {
+    /// repository's own) with only the missing lines added at its end, in its own line endings; nil
+    /// when none is missing, or when it is a symbolic link (a dotfile manager's: left as it is).
+    /// Anything else in its place (a folder, an unreadable file) is refused before anything is written.
+    static func gitignore(in folder: URL, adding text: String) throws(FolioError) -> (path: String, bytes: [UInt8])? {
+        let path = folder.appendingPathComponent(".gitignore").path
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            guard errno == ENOENT else { throw FolioError("cannot read \(folder.relativePath)/.gitignore; nothing was changed", path: path) }
             return (".gitignore", Array(text.utf8))
+        }
+        if (info.st_mode & S_IFMT) == S_IFLNK { return nil }
+        guard (info.st_mode & S_IFMT) == S_IFREG, let data = FileManager.default.contents(atPath: path) else {
+            throw FolioError("\(folder.relativePath)/.gitignore is not a readable file; nothing was changed", path: path)
         }
         let existing = String(decoding: data, as: UTF8.self)
         let have = Set(existing.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
         let missing = text.split(separator: "\n").map(String.init).filter { !have.contains($0) }
         guard !missing.isEmpty else { return nil }
-        let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-        return (".gitignore", Array((existing + separator + missing.joined(separator: "\n") + "\n").utf8))
+        let newline = existing.contains("\r\n") ? "\r\n" : "\n"
+        let separator = data.isEmpty || data.last == UInt8(ascii: "\n") ? "" : newline
+        return (".gitignore", Array((existing + separator + missing.joined(separator: newline) + newline).utf8))
     }
 
     // MARK: - The built-in theme
@@ -133,19 +148,26 @@ public enum Scaffold {
 
     // MARK: - Writing
 
-    /// Every folder on the way to `path` that exists is a real folder (a symbolic link would carry
-    /// the write elsewhere; a file would stop it half done), and `path` itself is not a link.
+    /// Every folder on the way to `path` that exists is a folder of the project (a symbolic link may
+    /// lead to another folder inside it, as the loader allows, never out of it; a file would stop the
+    /// write half done), and `path` itself is not a link.
     static func checkPath(_ path: String, in folder: URL) throws(FolioError) {
         let parts = path.split(separator: "/").map(String.init)
+        let root = FastFiles.realPath(folder.path) ?? folder.path
         var prefix = ""
         for (position, part) in parts.enumerated() {
             prefix += (prefix.isEmpty ? "" : "/") + part
             var info = stat()
             guard lstat(folder.path + "/" + prefix, &info) == 0 else { return }
-            let type = info.st_mode & S_IFMT
+            var type = info.st_mode & S_IFMT
             let last = position == parts.count - 1
+            if !last, type == S_IFLNK, let real = FastFiles.realPath(folder.path + "/" + prefix), FastFiles.isInside(real, root),
+                stat(real, &info) == 0
+            {
+                type = info.st_mode & S_IFMT
+            }
             if (!last && type != S_IFDIR) || (last && type == S_IFLNK) {
-                let what = type == S_IFLNK ? "a symbolic link" : "not a folder"
+                let what = type == S_IFLNK ? (last ? "a symbolic link" : "a symbolic link out of the project") : "not a folder"
                 throw FolioError(
                     "\(folder.relativePath)/\(prefix) is \(what); Folio writes \(path) only into real folders of the project. Nothing was changed.",
                     path: prefix)
