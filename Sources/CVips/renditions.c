@@ -30,8 +30,28 @@ void folio_vips_configure(int threads, int cache) {
     }
 }
 
+// Drops every metadata field the image carries (EXIF, XMP, IPTC, ICC, comments), then sets
+// Folio's own. Header properties (width, bands, …) are not metadata fields and stay.
+static void replace_metadata(VipsImage *image, const FolioMetadata *metadata) {
+    gchar **fields = vips_image_get_fields(image);
+    for (int i = 0; fields != NULL && fields[i] != NULL; i++) {
+        vips_image_remove(image, fields[i]);
+    }
+    g_strfreev(fields);
+    if (metadata == NULL) return;
+    if (metadata->xmp != NULL && metadata->xmp_length > 0) {
+        vips_image_set_blob_copy(image, VIPS_META_XMP_NAME, metadata->xmp, metadata->xmp_length);
+    }
+    if (metadata->exif != NULL && metadata->exif_length > 0) {
+        vips_image_set_blob_copy(image, VIPS_META_EXIF_NAME, metadata->exif, metadata->exif_length);
+    }
+    if (metadata->png_parameters != NULL && metadata->png_parameters[0] != '\0') {
+        vips_image_set_string(image, "png-comment-0-parameters", metadata->png_parameters);
+    }
+}
+
 int folio_render_renditions(const char *source, int count, const int *widths, int formats,
-                            const char *const *targets, double rgb[3]) {
+                            const char *const *targets, double rgb[3], const FolioMetadata *metadata) {
     VipsImage *original = vips_image_new_from_file(source, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     if (original == NULL) return fail("cannot read the original");
 
@@ -88,6 +108,7 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
             status = fail("cannot hold the resized image");
             break;
         }
+        replace_metadata(ready, metadata);
         for (int f = 0; f < formats; f++) {
             if (vips_image_write_to_file(ready, targets[i * formats + f], NULL)) {
                 status = fail("cannot write a rendition");

@@ -2,6 +2,8 @@
 public struct Settings: Sendable {
     public var title = "Showcase"
     public var description = "Images generated from prompts."
+    /// Who writes the prompts: the IPTC "AI Prompt Writer Name" of every published image; nil leaves it out.
+    public var author: String?
     /// Absolute URL of the published site, with a trailing slash; nil keeps feeds and cards relative.
     public var baseURL: String?
     public var language = "en"

@@ -4,7 +4,7 @@ import Foundation
 public enum SettingsLoader {
     public static let fileName = "folio.yml"
 
-    static let topKeys = ["title", "description", "base_url", "language", "gateway", "defaults", "images", "pagination", "output"]
+    static let topKeys = ["title", "description", "author", "base_url", "language", "gateway", "defaults", "images", "pagination", "output"]
     static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout"]
     static let imageKeys = ["widths", "formats"]
     /// Keys that describe one image, not a gallery's habit, and so make no sense as defaults.
@@ -75,6 +75,11 @@ public enum SettingsLoader {
         switch entry.key {
         case "title": settings.title = try v.text(key: "title")
         case "description": settings.description = try v.text(key: "description")
+        case "author":
+            // Left empty or null, no image names a prompt writer.
+            if v.isNull { settings.author = nil; return }
+            let name = try v.text(key: "author").trimmingCharacters(in: .whitespacesAndNewlines)
+            settings.author = name.isEmpty ? nil : name
         case "language": settings.language = try v.text(key: "language")
         case "base_url":
             if v.isNull { settings.baseURL = nil; return }

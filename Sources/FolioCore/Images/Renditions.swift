@@ -22,6 +22,8 @@ public struct ImagePlan: Sendable, Hashable {
     public var width: Int
     public var height: Int
     public var renditions: [Rendition]
+    /// What every rendition carries (the prompt, parameters and AI labels); nil writes none.
+    public var metadata: EmbeddedMetadata?
 
     /// The renditions of one format, smallest first.
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
@@ -74,9 +76,9 @@ extension ImageOutputFormat {
     /// libvips save options: quality tuned per format, metadata stripped.
     var saveOptions: String {
         switch self {
-        case .webp: "[Q=80,strip]"
-        case .jpeg: "[Q=82,strip]"
-        case .avif: "[Q=55,strip]"
+        case .webp: "[Q=80]"
+        case .jpeg: "[Q=82]"
+        case .avif: "[Q=55]"
         }
     }
 }
@@ -120,6 +122,13 @@ public struct ImageRenderer: Sendable {
         self.workers = max(1, workers)
     }
 
+    /// What an earlier render made of one original: its placeholder colour and the digest of the
+    /// metadata its renditions carry (`.folio/images.json`).
+    public struct Made: Sendable, Hashable {
+        public var color: String
+        public var metadata: String
+    }
+
     /// What rendering did.
     public struct Result: Sendable {
         /// Placeholder colours by SHA-256, as `#rrggbb`.
@@ -129,8 +138,9 @@ public struct ImageRenderer: Sendable {
         public var failures: [(sha256: String, message: String)]
     }
 
-    /// Renders every plan whose files are missing; `colors` holds what an earlier run computed.
-    public func render(_ plans: [ImagePlan], colors known: [String: String]) async -> Result {
+    /// Renders every plan whose files are missing or carry other metadata; `known` is what earlier
+    /// renders made.
+    public func render(_ plans: [ImagePlan], known: [String: Made]) async -> Result {
         _ = Libraries.startVips
         // Our own workers run in parallel (one original each); libvips stays single-threaded per
         // operation, which measured faster here than one worker with libvips' own threads.
@@ -141,8 +151,8 @@ public struct ImageRenderer: Sendable {
         for plan in plans {
             // A regular file, not a link: a rendition replaced by a link to anything is made again.
             let complete = plan.renditions.allSatisfy { Self.isRegularFile(site.path + "/" + $0.path) }
-            if complete, let color = known[plan.sha256] {
-                result.colors[plan.sha256] = color
+            if complete, let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "" {
+                result.colors[plan.sha256] = made.color
                 result.skipped += 1
                 publishOriginal(plan)
             } else {
@@ -217,11 +227,23 @@ public struct ImageRenderer: Sendable {
         }
         var rgb = [0.0, 0.0, 0.0]
         let widths32 = widths.map(Int32.init)
+        let xmp = plan.metadata?.xmp ?? []
+        let exif = plan.metadata?.exif ?? []
         let status = withCStrings(targets) { pointers in
             (project.path + "/" + plan.source).withCString { source in
-                widths32.withUnsafeBufferPointer { w in
-                    rgb.withUnsafeMutableBufferPointer { colour in
-                        folio_render_renditions(source, Int32(widths.count), w.baseAddress, Int32(formats.count), pointers, colour.baseAddress)
+                (plan.metadata?.parameters ?? "").withCString { parameters in
+                    xmp.withUnsafeBytes { xmpBytes in
+                        exif.withUnsafeBytes { exifBytes in
+                            var metadata = FolioMetadata(
+                                xmp: xmpBytes.baseAddress, xmp_length: xmpBytes.count, exif: exifBytes.baseAddress,
+                                exif_length: exifBytes.count, png_parameters: parameters)
+                            return widths32.withUnsafeBufferPointer { w in
+                                rgb.withUnsafeMutableBufferPointer { colour in
+                                    folio_render_renditions(
+                                        source, Int32(widths.count), w.baseAddress, Int32(formats.count), pointers, colour.baseAddress, &metadata)
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -8,6 +8,8 @@ extension RouteID {
 /// `POST /dashscope/v1/services/aigc/multimodal-generation/generation` (api-reference.md §2):
 /// answered at once with a signed URL valid for 24 hours, one image per request.
 struct DashScope: SyncRoute {
+    let provider = "Alibaba Cloud"
+
     let rules = RouteRules(
         route: .dashscope, style: .sync,
         models: ["qwen-image-plus", "qwen-image"],

@@ -8,6 +8,8 @@ extension RouteID {
 /// `POST /gemini/v1beta/models/{model}:generateContent` (api-reference.md §1): answered at once with
 /// the image inline, one image per request.
 struct Gemini: SyncRoute {
+    let provider = "Google"
+
     let rules = RouteRules(
         route: .gemini, style: .sync,
         models: ["gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview", "gemini-2.5-flash-image"],

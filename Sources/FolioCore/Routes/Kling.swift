@@ -8,6 +8,8 @@ extension RouteID {
 /// `POST /transtreams/kling/v1/images/generations`, queried at `…/generations/{task_id}`
 /// (api-reference.md §3): a task that makes all `n` images, answered by its `code`.
 struct Kling: TaskRoute {
+    let provider = "Kuaishou"
+
     /// The aspect ratios Kling's image API takes (Kling Omni adds `auto`).
     static let aspectRatios = ["16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"]
 

@@ -9,6 +9,8 @@ extension RouteID {
 /// (api-reference.md §4): Kling's task and envelope, with reference images the prompt names as
 /// `<<<image_N>>>` and an optional series.
 struct KlingOmni: TaskRoute {
+    let provider = "Kuaishou"
+
     let rules = RouteRules(
         route: .klingOmni, style: .task,
         models: ["kling-v3-omni"],

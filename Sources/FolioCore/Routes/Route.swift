@@ -16,6 +16,8 @@ enum Routes {
 protocol Route: Sendable {
     /// What the route accepts, per api-reference.md.
     var rules: RouteRules { get }
+    /// The company whose model makes the images (`Google`): the producer a published image's AI label names.
+    var provider: String { get }
     /// Request body fields Folio sets from the front matter: `extra` may add fields but not replace
     /// these (dotted paths: `parameters.size`).
     var modelledFields: [String] { get }

@@ -98,11 +98,17 @@ public struct SiteBuilder: Sendable {
         return SHA256Hex.of(bytes)
     }
 
-    static func readColors(_ url: URL) -> [String: String] {
+    /// `.folio/images.json`: for each original an earlier render made, its colour and metadata
+    /// digest. Anything else there (an older Folio's bare colours) counts as not made.
+    static func readMadeImages(_ url: URL) -> [String: ImageRenderer.Made] {
         guard let data = FileManager.default.contents(atPath: url.path),
             case .object(let pairs)? = try? JSONDecoder().decode(JSONValue.self, from: data)
         else { return [:] }
-        return Dictionary(pairs.compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { a, _ in a })
+        let made = pairs.compactMap { key, value -> (String, ImageRenderer.Made)? in
+            guard let color = value["color"]?.stringValue, let metadata = value["metadata"]?.stringValue else { return nil }
+            return (key, ImageRenderer.Made(color: color, metadata: metadata))
+        }
+        return Dictionary(made, uniquingKeysWith: { a, _ in a })
     }
 }
 

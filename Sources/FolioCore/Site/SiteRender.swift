@@ -50,7 +50,15 @@ public struct SiteRender: Sendable {
         items = SiteItem.items(project.prompts, plan: plan, lock: builder.lock, settings: settings, formats: formats)
         report.placeholders = items.compactMap(\.placeholder)
         for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
-        for item in items { for plan in item.images { plans[plan.sha256] = plan } }
+        // Every rendition carries its prompt's provenance (SPEC §7). An original two prompts share is
+        // rendered once, labelled by the first of them in the site's order.
+        for item in items {
+            for (output, image) in zip(item.outputs, item.images) where plans[image.sha256] == nil && output.asset?.sha256 == image.sha256 {
+                var plan = image
+                plan.metadata = ImageProvenance.make(prompt: item.prompt, entry: item.entry, output: output, settings: settings).embedded
+                plans[image.sha256] = plan
+            }
+        }
 
         fingerprint = builder.fingerprint(items: items, formats: formats, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
@@ -85,9 +93,9 @@ public struct SiteRender: Sendable {
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
         try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
-        let known = SiteBuilder.readColors(site.appendingPathComponent(Self.colorCache))
+        let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
         let renderer = ImageRenderer(project: project.root, site: site)
-        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, colors: known)
+        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known)
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors
@@ -100,7 +108,10 @@ public struct SiteRender: Sendable {
     /// Every page, the feed and search index, and the project's `static/` files.
     public mutating func writePages() async throws(FolioError) {
         guard !upToDate else { return }
-        try files.write(Self.colorCache, JSONValue.object(colors.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).pretty)
+        let made: [(String, JSONValue)] = colors.sorted { $0.key < $1.key }.map { sha, color in
+            (sha, .object([("color", .string(color)), ("metadata", .string(plans[sha]?.metadata?.digest ?? ""))]))
+        }
+        try files.write(Self.colorCache, JSONValue.object(made).pretty)
         let pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
         let texts = await pages.all()
         let extras = pages.extras()

@@ -1,0 +1,131 @@
+import Foundation
+@testable import FolioCore
+import Testing
+
+/// Every rendition carries its prompt, the AI labels and the A1111 `parameters` text (SPEC §7),
+/// read back with an independent tool, `exiftool` (Debian's libimage-exiftool-perl, which `.ci/run`
+/// installs), for each format written.
+@Suite(.serialized) struct EmbeddedMetadataTests {
+    static let prompt = "A red fox in fresh snow, 狐狸 🦊, watercolour"
+    static let secret = "The confidential launch prompt nobody may read"
+
+    static let items = [
+        SiteFixture.Item(
+            id: "fox",
+            text: """
+                ---
+                title: Snow fox
+                route: dashscope
+                size: 1328*1328
+                seed: 42
+                negative_prompt: blurry
+                tags: [fox, winter]
+                alt: A red fox standing in snow
+                ---
+                \(prompt)
+                """, images: [(120, 90)]),
+        SiteFixture.Item(
+            id: "launch",
+            text: """
+                ---
+                title: Launch
+                route: gemini
+                private: [prompt]
+                alt: A poster
+                ---
+                \(secret)
+                """, images: [(100, 80)]),
+    ]
+
+    static let config = """
+        title: Metadata gallery
+        author: Ada Lovelace
+        base_url: https://example.com/gallery/
+        images:
+          widths: [48, 100]
+          formats: [webp, jpeg\(Libraries.canEncode(.avif) ? ", avif" : "")]
+
+        """
+
+    /// `exiftool -json` of `file`: the XMP and EXIF tags by their names.
+    static func tags(_ file: URL) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/exiftool")
+        process.arguments = ["-json", "-XMP:all", "-UserComment", "-Parameters", file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let list = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        return try #require(list.first)
+    }
+
+    @Test func everyRenditionCarriesThePromptTheLabelsAndTheParameters() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/exiftool"), "install libimage-exiftool-perl (see .ci/run)")
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        _ = try await fixture.build()
+        let lock = try Lockfile.load(project: fixture.root)
+        let sha = try #require(lock.entries["fox"]?.outputs.first?.asset?.sha256)
+        let renditions = try FileManager.default.contentsOfDirectory(atPath: fixture.root.appendingPathComponent("site/img").path)
+            .filter { $0.hasPrefix(sha + "-") }
+        #expect(renditions.count == (Libraries.canEncode(.avif) ? 6 : 4), "\(renditions)")
+        for name in renditions {
+            let tags = try Self.tags(fixture.root.appendingPathComponent("site/img/\(name)"))
+            #expect(tags["Title"] as? String == "Snow fox", "\(name)")
+            #expect(tags["Description"] as? String == Self.prompt, "\(name)")
+            #expect(tags["Subject"] as? [String] == ["fox", "winter"], "\(name)")
+            #expect(tags["AltTextAccessibility"] as? String == "A red fox standing in snow", "\(name)")
+            #expect(tags["DigitalSourceType"] as? String == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia", "\(name)")
+            #expect(tags["AISystemUsed"] as? String == "qwen-image-plus", "\(name)")
+            #expect(tags["AIPromptInformation"] as? String == "\(Self.prompt)\nNegative prompt: blurry", "\(name)")
+            #expect(tags["AIPromptWriterName"] as? String == "Ada Lovelace", "\(name)")
+            let aigc = try #require(tags["Aigc"] as? String, "\(name)")
+            #expect(aigc.contains(#""Label":"1""#) && aigc.contains(#""ContentProducer":"Alibaba Cloud""#), "\(aigc)")
+            #expect(aigc.contains(#""ContentPropagator":"Metadata gallery""#) && aigc.contains("https://example.com/gallery/p/fox/"), "\(aigc)")
+            // The A1111 text, in EXIF UserComment, in UTF-16: the fox and the Chinese survive.
+            let comment = try #require(tags["UserComment"] as? String, "\(name)")
+            #expect(comment.hasPrefix("\(Self.prompt)\nNegative prompt: blurry\nSeed: 42, Size: 120x90, Model: qwen-image-plus"), "\(name): \(comment)")
+        }
+    }
+
+    @Test func aPrivatePromptIsInNoPublishedFile() async throws {
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        _ = try await fixture.build()
+        let folder = fixture.root.appendingPathComponent("site/img")
+        let utf16 = Data(Self.secret.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        var checked = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+            #expect(bytes.range(of: Data(Self.secret.utf8)) == nil, "\(name) holds the private prompt")
+            #expect(bytes.range(of: utf16) == nil, "\(name) holds the private prompt in UTF-16")
+            checked += 1
+        }
+        #expect(checked >= 6)
+        // Its renditions still say what they are.
+        let sha = try #require(try Lockfile.load(project: fixture.root).entries["launch"]?.outputs.first?.asset?.sha256)
+        let tags = try Self.tags(folder.appendingPathComponent("\(sha)-100.jpg"))
+        #expect(tags["DigitalSourceType"] as? String == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
+        #expect(tags["Title"] as? String == "Launch")
+        #expect(tags["Description"] == nil)
+    }
+
+    @Test func aNewTitleIsWrittenIntoTheRenditionsOnTheNextRender() async throws {
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        let first = try await fixture.build()
+        #expect(first.imagesRendered == 2)
+        let prompt = fixture.root.appendingPathComponent("prompts/fox.md")
+        let text = try String(contentsOf: prompt, encoding: .utf8).replacingOccurrences(of: "title: Snow fox", with: "title: Arctic fox")
+        try Data(text.utf8).write(to: prompt)
+        let second = try await fixture.build()
+        #expect(second.imagesRendered == 1, "only the changed prompt's images")
+        let sha = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first?.asset?.sha256)
+        let tags = try Self.tags(fixture.root.appendingPathComponent("site/img/\(sha)-48.webp"))
+        #expect(tags["Title"] as? String == "Arctic fox")
+        let third = try await fixture.build()
+        #expect(third.imagesRendered == 0)
+    }
+}
