@@ -9,8 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
 CORPUS=${CORPUS:-/tmp/folio-render-corpus-$N}
-swift build -c release --product folio >/dev/null
-FOLIO="$(swift build -c release --show-bin-path)/folio"
+# FOLIO=/path/to/folio times another binary (an older build, for before/after figures).
+if [ -z "${FOLIO:-}" ]; then
+    swift build -c release --product folio >/dev/null
+    FOLIO="$(swift build -c release --show-bin-path)/folio"
+fi
 
 # The corpus: N prompts generated against `folio sim` (1024×1024 PNGs, as Kling 1k 1:1 returns).
 if [ ! -f "$CORPUS/folio.lock" ]; then
