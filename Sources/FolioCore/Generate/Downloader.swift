@@ -165,7 +165,11 @@ struct Downloader: Sendable {
             throw DownloadFailure(message: "cannot move the download to \(final)", gone: false, retryable: false)
         }
         AssetCheck.remember("\(StoredAsset.folder)/\(name)", sha256: sha256, project: assets.deletingLastPathComponent())
-        return StoredAsset(file: "\(StoredAsset.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime)
+        // Look before writing: what the original carries decides what the site may add to it.
+        let found = FastFiles.read(final).map(OriginalMetadata.read)
+        return StoredAsset(
+            file: "\(StoredAsset.folder)/\(name)", sha256: sha256, bytes: count, width: width, height: height, mime: header.mime,
+            carries: found?.isEmpty == false ? found : nil)
     }
 
     private func prepareFolder() throws(DownloadFailure) {

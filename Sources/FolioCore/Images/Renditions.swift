@@ -22,8 +22,11 @@ public struct ImagePlan: Sendable, Hashable {
     public var width: Int
     public var height: Int
     public var renditions: [Rendition]
-    /// What every rendition carries (the prompt, parameters and AI labels); nil writes none.
+    /// What every published file of it carries (the prompt, parameters and AI labels); nil writes none.
     public var metadata: EmbeddedMetadata?
+    /// What the original itself carries. With Content Credentials it is published byte for byte:
+    /// writing anything into a signed file would turn valid credentials into tampered ones.
+    public var carries = OriginalMetadata()
 
     /// The renditions of one format, smallest first.
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
@@ -127,6 +130,10 @@ public struct ImageRenderer: Sendable {
     public struct Made: Sendable, Hashable {
         public var color: String
         public var metadata: String
+        /// The size of the published original.
+        public var published: Int
+        /// What the original carries (read once, then remembered).
+        public var carries: OriginalMetadata
     }
 
     /// What rendering did.
@@ -135,6 +142,8 @@ public struct ImageRenderer: Sendable {
         public var colors: [String: String]
         public var rendered: Int
         public var skipped: Int
+        /// The size of each published original, by SHA-256.
+        public var published: [String: Int]
         public var failures: [(sha256: String, message: String)]
     }
 
@@ -147,32 +156,38 @@ public struct ImageRenderer: Sendable {
         folio_vips_configure(1, 0)
         try? FileManager.default.createDirectory(at: site.appendingPathComponent("img"), withIntermediateDirectories: true)
         var todo: [ImagePlan] = []
-        var result = Result(colors: [:], rendered: 0, skipped: 0, failures: [])
+        var result = Result(colors: [:], rendered: 0, skipped: 0, published: [:], failures: [])
         for plan in plans {
             // A regular file, not a link: a rendition replaced by a link to anything is made again.
             let complete = plan.renditions.allSatisfy { Self.isRegularFile(site.path + "/" + $0.path) }
             if complete, let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "" {
                 result.colors[plan.sha256] = made.color
                 result.skipped += 1
-                publishOriginal(plan)
+                // The published original as this metadata made it: kept when it is still that size.
+                var info = stat()
+                let intact =
+                    lstat(site.path + "/" + plan.original, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+                    && Int(info.st_size) == made.published
+                result.published[plan.sha256] = intact ? made.published : publishOriginal(plan)
             } else {
                 todo.append(plan)
             }
         }
         let queue = WorkQueue(todo)
-        await withTaskGroup(of: [(String, Swift.Result<String, FolioError>)].self) { group in
+        await withTaskGroup(of: [(String, Int, Swift.Result<String, FolioError>)].self) { group in
             for _ in 0..<min(workers, max(todo.count, 1)) {
                 group.addTask {
-                    var done: [(String, Swift.Result<String, FolioError>)] = []
+                    var done: [(String, Int, Swift.Result<String, FolioError>)] = []
                     while let plan = await queue.next() {
-                        publishOriginal(plan)
-                        done.append((plan.sha256, renderOne(plan)))
+                        let size = publishOriginal(plan)
+                        done.append((plan.sha256, size, renderOne(plan)))
                     }
                     return done
                 }
             }
             for await batch in group {
-                for (sha, outcome) in batch {
+                for (sha, size, outcome) in batch {
+                    result.published[sha] = size
                     switch outcome {
                     case .success(let color):
                         result.colors[sha] = color
@@ -187,24 +202,34 @@ public struct ImageRenderer: Sendable {
         return result
     }
 
-    /// Publishes the original under its hash as a copy of its own (a reflink where the file system
-    /// has them), never a hard link: editing the published file must not edit the paid asset.
-    func publishOriginal(_ plan: ImagePlan) {
+    /// Publishes the original under its hash, and returns the published file's size: with the
+    /// plan's metadata written in (losslessly: `OriginalEmbedding` leaves the image data as it is),
+    /// or, for a file carrying Content Credentials or one that cannot take it, as a copy of its own
+    /// (a reflink where the file system has them). Never a hard link: editing the published file
+    /// must not edit the paid asset.
+    func publishOriginal(_ plan: ImagePlan) -> Int {
         let target = site.path + "/" + plan.original
         let source = project.path + "/" + plan.source
+        if let metadata = plan.metadata, !plan.carries.c2pa, let bytes = FastFiles.read(source),
+            let embedded = OriginalEmbedding.embed(metadata, into: bytes)
+        {
+            try? AtomicFile.write(embedded.bytes, to: URL(fileURLWithPath: target), sync: false)
+            return embedded.bytes.count
+        }
         var published = stat(), asset = stat()
-        guard stat(source, &asset) == 0 else { return }
+        guard stat(source, &asset) == 0 else { return 0 }
         if lstat(target, &published) == 0, (published.st_mode & S_IFMT) == S_IFREG, published.st_size == asset.st_size,
             !(published.st_dev == asset.st_dev && published.st_ino == asset.st_ino)
         {
-            return  // already an independent copy (an earlier Folio hard-linked originals: those are replaced)
+            return Int(asset.st_size)  // already an independent copy (an earlier Folio hard-linked originals: those are replaced)
         }
         let temporary = target + ".\(getpid()).tmp"
         guard CopyFile.copy(from: source, to: temporary) else {
             unlink(temporary)
-            return
+            return 0
         }
         if rename(temporary, target) != 0 { unlink(temporary) }
+        return Int(asset.st_size)
     }
 
     /// Decodes one original and writes all its renditions through temporary names.

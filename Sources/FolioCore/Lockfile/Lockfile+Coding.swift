@@ -130,6 +130,7 @@ extension Lockfile {
         var width: Int
         var height: Int
         var mime: String
+        var carries: JSONValue?
 
         /// What is wrong with `file` and `sha256`, naming the field; nil when both hold what Folio writes:
         /// `sha256` 64 lowercase hex digits and `file` exactly `assets/<sha256>.<png|jpg|webp>`, or both
@@ -160,7 +161,8 @@ extension Lockfile {
             guard let file, !file.isEmpty, let sha256 else { return LockOutput(index: index, url: url, asset: nil) }
             return LockOutput(
                 index: index, url: url,
-                asset: StoredAsset(file: file, sha256: sha256, bytes: bytes, width: width, height: height, mime: mime))
+                asset: StoredAsset(
+                    file: file, sha256: sha256, bytes: bytes, width: width, height: height, mime: mime, carries: carries.flatMap(OriginalMetadata.init(json:))))
         }
     }
 }
@@ -193,16 +195,45 @@ extension LockEntry {
 extension LockOutput {
     /// The output as written: an image not downloaded yet has `file` and `sha256` null, its size 0.
     var json: JSONValue {
-        .object([
-            ("index", .int(index)),
-            ("url", url.map { .string($0) } ?? .null),
-            ("file", asset.map { .string($0.file) } ?? .null),
-            ("sha256", asset.map { .string($0.sha256) } ?? .null),
-            ("bytes", .int(asset?.bytes ?? 0)),
-            ("width", .int(asset?.width ?? 0)),
-            ("height", .int(asset?.height ?? 0)),
-            ("mime", .string(asset?.mime ?? "")),
-        ])
+        .object(
+            [
+                ("index", .int(index)),
+                ("url", url.map { .string($0) } ?? .null),
+                ("file", asset.map { .string($0.file) } ?? .null),
+                ("sha256", asset.map { .string($0.sha256) } ?? .null),
+                ("bytes", .int(asset?.bytes ?? 0)),
+                ("width", .int(asset?.width ?? 0)),
+                ("height", .int(asset?.height ?? 0)),
+                ("mime", .string(asset?.mime ?? "")),
+            ] + (asset?.carries.map { [("carries", $0.json)] } ?? []))
+    }
+}
+
+extension OriginalMetadata {
+    /// Read back from `json` (the lockfile's `carries`, or `.folio/images.json`); strings capped.
+    init?(json: JSONValue) {
+        guard case .object = json else { return nil }
+        func capped(_ key: String) -> String? { json[key]?.stringValue.map { String($0.prefix(1000)) } }
+        let producer = capped("content_producer"), produceID = capped("produce_id"), reserved = capped("reserved_code1")
+        let label =
+            producer == nil && produceID == nil && reserved == nil
+            ? nil : ImageProvenance.OriginalLabel(producer: producer, produceID: produceID, reservedCode1: reserved)
+        self.init(
+            c2pa: json["c2pa"]?.boolValue ?? false, xmp: capped("xmp").flatMap(XMP.init(rawValue:)) ?? .absent, aigc: label,
+            aigcLabel: capped("aigc_label"), digitalSourceType: capped("digital_source_type"))
+    }
+
+    /// What the lockfile records of an original's own metadata: only what was found.
+    var json: JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        if c2pa { pairs.append(("c2pa", .bool(true))) }
+        if xmp != .absent { pairs.append(("xmp", .string(xmp.rawValue))) }
+        if let aigcLabel { pairs.append(("aigc_label", .string(aigcLabel))) }
+        if let producer = aigc?.producer { pairs.append(("content_producer", .string(producer))) }
+        if let id = aigc?.produceID { pairs.append(("produce_id", .string(id))) }
+        if let code = aigc?.reservedCode1 { pairs.append(("reserved_code1", .string(code))) }
+        if let digitalSourceType { pairs.append(("digital_source_type", .string(digitalSourceType))) }
+        return .object(pairs)
     }
 }
 

@@ -97,14 +97,18 @@ public struct StoredAsset: Sendable, Hashable {
     public var width: Int
     public var height: Int
     public var mime: String
+    /// What the original carried when it was stored (Content Credentials, an AIGC label, a digital
+    /// source type); nil when nothing, or when it was stored by a Folio that did not look.
+    public var carries: OriginalMetadata?
 
-    public init(file: String, sha256: String, bytes: Int, width: Int, height: Int, mime: String) {
+    public init(file: String, sha256: String, bytes: Int, width: Int, height: Int, mime: String, carries: OriginalMetadata? = nil) {
         self.file = file
         self.sha256 = sha256
         self.bytes = bytes
         self.width = width
         self.height = height
         self.mime = mime
+        self.carries = carries
     }
 }
 

@@ -98,6 +98,14 @@ public struct SiteBuilder: Sendable {
         return SHA256Hex.of(bytes)
     }
 
+    /// One original's record in `.folio/images.json`.
+    static func json(_ made: ImageRenderer.Made) -> JSONValue {
+        .object([
+            ("color", .string(made.color)), ("metadata", .string(made.metadata)), ("published", .int(made.published)),
+            ("carries", made.carries.json),
+        ])
+    }
+
     /// `.folio/images.json`: for each original an earlier render made, its colour and metadata
     /// digest. Anything else there (an older Folio's bare colours) counts as not made.
     static func readMadeImages(_ url: URL) -> [String: ImageRenderer.Made] {
@@ -105,8 +113,10 @@ public struct SiteBuilder: Sendable {
             case .object(let pairs)? = try? JSONDecoder().decode(JSONValue.self, from: data)
         else { return [:] }
         let made = pairs.compactMap { key, value -> (String, ImageRenderer.Made)? in
-            guard let color = value["color"]?.stringValue, let metadata = value["metadata"]?.stringValue else { return nil }
-            return (key, ImageRenderer.Made(color: color, metadata: metadata))
+            guard let color = value["color"]?.stringValue, let metadata = value["metadata"]?.stringValue,
+                let published = value["published"]?.intValue, let carries = value["carries"].flatMap(OriginalMetadata.init(json:))
+            else { return nil }
+            return (key, ImageRenderer.Made(color: color, metadata: metadata, published: published, carries: carries))
         }
         return Dictionary(made, uniquingKeysWith: { a, _ in a })
     }

@@ -7,6 +7,8 @@ struct SitePages: Sendable {
     let colors: [String: String]
     let theme: Theme
     let project: URL
+    /// Originals that carry C2PA Content Credentials (by SHA-256): their pages say so.
+    var contentCredentials: Set<String> = []
     /// Album names, sorted.
     let albums: [String]
     /// Tags with their items, by slug.
@@ -189,7 +191,8 @@ struct SitePages: Sendable {
             return VariantView(
                 picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
                 index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256] ?? "",
-                mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init))
+                mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init),
+                contentCredentials: contentCredentials.contains(plan.sha256))
         }
         let view = PromptPageView(
             root: root, site: siteView, title: item.prompt.title,

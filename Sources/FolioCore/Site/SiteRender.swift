@@ -25,6 +25,10 @@ public struct SiteRender: Sendable {
     var imageFiles: [String] = []
     /// Each image's dominant colour, by SHA-256, for placeholders while it loads.
     var colors: [String: String] = [:]
+    /// The size of each published original, by SHA-256.
+    var published: [String: Int] = [:]
+    /// For each original, the item (by position) and output whose provenance it carries.
+    var labels: [String: (Int, LockOutput)] = [:]
 
     public init(builder: SiteBuilder) {
         self.builder = builder
@@ -50,13 +54,11 @@ public struct SiteRender: Sendable {
         items = SiteItem.items(project.prompts, plan: plan, lock: builder.lock, settings: settings, formats: formats)
         report.placeholders = items.compactMap(\.placeholder)
         for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
-        // Every rendition carries its prompt's provenance (SPEC §7). An original two prompts share is
-        // rendered once, labelled by the first of them in the site's order.
-        for item in items {
+        // An original two prompts share is rendered once, labelled by the first of them in the site's order.
+        for (position, item) in items.enumerated() {
             for (output, image) in zip(item.outputs, item.images) where plans[image.sha256] == nil && output.asset?.sha256 == image.sha256 {
-                var plan = image
-                plan.metadata = ImageProvenance.make(prompt: item.prompt, entry: item.entry, output: output, settings: settings).embedded
-                plans[image.sha256] = plan
+                plans[image.sha256] = image
+                labels[image.sha256] = (position, output)
             }
         }
 
@@ -71,6 +73,24 @@ public struct SiteRender: Sendable {
             upToDate = true
         }
         return upToDate
+    }
+
+    /// Each original's provenance (SPEC §7), from the prompt that labels it: what the original
+    /// carries (from `folio.lock`, else an earlier render's record, else the file itself) and the
+    /// metadata every published file of it is given.
+    mutating func label(known: [String: ImageRenderer.Made]) {
+        for (sha, (position, output)) in labels {
+            guard var plan = plans[sha] else { continue }
+            let carries =
+                output.asset?.carries ?? known[sha]?.carries
+                ?? OriginalMetadata.read(FastFiles.read(project.root.path + "/" + plan.source) ?? [])
+            let item = items[position]
+            let provenance = ImageProvenance.make(
+                prompt: item.prompt, entry: item.entry, output: output, settings: project.settings, original: carries.aigc)
+            plan.metadata = provenance.embedded
+            plan.carries = carries
+            plans[sha] = plan
+        }
     }
 
     /// Every original and rendition in `img/`, each file named in the manifest before it is written.
@@ -94,11 +114,13 @@ public struct SiteRender: Sendable {
         }
         try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
         let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
+        label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
         let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known)
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors
+        published = rendered.published
         if let failure = rendered.failures.first {
             let source = plans[failure.sha256]?.source ?? failure.sha256
             throw FolioError("cannot render image \(source): \(failure.message)", path: source)
@@ -109,10 +131,14 @@ public struct SiteRender: Sendable {
     public mutating func writePages() async throws(FolioError) {
         guard !upToDate else { return }
         let made: [(String, JSONValue)] = colors.sorted { $0.key < $1.key }.map { sha, color in
-            (sha, .object([("color", .string(color)), ("metadata", .string(plans[sha]?.metadata?.digest ?? ""))]))
+            let made = ImageRenderer.Made(
+                color: color, metadata: plans[sha]?.metadata?.digest ?? "", published: published[sha] ?? 0,
+                carries: plans[sha]?.carries ?? OriginalMetadata())
+            return (sha, SiteBuilder.json(made))
         }
         try files.write(Self.colorCache, JSONValue.object(made).pretty)
-        let pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
+        var pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
+        pages.contentCredentials = Set(plans.values.filter(\.carries.c2pa).map(\.sha256))
         let texts = await pages.all()
         let extras = pages.extras()
         // Files of the project's static/ are published as they are, where nothing is generated.

@@ -351,10 +351,13 @@ struct VariantView: TemplateView {
     var mime: String
     /// A string, so the section shows for seed 0 too.
     var seed: String?
+    /// The original carries C2PA Content Credentials, published unchanged.
+    var contentCredentials: Bool
 
     func child(named key: String) -> Any? {
         switch key {
         case "index": index
+        case "contentCredentials": contentCredentials
         case "original": original
         case "ratio": ratio
         case "color": color

@@ -128,4 +128,45 @@ import Testing
         let third = try await fixture.build()
         #expect(third.imagesRendered == 0)
     }
+
+    /// Replaces `id`'s asset with `change(bytes)`, renamed to its new hash, and records it in folio.lock.
+    static func replaceAsset(of id: String, in fixture: SiteFixture, _ change: ([UInt8]) throws -> [UInt8]) throws -> (sha: String, bytes: [UInt8]) {
+        var lock = try Lockfile.load(project: fixture.root)
+        var asset = try #require(lock.entries[id]?.outputs.first?.asset)
+        let bytes = try change(try #require(FastFiles.read(fixture.root.path + "/" + asset.file)))
+        try FileManager.default.removeItem(at: fixture.root.appendingPathComponent(asset.file))
+        asset.sha256 = SHA256Hex.of(bytes)
+        asset.file = "assets/\(asset.sha256).png"
+        asset.bytes = bytes.count
+        try Data(bytes).write(to: fixture.root.appendingPathComponent(asset.file))
+        lock.entries[id]?.outputs[0].asset = asset
+        try lock.write(project: fixture.root)
+        return (asset.sha256, bytes)
+    }
+
+    @Test func aSignedOriginalIsPublishedUnchangedAndMarkedAndALabelledOneKeepsItsProducer() async throws {
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        // The fox's original carries C2PA Content Credentials (a caBX chunk); the launch poster's a TC260 label.
+        let signed = try Self.replaceAsset(of: "fox", in: fixture) { png in
+            OriginalMetadataTests.png(png, inserting: OriginalMetadataTests.pngChunk("caBX", OriginalMetadataTests.manifestStore()))
+        }
+        let labelled = try Self.replaceAsset(of: "launch", in: fixture) { png in
+            let body = "<TC260:AIGC>\(OriginalMetadataTests.escaped(OriginalMetadataTests.label))</TC260:AIGC>"
+            return OriginalMetadataTests.png(png, inserting: try OriginalMetadataTests.xmpChunk(OriginalMetadataTests.packet(body)))
+        }
+        _ = try await fixture.build()
+        let img = fixture.root.appendingPathComponent("site/img")
+        #expect(FastFiles.read(img.path + "/\(signed.sha).png") == signed.bytes, "a signed original is published byte for byte")
+        let rendition = try Self.tags(img.appendingPathComponent("\(signed.sha)-48.jpg"))
+        #expect(rendition["DigitalSourceType"] as? String == ImageProvenance.digitalSourceType, "its renditions still carry the labels")
+        #expect(try fixture.read("p/fox/index.html").contains("Content Credentials present"))
+        #expect(try !fixture.read("p/launch/index.html").contains("Content Credentials present"))
+
+        for name in ["\(labelled.sha)-48.webp", "\(labelled.sha).png"] {
+            let aigc = try #require(try Self.tags(img.appendingPathComponent(name))["Aigc"] as? String, "\(name)")
+            #expect(aigc.contains(#""ContentProducer":"Acme AI 有限公司""#) && aigc.contains(#""ProduceID":"req-42""#), "\(name): \(aigc)")
+            #expect(aigc.contains(#""ContentPropagator":"Metadata gallery""#), "\(name): \(aigc)")
+        }
+    }
 }

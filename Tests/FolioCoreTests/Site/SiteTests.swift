@@ -116,8 +116,13 @@ import Testing
                         #expect(header.height == Int((Double(output.height) * Double(width) / Double(output.width)).rounded()))
                     }
                 }
-                // The original, published under its hash.
-                #expect(FastFiles.read(img.path + "/\(output.sha256).png") == FastFiles.read(fixture.root.path + "/" + output.file))
+                // The original, published under its hash: the asset's chunks, with Folio's metadata
+                // added (SPEC §7), and nothing else changed.
+                let published = try #require(FastFiles.read(img.path + "/\(output.sha256).png"))
+                let asset = try #require(FastFiles.read(fixture.root.path + "/" + output.file))
+                #expect(published.count > asset.count)
+                #expect(OriginalMetadata.read(published).digitalSourceType == ImageProvenance.digitalSourceType)
+                #expect(ImageHeader.read(published)?.width == output.width && ImageHeader.read(published)?.height == output.height)
             }
         }
     }
