@@ -1,6 +1,5 @@
 import ArgumentParser
 import FolioCore
-import Foundation
 
 /// `folio check`: every problem in the configuration and the prompt files, at once.
 struct CheckCommand: AsyncParsableCommand {
@@ -10,7 +9,17 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
+    @Flag(help: "Read the rendered site back: every image's AI label, signed originals, private values; exit 4 on a problem.")
+    var published = false
+
+    @Option(help: "With --published: the output folder (default: output in folio.yml, site).")
+    var out: String?
+
     func run() async throws {
+        if published {
+            try await options.run(Pipeline.checkPublished) { $0.out = out }
+            return
+        }
         let report = try await CheckReport.run(project: options.projectURL)
         if options.json {
             Console.json(report.json)

@@ -31,12 +31,9 @@ struct Folio: AsyncParsableCommand {
             if !error.report.isEmpty { Console.error(error.report) }
             Foundation.exit(error.exit.rawValue)
         } catch {
+            // Help and version go to standard output with 0; usage errors to standard error with 2.
             let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            Console.error(fullMessage(for: error))
+            if code == .success { print(fullMessage(for: error)) } else { Console.error(fullMessage(for: error)) }
             Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput.rawValue : code.rawValue)
         }
     }

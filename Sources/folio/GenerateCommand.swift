@@ -1,6 +1,5 @@
 import ArgumentParser
 import FolioCore
-import Foundation
 
 /// Options of the commands that generate.
 struct GenerateOptions: ParsableArguments {
@@ -21,10 +20,7 @@ struct GenerateOptions: ParsableArguments {
     }
 
     func apply(to options: inout BuildOptions) {
-        options.jobs = jobs
-        options.simulate = simulate
-        options.retryFailed = retryFailed
-        options.regenerate = regenerate
+        (options.jobs, options.simulate, options.retryFailed, options.regenerate) = (jobs, simulate, retryFailed, regenerate)
     }
 }
 
@@ -68,8 +64,7 @@ struct OutputOptions: ParsableArguments {
     var force = false
 
     func apply(to options: inout BuildOptions) {
-        options.out = out
-        options.force = force
+        (options.out, options.force) = (out, force)
     }
 }
 

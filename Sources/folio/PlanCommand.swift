@@ -1,6 +1,5 @@
 import ArgumentParser
 import FolioCore
-import Foundation
 
 /// `folio plan`: what `folio build` would do and send, without sending anything.
 struct PlanCommand: AsyncParsableCommand {

@@ -27,6 +27,9 @@ public actor BuildPrinter {
         case .generated(let report):
             if live, !quiet { Console.partialLine("\r\u{1B}[2K") }
             Console.lines(report.closingLines(quiet: quiet))
+        case .checkedPublished(let check):
+            for problem in check.problems { Console.error("error: \(problem)") }
+            if !quiet { Console.lines([check.summary]) }
         case .rendered(let report, let site, let notes):
             if !quiet, !notes.isEmpty { Console.error(notes.joined(separator: "\n")) }
             for warning in report.warnings { Console.error("warning: \(warning)") }

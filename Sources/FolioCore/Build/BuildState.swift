@@ -65,6 +65,8 @@ public struct BuildState: Sendable {
     public internal(set) var plan: Plan?
     public internal(set) var generation: GenerationReport?
     public internal(set) var render: RenderReport?
+    /// What `folio check --published` found.
+    public internal(set) var published: PublishedCheck?
     /// What `folio clean` found (and, with `deleteUnreferenced`, deleted).
     public internal(set) var clean: CleanPlan?
     /// Each step's name and seconds, in order.
@@ -115,7 +117,7 @@ public struct BuildState: Sendable {
     /// failed or missing) and the render's (4 when a page shows a prompt failed or without its images,
     /// such as an asset changed while the build ran).
     public var exitStatus: ExitStatus {
-        let rendered: ExitStatus = render?.hasFailedOrMissing == true ? .partial : .ok
+        let rendered: ExitStatus = render?.hasFailedOrMissing == true || published?.problems.isEmpty == false ? .partial : .ok
         return max(generation?.exitStatus ?? .ok, rendered)
     }
 }

@@ -21,6 +21,8 @@ public enum Pipeline {
     public static let generate: [BuildStep] = [.load, .plan, .generate, .download]
     /// `folio render`: the site from `folio.lock` and `assets/`, answered from the stamp when no input changed.
     public static let render: [BuildStep] = [.statInputs, .load, .renderImages, .writePages, .checkLinks, .prune]
+    /// `folio check --published`: the rendered site read back.
+    public static let checkPublished: [BuildStep] = [.load, .checkPublished]
     /// `folio plan`: what a build would do.
     public static let plan: [BuildStep] = [.load, .plan]
 
@@ -73,6 +75,8 @@ public enum BuildEvent: Sendable {
     case generation(GenerationEvent)
     /// Generation and downloading are over.
     case generated(GenerationReport)
+    /// The published site was read back (`folio check --published`).
+    case checkedPublished(PublishedCheck)
     /// The site is rendered (or found unchanged), with what loading noted when it was answered from the stamp.
     case rendered(RenderReport, site: URL, notes: [String])
 }

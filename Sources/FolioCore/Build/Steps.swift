@@ -146,6 +146,15 @@ extension BuildStep {
 }
 
 extension BuildStep {
+    /// `folio check --published`: every image of the rendered site read back (labels, signed
+    /// originals) and every file searched for private values.
+    public static let checkPublished = BuildStep("check published") { state in
+        guard let project = state.project else { return }
+        let check = PublishedCheck.run(project: project, lock: state.lock, site: state.options.site(settings: project.settings))
+        state.published = check
+        await state.observe(.checkedPublished(check))
+    }
+
     /// `folio clean`: the assets and lock entries no prompt refers to, deleted with `deleteUnreferenced`.
     public static let clean = BuildStep("clean") { state in
         guard let project = state.project else { return }

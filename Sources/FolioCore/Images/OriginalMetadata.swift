@@ -55,6 +55,8 @@ public struct OriginalMetadata: Sendable, Hashable {
             scan.jpeg(bytes)
         } else if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), bytes[8..<12].elementsEqual("WEBP".utf8) {
             scan.riff(bytes)
+        } else if bytes.count >= 12, bytes[4..<8].elementsEqual("ftyp".utf8) {
+            scan.packet = Scan.wrappedPacket(bytes)
         }
         var metadata = OriginalMetadata(c2pa: scan.c2pa)
         switch scan.packet {
@@ -90,6 +92,23 @@ extension OriginalMetadata {
     struct Scan {
         var c2pa = false
         var packet: Packet?
+
+        /// HEIF and AVIF (ISO BMFF, as libheif writes them): the XMP packet is an uncompressed item,
+        /// found by its `<?xpacket begin … ?>` … `<?xpacket end … ?>` wrapper (within 16 MiB).
+        static func wrappedPacket(_ b: [UInt8]) -> Packet? {
+            let begin = Array("<?xpacket begin".utf8), end = Array("<?xpacket end".utf8), close = Array("?>".utf8)
+            func find(_ needle: [UInt8], from start: Int) -> Int? {
+                var index = start
+                while index + needle.count <= b.count {
+                    if b[index] == needle[0], b[index..<index + needle.count].elementsEqual(needle) { return index }
+                    index += 1
+                }
+                return nil
+            }
+            guard let first = find(begin, from: 0), let last = find(end, from: first), let stop = find(close, from: last) else { return nil }
+            guard stop + 2 - first <= maxPacket else { return .unreadable }
+            return .plain(first..<stop + 2)
+        }
 
         /// The PNG keyword of the XMP packet.
         static let xmpKeyword = Array("XML:com.adobe.xmp".utf8)

@@ -169,4 +169,33 @@ import Testing
             #expect(aigc.contains(#""ContentPropagator":"Metadata gallery""#), "\(name): \(aigc)")
         }
     }
+
+    @Test func checkPublishedFailsOnAnUnlabelledImageATamperedSignedOriginalAndALeakedPrivatePrompt() async throws {
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        let signed = try Self.replaceAsset(of: "fox", in: fixture) { png in
+            OriginalMetadataTests.png(png, inserting: OriginalMetadataTests.pngChunk("caBX", OriginalMetadataTests.manifestStore()))
+        }
+        _ = try await fixture.build()
+        let clean = try runFolio(["check", "--published", "--project", fixture.root.path])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(clean.stdout.contains("0 problems"), "\(clean.stdout)")
+
+        let img = fixture.root.appendingPathComponent("site/img")
+        let launch = try #require(try Lockfile.load(project: fixture.root).entries["launch"]?.outputs.first?.asset)
+        // A rendition swapped for an unlabelled file, one byte of the signed original changed, and
+        // the private prompt written into a published file.
+        try Data(try #require(FastFiles.read(fixture.root.path + "/" + launch.file))).write(to: img.appendingPathComponent("\(launch.sha256)-48.jpg"))
+        var original = signed.bytes
+        original[original.count - 20] ^= 0xFF
+        try Data(original).write(to: img.appendingPathComponent("\(signed.sha).png"))
+        try Data("<p>\(Self.secret)</p>".utf8).write(to: fixture.root.appendingPathComponent("site/p/launch/notes.html"))
+
+        let failed = try runFolio(["check", "--published", "--project", fixture.root.path])
+        #expect(failed.status == 4, "\(failed.stdout)\(failed.stderr)")
+        #expect(failed.stderr.contains("img/\(launch.sha256)-48.jpg is missing its AI label"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("img/\(signed.sha).png carries Content Credentials but is no longer the signed original"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("p/launch/notes.html holds the private prompt of 'launch'"), "\(failed.stderr)")
+        #expect(failed.stdout.contains("3 problems"), "\(failed.stdout)")
+    }
 }
