@@ -41,7 +41,12 @@ extension SitePages {
         return "window.FOLIO_SEARCH = " + JSONValue.array(entries).compact.replacingOccurrences(of: "<", with: "\\u003c") + ";\n"
     }
 
-    /// `gallery.json`: every image with its prompt, parameters and files (private fields left out).
+    /// The version of `gallery.json`'s schema (docs/gallery-json.md): raised only when a key is
+    /// removed, renamed or changes its type or meaning; new keys keep it.
+    static let manifestVersion = 1
+
+    /// `gallery.json`: every image with its prompt, parameters and files (private fields left out),
+    /// as docs/gallery-json.md describes it.
     func manifest() -> JSONValue {
         let images: [JSONValue] = items.map { item in
             var pairs: [(String, JSONValue)] = [
@@ -49,6 +54,7 @@ extension SitePages {
                 ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
                 ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
                 ("state", .string(item.placeholder?.kind.rawValue ?? "published")),
+                ("digital_source_type", .string(Self.aiSourceType)), ("credit_text", .string(creditText(item))),
             ]
             if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
             if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
@@ -75,7 +81,7 @@ extension SitePages {
                         zip(item.images, item.outputs).map { plan, output -> JSONValue in
                             var file: [(String, JSONValue)] = [
                                 ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)),
-                                ("height", .int(plan.height)),
+                                ("height", .int(plan.height)), ("content_credentials", .bool(contentCredentials.contains(plan.sha256))),
                             ]
                             // Each variant's own seed: DashScope sends variant i the seed + i.
                             if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
@@ -96,13 +102,16 @@ extension SitePages {
             return .object(pairs)
         }
         return .object([
-            ("title", .string(settings.title)), ("description", .string(settings.description)),
+            ("version", .int(Self.manifestVersion)), ("title", .string(settings.title)), ("description", .string(settings.description)),
             ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(Self.aiSourceType)),
             ("images", .array(images)),
         ])
     }
 
     /// The Atom feed: one entry per image set, newest first; dates come from the inputs, never the clock.
+    /// Each entry says what its images are as an Atom category in IPTC's digital source type
+    /// vocabulary, and as Folio's own extension elements (RFC 4287 §6.4) in the namespace of the
+    /// images' XMP: the digital source type and the credit line.
     func feed() -> String {
         let base = settings.baseURL
         let published = items.filter { !$0.images.isEmpty }.sorted { ($0.prompt.date ?? "", $1.id) > ($1.prompt.date ?? "", $0.id) }
@@ -111,7 +120,8 @@ extension SitePages {
             return item.entry?.updatedAt ?? "1970-01-01T00:00:00Z"
         }
         let updated = published.map(stamp).max() ?? "1970-01-01T00:00:00Z"
-        var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+        var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+        xml += "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:folio=\"\(ImageProvenance.Namespace.folio)\">\n"
         xml += "  <title>\(XML.escape(settings.title))</title>\n  <subtitle>\(XML.escape(settings.description))</subtitle>\n"
         xml += "  <id>\(XML.escape(base ?? "urn:folio:\(Slug.suggest(settings.title))"))</id>\n  <updated>\(updated)</updated>\n"
         xml += "  <link rel=\"alternate\" href=\"\(XML.escape(base ?? "index.html"))\"/>\n  <generator>Folio</generator>\n"
@@ -126,12 +136,21 @@ extension SitePages {
             xml += "  <entry>\n    <title>\(XML.escape(item.prompt.title))</title>\n"
             xml += "    <id>\(XML.escape(base.map { $0 + item.folder } ?? "urn:folio:\(item.id)"))</id>\n"
             xml += "    <link rel=\"alternate\" href=\"\(XML.escape(link))\"/>\n    <updated>\(stamp(item))</updated>\n"
+            xml += "    <category scheme=\"\(Self.sourceTypeScheme)\" term=\"\(Self.sourceTypeTerm)\" label=\"AI-generated\"/>\n"
+            xml += "    <folio:digitalSourceType>\(XML.escape(Self.aiSourceType))</folio:digitalSourceType>\n"
+            xml += "    <folio:creditText>\(XML.escape(creditText(item)))</folio:creditText>\n"
             xml += "    <content type=\"html\">\(XML.escape(summary))</content>\n  </entry>\n"
         }
         return xml + "</feed>\n"
     }
 
-    /// The sitemap, when `base_url` gives absolute URLs to list.
+    /// IPTC's digital source type vocabulary, and the term of it every image of the site has.
+    static let sourceTypeScheme = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+    static let sourceTypeTerm = String(aiSourceType.dropFirst(sourceTypeScheme.count))
+
+    /// The sitemap, when `base_url` gives absolute URLs to list. It says nothing of the images'
+    /// source or credit: the image sitemap extension has no field for either (Google deprecated
+    /// all but `image:loc` in 2022), and no search engine reads a namespace of Folio's own there.
     func sitemap() -> String? {
         guard let base = settings.baseURL else { return nil }
         var urls = [base] + albums.map { base + "albums/\($0)/" } + items.map { base + $0.folder }

@@ -16,7 +16,8 @@ struct SitePages: Sendable {
     /// The URL slug of every tag.
     let slugs: [String: String]
 
-    static let aiSourceType = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+    /// IPTC's digital source type of every image the site publishes, as its files' XMP says it.
+    static let aiSourceType = ImageProvenance.digitalSourceType
 
     init(settings: Settings, items: [SiteItem], colors: [String: String], theme: Theme, project: URL) {
         self.settings = settings
@@ -251,7 +252,7 @@ struct SitePages: Sendable {
             ("name", .string(item.prompt.title)), ("description", .string(description)),
             ("contentUrl", .string(base.map { $0 + cover.original } ?? root + cover.original)),
             ("width", .int(cover.width)), ("height", .int(cover.height)),
-            ("digitalSourceType", .string(Self.aiSourceType)),
+            ("digitalSourceType", .string(Self.aiSourceType)), ("creditText", .string(creditText(item))),
         ]
         if let date = item.prompt.date { ld.append(("dateCreated", .string(date))) }
         if let base { ld.append(("url", .string(base + item.folder))) }
@@ -260,6 +261,15 @@ struct SitePages: Sendable {
         return SocialView(
             title: item.prompt.title, description: description, image: base.map { $0 + shared.path } ?? root + shared.path,
             width: shared.width, height: shared.height, alt: item.alt, jsonLD: json, url: base.map { $0 + item.folder })
+    }
+
+    /// The credit line of an item's images (schema.org `creditText`, IPTC Credit Line): the model,
+    /// the route's provider (`ImageProvenance.provider`) and this site, which the files' TC260 label
+    /// names as propagator — `Generated with kling-v2-1 (Kuaishou) · Posters`. With `parameters`
+    /// private the model and provider stay out, as the route does: `AI-generated · Posters`.
+    func creditText(_ item: SiteItem) -> String {
+        let made = item.shownGeneration.map { "Generated with \($0.model) (\($0.route.definition.provider))" } ?? "AI-generated"
+        return settings.title.isEmpty ? made : "\(made) · \(settings.title)"
     }
 }
 
