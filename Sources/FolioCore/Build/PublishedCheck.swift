@@ -15,6 +15,11 @@ public struct PublishedCheck: Sendable {
     /// Checks the site in `site` against the project and its lockfile.
     public static func run(project: LoadedProject, lock: Lockfile, site: URL) -> PublishedCheck {
         var check = PublishedCheck()
+        // Only a site this project rendered: another folder would pass with nothing checked.
+        guard SiteManifest.owner(site: site, project: project.root) == .thisProject else {
+            check.problems.append("\(site.path) is not a site this project rendered; render it first, or name it with --out")
+            return check
+        }
         let folder = site.appendingPathComponent("img")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
             check.problems.append("\(site.lastPathComponent)/img/ cannot be read: render the site first")
@@ -38,13 +43,13 @@ public struct PublishedCheck: Sendable {
             if isOriginal, carries.c2pa {
                 if SHA256Hex.of(bytes) != sha {
                     check.problems.append(
-                        "img/\(name) carries Content Credentials but is no longer the signed original (its SHA-256 differs); render again")
+                        "img/\(name) carries Content Credentials but is no longer the signed original (its SHA-256 differs); delete it and render again")
                 }
                 continue
             }
             let found = OriginalMetadata.read(bytes)
             if found.digitalSourceType != ImageProvenance.digitalSourceType || found.aigcLabel != "1" {
-                check.problems.append("img/\(name) is missing its AI label (IPTC digital source type and the TC260 AIGC label); render again")
+                check.problems.append("img/\(name) is missing its AI label (IPTC digital source type and the TC260 AIGC label); delete it and render again")
             }
         }
         check.findLeaks(in: site, prompts: project.prompts)

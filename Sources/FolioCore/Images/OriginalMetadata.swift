@@ -290,7 +290,7 @@ extension OriginalMetadata {
             if current.pointee.type == XML_ELEMENT_NODE {
                 if label == nil { label = Self.property(current, "AIGC", ImageProvenance.Namespace.tc260) }
                 if digitalSourceType == nil {
-                    digitalSourceType = Self.property(current, "DigitalSourceType", ImageProvenance.Namespace.iptcExt).flatMap { $0.count <= 4096 ? $0 : nil }
+                    digitalSourceType = Self.property(current, "DigitalSourceType", ImageProvenance.Namespace.iptcExt).flatMap(Self.capped)
                 }
             }
             if current.pointee.type == XML_ELEMENT_NODE, let child = current.pointee.children {
@@ -340,7 +340,7 @@ extension OriginalMetadata {
         func field(_ key: String) -> String? {
             let found = value[key] ?? pairs.first { $0.0.caseInsensitiveCompare(key) == .orderedSame }?.1
             switch found {
-            case .string(let s): return s.isEmpty ? nil : s
+            case .string(let s): return Self.capped(s)
             case .int(let i): return String(i)
             default: return nil
             }
@@ -350,6 +350,20 @@ extension OriginalMetadata {
         if producer != nil || produceID != nil || reservedCode1 != nil {
             aigc = ImageProvenance.OriginalLabel(producer: producer, produceID: produceID, reservedCode1: reservedCode1)
         }
+    }
+
+    /// A value taken from a downloaded file, as Folio keeps it: control characters removed, at most
+    /// 1,000 bytes of UTF-8 (cut at a character); nil when nothing is left. The same cap applies
+    /// wherever a value is read (the file, `folio.lock`), so each reading gives the same value.
+    public static func capped(_ text: String) -> String? {
+        var kept = ""
+        var bytes = 0
+        for scalar in text.unicodeScalars where !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)) {
+            bytes += String(scalar).utf8.count
+            guard bytes <= 1000 else { break }
+            kept.unicodeScalars.append(scalar)
+        }
+        return kept.isEmpty ? nil : kept
     }
 
     static let doctype = Array("<!DOCTYPE".utf8)

@@ -81,6 +81,8 @@ public struct ImageProvenance: Sendable, Hashable {
     /// TC260 `ContentPropagator` and `PropagateID`: the site's title and the image's page.
     public var propagator: String
     public var propagateID: String
+    /// The packet leaves out `AIPromptInformation` (the prompt's second copy), to fit.
+    var leavesOutPromptInformation = false
 
     // MARK: - Making one
 
@@ -104,10 +106,13 @@ public struct ImageProvenance: Sendable, Hashable {
             route: showsParameters ? g.route.rawValue : nil,
             parameterRows: showsParameters ? rows(g, seed: seed, date: prompt.date) : [], seed: seed,
             inputHash: prompt.privateFields.isEmpty ? prompt.inputHash : nil,
-            promptWriter: settings.author, provider: route.provider, taskID: entry?.taskID, requestID: entry?.requestID,
+            // With private parameters the route stays private: no provider (it names the route) and
+            // no gateway ids, unless the original itself carried a producer's label.
+            promptWriter: settings.author, provider: route.provider,
+            taskID: showsParameters ? entry?.taskID : nil, requestID: showsParameters ? entry?.requestID : nil,
             variant: output.index, width: output.asset?.width, height: output.asset?.height,
-            producer: original.map { $0.producer ?? "" } ?? route.provider,
-            produceID: original.map { $0.produceID ?? "" } ?? own ?? "",
+            producer: original.map { $0.producer ?? "" } ?? (showsParameters ? route.provider : ""),
+            produceID: original.map { $0.produceID ?? "" } ?? (showsParameters ? own ?? "" : ""),
             reservedCode1: original?.reservedCode1 ?? "",
             propagator: settings.title, propagateID: settings.baseURL.map { $0 + "p/\(prompt.id)/" } ?? prompt.id)
     }
@@ -163,9 +168,26 @@ public struct ImageProvenance: Sendable, Hashable {
     }
 
     /// Both forms together, as the image renderer embeds them.
+    /// The packet and text every published file carries. libvips writes no XMP packet over 60,000
+    /// bytes into a JPEG (and drops it silently), so a packet that long is made again without the
+    /// prompt's second copy (`AIPromptInformation`), then with the prompt shortened: the labels
+    /// always fit.
     public var embedded: EmbeddedMetadata {
-        EmbeddedMetadata(xmp: xmp(), parameters: parameters())
+        var lean = self
+        var packet = xmp()
+        if packet.count > Self.maxPacket {
+            lean.leavesOutPromptInformation = true
+            packet = lean.xmp()
+        }
+        while packet.count > Self.maxPacket, let prompt = lean.prompt, prompt.count > 100 {
+            lean.prompt = String(prompt.prefix(prompt.count / 2)) + "…"
+            packet = lean.xmp()
+        }
+        return EmbeddedMetadata(xmp: packet, parameters: parameters())
     }
+
+    /// The longest XMP packet every format takes (libvips' JPEG limit).
+    static let maxPacket = 60_000
 }
 
 // MARK: - XMP
@@ -236,7 +258,7 @@ extension ImageProvenance {
         text(ext, "DigitalSourceType", Self.digitalSourceType)
         text(ext, "AISystemUsed", model)
         text(ext, "AISystemVersionUsed", modelVersion)
-        text(ext, "AIPromptInformation", promptInformation)
+        text(ext, "AIPromptInformation", leavesOutPromptInformation ? nil : promptInformation)
         text(ext, "AIPromptWriterName", promptWriter)
         text(tc260, "AIGC", aigcLabel)
         text(folio, "route", route)

@@ -132,8 +132,10 @@ public struct ImageRenderer: Sendable {
         public var metadata: String
         /// The size of the published original.
         public var published: Int
-        /// What the original carries (read once, then remembered).
+        /// What the original carries (read once, then remembered for the same asset file).
         public var carries: OriginalMetadata
+        /// The identity (device, inode, size, times) of the asset file `carries` was read from.
+        public var asset: String
     }
 
     /// What rendering did.

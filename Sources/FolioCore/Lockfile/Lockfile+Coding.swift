@@ -213,7 +213,7 @@ extension OriginalMetadata {
     /// Read back from `json` (the lockfile's `carries`, or `.folio/images.json`); strings capped.
     init?(json: JSONValue) {
         guard case .object = json else { return nil }
-        func capped(_ key: String) -> String? { json[key]?.stringValue.map { String($0.prefix(1000)) } }
+        func capped(_ key: String) -> String? { json[key]?.stringValue.flatMap(OriginalMetadata.capped) }
         let producer = capped("content_producer"), produceID = capped("produce_id"), reserved = capped("reserved_code1")
         let label =
             producer == nil && produceID == nil && reserved == nil

@@ -102,7 +102,7 @@ public struct SiteBuilder: Sendable {
     static func json(_ made: ImageRenderer.Made) -> JSONValue {
         .object([
             ("color", .string(made.color)), ("metadata", .string(made.metadata)), ("published", .int(made.published)),
-            ("carries", made.carries.json),
+            ("carries", made.carries.json), ("asset", .string(made.asset)),
         ])
     }
 
@@ -114,9 +114,10 @@ public struct SiteBuilder: Sendable {
         else { return [:] }
         let made = pairs.compactMap { key, value -> (String, ImageRenderer.Made)? in
             guard let color = value["color"]?.stringValue, let metadata = value["metadata"]?.stringValue,
-                let published = value["published"]?.intValue, let carries = value["carries"].flatMap(OriginalMetadata.init(json:))
+                let published = value["published"]?.intValue, let carries = value["carries"].flatMap(OriginalMetadata.init(json:)),
+                let asset = value["asset"]?.stringValue
             else { return nil }
-            return (key, ImageRenderer.Made(color: color, metadata: metadata, published: published, carries: carries))
+            return (key, ImageRenderer.Made(color: color, metadata: metadata, published: published, carries: carries, asset: asset))
         }
         return Dictionary(made, uniquingKeysWith: { a, _ in a })
     }

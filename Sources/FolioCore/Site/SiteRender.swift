@@ -27,6 +27,8 @@ public struct SiteRender: Sendable {
     var colors: [String: String] = [:]
     /// The size of each published original, by SHA-256.
     var published: [String: Int] = [:]
+    /// The identity of each original's asset file when it was read, by SHA-256.
+    var assetIdentities: [String: String] = [:]
     /// For each original, the item (by position) and output whose provenance it carries.
     var labels: [String: (Int, LockOutput)] = [:]
 
@@ -81,9 +83,15 @@ public struct SiteRender: Sendable {
     mutating func label(known: [String: ImageRenderer.Made]) {
         for (sha, (position, output)) in labels {
             guard var plan = plans[sha] else { continue }
-            let carries =
-                output.asset?.carries ?? known[sha]?.carries
-                ?? OriginalMetadata.read(FastFiles.read(project.root.path + "/" + plan.source) ?? [])
+            // An earlier render's reading counts only for the very file it read (device, inode,
+            // size, times): images.json lies in the output folder, and a copied or forged one must
+            // not decide that an original is signed.
+            var info = stat()
+            let path = project.root.path + "/" + plan.source
+            let identity = stat(path, &info) == 0 ? FileIdentity(info).text : ""
+            assetIdentities[sha] = identity
+            let remembered = known[sha].flatMap { !identity.isEmpty && $0.asset == identity ? $0.carries : nil }
+            let carries = output.asset?.carries ?? remembered ?? OriginalMetadata.read(FastFiles.read(path) ?? [])
             let item = items[position]
             let provenance = ImageProvenance.make(
                 prompt: item.prompt, entry: item.entry, output: output, settings: project.settings, original: carries.aigc)
@@ -133,7 +141,7 @@ public struct SiteRender: Sendable {
         let made: [(String, JSONValue)] = colors.sorted { $0.key < $1.key }.map { sha, color in
             let made = ImageRenderer.Made(
                 color: color, metadata: plans[sha]?.metadata?.digest ?? "", published: published[sha] ?? 0,
-                carries: plans[sha]?.carries ?? OriginalMetadata())
+                carries: plans[sha]?.carries ?? OriginalMetadata(), asset: assetIdentities[sha] ?? "")
             return (sha, SiteBuilder.json(made))
         }
         try files.write(Self.colorCache, JSONValue.object(made).pretty)

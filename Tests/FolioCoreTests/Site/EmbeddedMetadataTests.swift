@@ -198,4 +198,51 @@ import Testing
         #expect(failed.stderr.contains("p/launch/notes.html holds the private prompt of 'launch'"), "\(failed.stderr)")
         #expect(failed.stdout.contains("3 problems"), "\(failed.stdout)")
     }
+
+    @Test func privateParametersKeepTheRouteOutOfTheLabelAndALongPromptStillFitsAJPEG() throws {
+        let text = "---\nroute: dashscope\nseed: 7\nprivate: [parameters]\n---\nA quiet harbour at dawn\n"
+        let prompt = try #require(decodePrompt(text).0)
+        let entry = LockEntry(
+            inputHash: prompt.inputHash, route: prompt.generation.route, model: prompt.generation.model, state: .succeeded,
+            taskID: nil, requestID: "req-secret-route", outputs: [])
+        let output = LockOutput(index: 0, url: nil, asset: nil)
+        let xmp = String(decoding: ImageProvenance.make(prompt: prompt, entry: entry, output: output, settings: Settings()).embedded.xmp, as: UTF8.self)
+        #expect(!xmp.contains("Alibaba") && !xmp.contains("req-secret-route") && !xmp.contains("dashscope"), "\(xmp)")
+        #expect(xmp.contains("trainedAlgorithmicMedia") && xmp.contains("TC260:AIGC"))
+
+        // Gemini takes prompts of any length: the packet still fits libvips' 60,000-byte JPEG limit, labels kept.
+        let long = String(repeating: "狐狸在雪中 ", count: 8000)
+        let big = try #require(decodePrompt("---\nroute: gemini\n---\n\(long)\n").0)
+        let packet = ImageProvenance.make(prompt: big, entry: nil, output: output, settings: Settings()).embedded.xmp
+        #expect(packet.count <= 60_000, "\(packet.count) bytes")
+        let kept = String(decoding: packet, as: UTF8.self)
+        #expect(kept.contains("trainedAlgorithmicMedia") && kept.contains("TC260:AIGC") && kept.contains("狐狸在雪中"))
+    }
+
+    @Test func aForgedImagesJSONCannotMakeAnOriginalSignedAndCheckPublishedNeedsThisProjectsSite() async throws {
+        let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
+        defer { fixture.remove() }
+        _ = try await fixture.build()
+        let sha = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first?.asset?.sha256)
+        // images.json sits in the output folder: a copied one says every original is signed.
+        let cache = fixture.root.appendingPathComponent("site/.folio/images.json")
+        let text = try String(contentsOf: cache, encoding: .utf8)
+        var forged = text.replacingOccurrences(of: "\"carries\": {}", with: "\"carries\": {\"c2pa\": true}")
+        forged = forged.replacingOccurrences(of: #""asset": "[^"]*""#, with: #""asset": "1 2 3 4.5 6.7""#, options: .regularExpression)
+        #expect(forged != text && forged.contains("\"c2pa\": true") && forged.contains("1 2 3 4.5 6.7"))
+        try Data(forged.utf8).write(to: cache)
+        let prompt = fixture.root.appendingPathComponent("prompts/fox.md")
+        try Data(try String(contentsOf: prompt, encoding: .utf8).replacingOccurrences(of: "Snow fox", with: "Snowy fox").utf8).write(to: prompt)
+        _ = try await fixture.build()
+        #expect(try !fixture.read("p/fox/index.html").contains("Content Credentials present"))
+        let original = try #require(FastFiles.read(fixture.root.path + "/site/img/\(sha).png"))
+        #expect(OriginalMetadata.read(original).digitalSourceType == ImageProvenance.digitalSourceType, "still labelled")
+
+        let elsewhere = TestPaths.temporaryFolder("folio-not-a-site")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let wrong = try runFolio(["check", "--published", "--project", fixture.root.path, "--out", elsewhere.path])
+        #expect(wrong.status == 4, "\(wrong.stdout)\(wrong.stderr)")
+        #expect(wrong.stderr.contains("is not a site this project rendered"), "\(wrong.stderr)")
+    }
 }
