@@ -47,6 +47,11 @@ public struct PublishedCheck: Sendable {
                 }
                 continue
             }
+            // An original Folio may not write into (a JUMBF box it does not recognise, a multi-picture
+            // JPEG) is published as it came; its renditions carry the label.
+            if isOriginal, SHA256Hex.of(bytes) == sha, OriginalEmbedding.embed(EmbeddedMetadata.probe, into: bytes) == nil {
+                continue
+            }
             let found = OriginalMetadata.read(bytes)
             if found.digitalSourceType != ImageProvenance.digitalSourceType || found.aigcLabel != "1" {
                 check.problems.append("img/\(name) is missing its AI label (IPTC digital source type and the TC260 AIGC label); delete it and render again")

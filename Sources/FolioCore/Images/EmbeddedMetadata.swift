@@ -12,6 +12,9 @@ public struct EmbeddedMetadata: Sendable, Hashable {
         self.parameters = parameters
     }
 
+    /// A small stand-in, to ask whether a file can take metadata at all.
+    static let probe = EmbeddedMetadata(xmp: Array("<x/>".utf8), parameters: "x")
+
     /// A digest of what is embedded: a rendition written with other metadata is written again.
     public var digest: String {
         SHA256Hex.of(Array("folio-metadata 1\n".utf8) + xmp + [0] + Array(parameters.utf8))

@@ -22,9 +22,13 @@ public enum OriginalEmbedding {
     /// malformed (truncated, a length past its end, no image data), carries C2PA Content
     /// Credentials, which any change would invalidate, or is a multi-picture JPEG whose metadata
     /// could not be replaced without moving its other images. Never traps, whatever the bytes.
-    public static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8]) -> Embedded? {
-        if original.starts(with: PNG.signature) { return PNG.embed(metadata, into: original) }
-        if original.starts(with: [0xFF, 0xD8]) { return JPEG.embed(metadata, into: original) }
+    ///
+    /// With `removingAllText`, every other text the file holds goes too (PNG text chunks, JPEG
+    /// comments and IPTC segments): for a prompt with private fields, whatever a provider wrote
+    /// there might be the prompt.
+    public static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8], removingAllText: Bool = false) -> Embedded? {
+        if original.starts(with: PNG.signature) { return PNG.embed(metadata, into: original, removingAllText: removingAllText) }
+        if original.starts(with: [0xFF, 0xD8]) { return JPEG.embed(metadata, into: original, removingAllText: removingAllText) }
         if original.count >= 12, original[0..<4].elementsEqual("RIFF".utf8), original[8..<12].elementsEqual("WEBP".utf8) {
             return WebP.embed(metadata, into: original)
         }
@@ -59,11 +63,12 @@ extension OriginalEmbedding {
             var data: Range<Int>
         }
 
-        static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8]) -> Embedded? {
+        static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8], removingAllText: Bool) -> Embedded? {
             guard let (chunks, end) = chunks(of: original), let header = chunks.first, header.type == "IHDR", header.data.count == 13,
                 chunks.contains(where: { $0.type == "IDAT" }), !chunks.contains(where: { $0.type == "caBX" })
             else { return nil }
-            let kept = chunks.filter { !isReplaced($0, in: original) }
+            let text: Set<String> = ["tEXt", "zTXt", "iTXt"]
+            let kept = chunks.filter { !isReplaced($0, in: original) && !(removingAllText && text.contains($0.type)) }
             var inserted: [UInt8] = []
             if !metadata.xmp.isEmpty {
                 // Keyword, then compression flag and method 0 (none), an empty language tag and translated keyword.
@@ -152,11 +157,15 @@ extension OriginalEmbedding {
             var payload: Range<Int>
         }
 
-        static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8]) -> Embedded? {
+        static func embed(_ metadata: EmbeddedMetadata, into original: [UInt8], removingAllText: Bool) -> Embedded? {
             guard let (segments, scan) = header(of: original), endOfImage(original, from: scan) != nil else { return nil }
-            // APP11 carrying JUMBF ("JP") is where C2PA Content Credentials live in a JPEG.
+            // APP11 carrying JUMBF ("JP") is where C2PA Content Credentials live in a JPEG. Any such
+            // box is left alone, even one the detector does not take for a C2PA store: a signature
+            // Folio does not recognise is still never broken.
             if segments.contains(where: { $0.marker == 0xEB && original[$0.payload].starts(with: [0x4A, 0x50]) }) { return nil }
             let isReplaced = { (segment: Segment) -> Bool in
+                // Comments and IPTC (Photoshop APP13), when every text must go.
+                if removingAllText, segment.marker == 0xFE || segment.marker == 0xED { return true }
                 guard segment.marker == 0xE1 else { return false }
                 let payload = original[segment.payload]
                 return payload.starts(with: exifHeader) || payload.starts(with: xmpHeader) || payload.starts(with: extendedXMPHeader)

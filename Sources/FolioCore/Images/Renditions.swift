@@ -27,6 +27,8 @@ public struct ImagePlan: Sendable, Hashable {
     /// What the original itself carries. With Content Credentials it is published byte for byte:
     /// writing anything into a signed file would turn valid credentials into tampered ones.
     public var carries = OriginalMetadata()
+    /// The labelling prompt keeps fields private: every other text in the original is removed.
+    public var hasPrivateFields = false
 
     /// The renditions of one format, smallest first.
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
@@ -213,7 +215,7 @@ public struct ImageRenderer: Sendable {
         let target = site.path + "/" + plan.original
         let source = project.path + "/" + plan.source
         if let metadata = plan.metadata, !plan.carries.c2pa, let bytes = FastFiles.read(source),
-            let embedded = OriginalEmbedding.embed(metadata, into: bytes)
+            let embedded = OriginalEmbedding.embed(metadata, into: bytes, removingAllText: plan.hasPrivateFields)
         {
             try? AtomicFile.write(embedded.bytes, to: URL(fileURLWithPath: target), sync: false)
             return embedded.bytes.count

@@ -97,6 +97,7 @@ public struct SiteRender: Sendable {
                 prompt: item.prompt, entry: item.entry, output: output, settings: project.settings, original: carries.aigc)
             plan.metadata = provenance.embedded
             plan.carries = carries
+            plan.hasPrivateFields = !item.prompt.privateFields.isEmpty
             plans[sha] = plan
         }
     }

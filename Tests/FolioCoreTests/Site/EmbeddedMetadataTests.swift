@@ -93,6 +93,10 @@ import Testing
     @Test func aPrivatePromptIsInNoPublishedFile() async throws {
         let fixture = try await SiteFixture.make(config: Self.config, items: Self.items)
         defer { fixture.remove() }
+        // The provider wrote the prompt into the original's own text chunk: it goes too.
+        _ = try Self.replaceAsset(of: "launch", in: fixture) { png in
+            OriginalMetadataTests.png(png, inserting: OriginalMetadataTests.pngChunk("tEXt", Array("Description\0\(Self.secret)".utf8)))
+        }
         _ = try await fixture.build()
         let folder = fixture.root.appendingPathComponent("site/img")
         let utf16 = Data(Self.secret.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
