@@ -81,3 +81,31 @@ struct RenderCommand: AsyncParsableCommand {
         try await options.run(Pipeline.render) { output.apply(to: &$0) }
     }
 }
+
+/// `folio publish DEST`: render, read the site back, then copy it to a folder or commit it to `git:BRANCH`.
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish", abstract: "Render, check, then publish the site to a folder or a git branch (git:gh-pages).")
+
+    @OptionGroup var options: ProjectOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "A folder, or git:BRANCH for a branch of the project's repository.")
+    var destination: String
+
+    @Flag(help: "Publish even while prompts are pending, failed or not generated (they show as placeholders).")
+    var allowPartial = false
+
+    @Flag(help: "List what would change; change nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        guard let target = PublishTarget.parse(destination) else {
+            throw FolioError("cannot publish to '\(destination)': give a folder or git:BRANCH (object storage is not supported yet)", exit: .invalidInput)
+        }
+        try await options.run(Pipeline.publish) {
+            output.apply(to: &$0)
+            $0.publish = (target, Folio.version, allowPartial, dryRun)
+        }
+    }
+}

@@ -27,6 +27,11 @@ public actor BuildPrinter {
         case .generated(let report):
             if live, !quiet { Console.partialLine("\r\u{1B}[2K") }
             Console.lines(report.closingLines(quiet: quiet))
+        case .published(let report, let destination, let dryRun):
+            if !quiet {
+                let changes = report.written.map { "  write  \($0)" } + report.removed.map { "  remove \($0)" }
+                Console.lines((dryRun || verbose ? changes : []) + [report.summary(destination, dryRun: dryRun)])
+            }
         case .checkedPublished(let check):
             for problem in check.problems { Console.error("error: \(problem)") }
             if !quiet { Console.lines([check.summary]) }

@@ -13,6 +13,8 @@ public struct BuildOptions: Sendable {
     public var jobs: Int?
     public var retryFailed = false
     public var regenerate = false
+    /// `folio publish DEST`: where the rendered site goes, and how.
+    public var publish: (target: PublishTarget, label: String, allowPartial: Bool, dryRun: Bool)?
     /// `folio clean --yes`: delete what no prompt refers to (holding the run lock).
     public var deleteUnreferenced = false
     /// `ANYINT_API_KEY`, `ANYINT_BASE_URL`, `FOLIO_TIME_SCALE`, `FOLIO_SIM_IMAGE_SCALE`.
@@ -65,6 +67,8 @@ public struct BuildState: Sendable {
     public internal(set) var plan: Plan?
     public internal(set) var generation: GenerationReport?
     public internal(set) var render: RenderReport?
+    /// What `folio publish` did.
+    public internal(set) var publishReport: PublishReport?
     /// What `folio check --published` found.
     public internal(set) var published: PublishedCheck?
     /// What `folio clean` found (and, with `deleteUnreferenced`, deleted).

@@ -21,6 +21,10 @@ public enum Pipeline {
     public static let generate: [BuildStep] = [.load, .plan, .generate, .download]
     /// `folio render`: the site from `folio.lock` and `assets/`, answered from the stamp when no input changed.
     public static let render: [BuildStep] = [.statInputs, .load, .renderImages, .writePages, .checkLinks, .prune]
+    /// `folio publish DEST`: a full render (no stamp), the site read back, then copied to DEST.
+    public static let publish: [BuildStep] = [
+        .load, .renderImages, .writePages, .checkLinks, .prune, .checkPublished, .publish,
+    ]
     /// `folio check --published`: the rendered site read back.
     public static let checkPublished: [BuildStep] = [.load, .checkPublished]
     /// `folio plan`: what a build would do.
@@ -75,6 +79,8 @@ public enum BuildEvent: Sendable {
     case generation(GenerationEvent)
     /// Generation and downloading are over.
     case generated(GenerationReport)
+    /// The site was published (or, with `--dry-run`, would have been).
+    case published(PublishReport, destination: String, dryRun: Bool)
     /// The published site was read back (`folio check --published`).
     case checkedPublished(PublishedCheck)
     /// The site is rendered (or found unchanged), with what loading noted when it was answered from the stamp.

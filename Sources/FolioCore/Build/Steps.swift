@@ -155,6 +155,34 @@ extension BuildStep {
         await state.observe(.checkedPublished(check))
     }
 
+    /// `folio publish DEST`: refused while prompts are pending, failed or not generated (unless
+    /// `allowPartial`) and while the site does not pass `check --published`; then the site is
+    /// copied to a folder or committed to a git branch.
+    public static let publish = BuildStep("publish") { state in
+        guard let request = state.options.publish, let project = state.project, let site = state.site, let render = state.render else { return }
+        if !render.placeholders.isEmpty, !request.allowPartial {
+            let list = render.placeholders.prefix(5).map { "\($0.id) (\($0.kind.rawValue))" }.joined(separator: ", ")
+            throw FolioError(
+                "\(render.placeholders.count) prompt\(render.placeholders.count == 1 ? " is" : "s are") not shown with images: \(list)\(render.placeholders.count > 5 ? ", …" : ""); nothing was published. Build them, or publish with --allow-partial.",
+                exit: .partial)
+        }
+        if let check = state.published, !check.problems.isEmpty {
+            throw FolioError(
+                "the site does not pass check --published (\(check.problems.count) problem\(check.problems.count == 1 ? "" : "s") above); nothing was published",
+                exit: .partial)
+        }
+        let report: PublishReport
+        switch request.target {
+        case .folder(let destination):
+            report = try Publisher.toFolder(site, destination, project: project.root, dryRun: request.dryRun)
+        case .gitBranch(let branch):
+            let message = "Publish \(project.settings.title): \(render.pages) pages (folio \(request.label))"
+            report = try Publisher.toGitBranch(site, branch: branch, project: project.root, dryRun: request.dryRun, message: message)
+        }
+        state.publishReport = report
+        await state.observe(.published(report, destination: request.target.name, dryRun: request.dryRun))
+    }
+
     /// `folio clean`: the assets and lock entries no prompt refers to, deleted with `deleteUnreferenced`.
     public static let clean = BuildStep("clean") { state in
         guard let project = state.project else { return }

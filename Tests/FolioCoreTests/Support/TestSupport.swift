@@ -39,8 +39,13 @@ struct ProcessResult {
 
 /// Runs the `folio` binary with `arguments` and waits for it.
 func runFolio(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    try runProcess(TestPaths.folio.path, arguments, environment: environment)
+}
+
+/// Runs `executable` with `arguments` and waits: its status, standard output and standard error.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = TestPaths.folio
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     // Files, not pipes: nothing can block on a full pipe, and no reader thread is needed.
