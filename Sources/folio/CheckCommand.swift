@@ -9,11 +9,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
-    @Flag(help: "Read the rendered site back: every image's AI label, signed originals, private values; exit 4 on a problem.")
-    var published = false
+    @Flag(help: "Read the rendered site back: every image's AI label, signed originals, private values; exit 4 on a problem.") var published = false
 
-    @Option(help: "With --published: the output folder (default: output in folio.yml, site).")
-    var out: String?
+    @Option(help: "With --published: the output folder (default: output in folio.yml, site).") var out: String?
 
     func run() async throws {
         if published {

@@ -3,17 +3,13 @@ import FolioCore
 
 /// Options of the commands that generate.
 struct GenerateOptions: ParsableArguments {
-    @Option(help: "Requests in flight at once (default: gateway.concurrency).")
-    var jobs: Int?
+    @Option(help: "Requests in flight at once (default: gateway.concurrency).") var jobs: Int?
 
-    @Flag(help: "Run the built-in gateway simulator in-process: no key, no network.")
-    var simulate = false
+    @Flag(help: "Run the built-in gateway simulator in-process: no key, no network.") var simulate = false
 
-    @Flag(help: "Generate prompts that failed before (moderation, billing) again.")
-    var retryFailed = false
+    @Flag(help: "Generate prompts that failed before (moderation, billing) again.") var retryFailed = false
 
-    @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.")
-    var regenerate = false
+    @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.") var regenerate = false
 
     func validate() throws {
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
@@ -57,11 +53,9 @@ struct BuildCommand: AsyncParsableCommand {
 
 /// Options of the commands that render.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "The output folder (default: output in folio.yml, site).")
-    var out: String?
+    @Option(help: "The output folder (default: output in folio.yml, site).") var out: String?
 
-    @Flag(help: "Render into a folder that holds files Folio did not write; they are still never deleted or overwritten.")
-    var force = false
+    @Flag(help: "Render into a folder that holds files Folio did not write; they are still never deleted or overwritten.") var force = false
 
     func apply(to options: inout BuildOptions) {
         (options.out, options.force) = (out, force)
@@ -90,14 +84,11 @@ struct PublishCommand: AsyncParsableCommand {
     @OptionGroup var options: ProjectOptions
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: "A folder, or git:BRANCH for a branch of the project's repository.")
-    var destination: String
+    @Argument(help: "A folder, or git:BRANCH for a branch of the project's repository.") var destination: String
 
-    @Flag(help: "Publish even while prompts are pending, failed or not generated (they show as placeholders).")
-    var allowPartial = false
+    @Flag(help: "Publish even while prompts are pending, failed or not generated (they show as placeholders).") var allowPartial = false
 
-    @Flag(help: "List what would change; change nothing.")
-    var dryRun = false
+    @Flag(help: "List what would change; change nothing.") var dryRun = false
 
     func run() async throws {
         guard let target = PublishTarget.parse(destination) else {

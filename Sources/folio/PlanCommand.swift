@@ -9,11 +9,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
-    @Flag(name: .long, help: "Plan as if failed prompts were to be generated again.")
-    var retryFailed = false
+    @Flag(name: .long, help: "Plan as if failed prompts were to be generated again.") var retryFailed = false
 
-    @Flag(name: .long, help: "Plan as if prompts whose assets and URLs are gone were to be generated again.")
-    var regenerate = false
+    @Flag(name: .long, help: "Plan as if prompts whose assets and URLs are gone were to be generated again.") var regenerate = false
 
     func run() async throws {
         let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate) = (retryFailed, regenerate) }
@@ -45,8 +43,7 @@ struct CleanCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
-    @Flag(help: "Delete what is listed.")
-    var yes = false
+    @Flag(help: "Delete what is listed.") var yes = false
 
     func run() async throws {
         let build = try await options.run([.load, .clean]) { $0.deleteUnreferenced = yes }

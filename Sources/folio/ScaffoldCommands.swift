@@ -6,14 +6,11 @@ import Foundation
 struct NewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "new", abstract: "Create prompts/<ID>.md to start from.")
 
-    @Argument(help: "The prompt's id: its path under prompts/ without .md, such as posters/launch.")
-    var id: String
+    @Argument(help: "The prompt's id: its path under prompts/ without .md, such as posters/launch.") var id: String
 
-    @Option(help: ArgumentHelp("The route: \(RouteID.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "route"))
-    var route: String = "gemini"
+    @Option(help: ArgumentHelp("The route: \(RouteID.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "route")) var route: String = "gemini"
 
-    @Option(name: .long, help: "The project folder.")
-    var project: String = "."
+    @Option(name: .long, help: "The project folder.") var project: String = "."
 
     func run() throws {
         let path = try Scaffold.newPrompt(id: id, route: route, project: URL(fileURLWithPath: project))
@@ -26,11 +23,9 @@ struct NewCommand: ParsableCommand {
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new project folder.")
 
-    @Argument(help: "The folder to create the project in.")
-    var directory: String
+    @Argument(help: "The folder to create the project in.") var directory: String
 
-    @Flag(help: "Also copy the whole built-in theme (templates, folio.css, folio.js) into templates/, to restyle it.")
-    var theme = false
+    @Flag(help: "Also copy the whole built-in theme (templates, folio.css, folio.js) into templates/, to restyle it.") var theme = false
 
     func run() throws {
         try Scaffold.makeProject(in: URL(fileURLWithPath: directory), theme: theme)

@@ -10,26 +10,19 @@ struct SimCommand: AsyncParsableCommand {
         abstract: "Run the gateway simulator on 127.0.0.1: every route, no key or network needed.",
         discussion: "Prints its base URL on the first line of standard output, then serves until interrupted.")
 
-    @Option(help: "Port to listen on (0: the system chooses).")
-    var port: Int = 0
+    @Option(help: "Port to listen on (0: the system chooses).") var port: Int = 0
 
-    @Option(help: "Multiplies every simulated duration (latency, task time, URL lifetime); 0.01 runs 100× faster.")
-    var timeScale: Double = 1
+    @Option(help: "Multiplies every simulated duration (latency, task time, URL lifetime); 0.01 runs 100× faster.") var timeScale: Double = 1
 
-    @Option(help: "Divides every image's pixel dimensions.")
-    var imageScale: Int = 1
+    @Option(help: "Divides every image's pixel dimensions.") var imageScale: Int = 1
 
-    @Option(help: "The API key to accept (default: ANYINT_API_KEY; without either, any non-empty bearer token).")
-    var key: String?
+    @Option(help: "The API key to accept (default: ANYINT_API_KEY; without either, any non-empty bearer token).") var key: String?
 
-    @Option(help: "A YAML file of faults to put on.")
-    var faults: String?
+    @Option(help: "A YAML file of faults to put on.") var faults: String?
 
-    @Option(help: "Append a JSON line per request to this file.")
-    var log: String?
+    @Option(help: "Append a JSON line per request to this file.") var log: String?
 
-    @Option(help: ArgumentHelp("Answer every gateway request in exactly this many seconds (for benchmarks).", visibility: .hidden))
-    var latency: Double?
+    @Option(help: ArgumentHelp("Answer every gateway request in exactly this many seconds (for benchmarks).", visibility: .hidden)) var latency: Double?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }

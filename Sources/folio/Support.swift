@@ -5,17 +5,13 @@ import Foundation
 
 /// Options every project command takes.
 struct ProjectOptions: ParsableArguments {
-    @Option(name: .long, help: "The project folder.")
-    var project: String = "."
+    @Option(name: .long, help: "The project folder.") var project: String = "."
 
-    @Flag(name: .long, help: "Machine-readable output.")
-    var json = false
+    @Flag(name: .long, help: "Machine-readable output.") var json = false
 
-    @Flag(name: .long, help: "Say more.")
-    var verbose = false
+    @Flag(name: .long, help: "Say more.") var verbose = false
 
-    @Flag(name: .long, help: "Say only what went wrong.")
-    var quiet = false
+    @Flag(name: .long, help: "Say only what went wrong.") var quiet = false
 
     var projectURL: URL {
         URL(fileURLWithPath: project, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
