@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// `folio publish DEST`: the rendered site, copied where it is served from.
 public enum PublishTarget: Sendable, Equatable {
@@ -71,15 +72,14 @@ enum Publisher {
         if let problem = OutputFolder.problem(destination, project: project) {
             throw FolioError(problem.replacingOccurrences(of: "output folder", with: "publish folder"), path: destination.path, exit: .invalidInput)
         }
-        if let real = FastFiles.realPath(destination.path), let siteReal = FastFiles.realPath(site.path),
-            FastFiles.isInside(real, siteReal) || FastFiles.isInside(siteReal, real)
-        {
+        let real = OutputFolder.realPath(destination.path), siteReal = OutputFolder.realPath(site.path)
+        if OutputFolder.contains(real, siteReal) || OutputFolder.contains(siteReal, real) {
             throw FolioError("cannot publish \(site.path) into \(destination.path): one holds the other", path: destination.path, exit: .invalidInput)
         }
         let files = try siteFiles(site)
-        let before = Set(
-            (FastFiles.read(destination.path + "/" + record).map { String(decoding: $0, as: UTF8.self) } ?? "")
-                .split(separator: "\n").map(String.init).filter(SiteManifest.isSafe))
+        var recorded: [UInt8] = []
+        if case .bytes(let bytes) = FastFiles.read(destination.path + "/" + record, atMost: 64 << 20) { recorded = bytes }
+        let before = Set(String(decoding: recorded, as: UTF8.self).split(separator: "\n").map(String.init).filter(SiteManifest.isSafe))
         var report = PublishReport()
         var pending: [(String, [UInt8])] = []
         for path in files {
@@ -109,8 +109,11 @@ enum Publisher {
             throw FolioError("cannot create \(destination.path): \(error.localizedDescription)", path: destination.path)
         }
         let writer = SiteFilesWriter(root: destination)
+        // The record names every file this publish may write before any is written: an interrupted
+        // publish leaves nothing a later one takes for someone else's.
+        try writer.write(record, Array((before.union(files).sorted().joined(separator: "\n") + "\n").utf8))
         for (path, bytes) in pending { try writer.write(path, bytes) }
-        for path in report.removed { unlink(destination.path + "/" + path) }
+        for path in report.removed where writer.isInRealFolders(path) { unlink(destination.path + "/" + path) }
         try writer.write(record, Array((files.joined(separator: "\n") + "\n").utf8))
         return report
     }
@@ -119,6 +122,18 @@ enum Publisher {
     /// made as needed, never through a symbolic link.
     struct SiteFilesWriter {
         let root: URL
+
+        /// Every folder on the way to `path` is a real folder under the root, not a link: removing
+        /// through a link would remove a file elsewhere.
+        func isInRealFolders(_ path: String) -> Bool {
+            var folder = root.path
+            for part in path.split(separator: "/").dropLast() {
+                folder += "/" + part
+                var info = stat()
+                guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return false }
+            }
+            return true
+        }
 
         func write(_ path: String, _ bytes: [UInt8]) throws(FolioError) {
             var folder = root.path
@@ -149,28 +164,49 @@ enum Publisher {
         guard (try? git.run(["rev-parse", "--git-dir"])) != nil else {
             throw FolioError("\(project.path) is not in a git repository; git:\(branch) publishes to a branch of the project's repository", exit: .invalidInput)
         }
+        // The branch checked out here would move under the working tree: refused.
+        let worktrees = (try? git.run(["worktree", "list", "--porcelain"])) ?? ""
+        if worktrees.split(separator: "\n").contains(where: { $0 == "branch refs/heads/\(branch)" }) {
+            throw FolioError(
+                "git:\(branch) is the branch checked out in \(project.path); publish to another branch (such as gh-pages), so your working tree never moves",
+                exit: .invalidInput)
+        }
+        guard (try? git.run(["check-ref-format", "--branch", branch])) != nil else {
+            throw FolioError("'\(branch)' is not a valid git branch name", exit: .invalidInput)
+        }
         let parent = try? git.run(["rev-parse", "--verify", "--quiet", "refs/heads/\(branch)^{commit}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let old = Set(((try? parent.map { try git.run(["ls-tree", "-r", "--name-only", "-z", $0]) }) ?? nil)?.split(separator: "\0").map(String.init) ?? [])
+        // The branch's files by path, with their blob ids: `<mode> blob <id>\t<path>`.
+        var old: [String: String] = [:]
+        for line in ((try? parent.map { try git.run(["ls-tree", "-r", "-z", $0]) }) ?? nil)?.split(separator: "\0") ?? [] {
+            guard let tab = line.firstIndex(of: "\t") else { continue }
+            old[String(line[line.index(after: tab)...])] = line[..<tab].split(separator: " ").last.map(String.init)
+        }
         // A temporary index: the project's own index and working tree are never touched.
         let index = FileManager.default.temporaryDirectory.appendingPathComponent("folio-publish-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).index")
         defer { unlink(index.path) }
         var indexed = Git(folder: project, environment: ["GIT_INDEX_FILE": index.path])
         indexed.workTree = site
         // One git for every blob: paths in, one object id a line out.
-        let blobs = try indexed.run(["hash-object", "-w", "--stdin-paths"], input: files.map { site.path + "/" + $0 }.joined(separator: "\n") + "\n")
-            .split(separator: "\n").map(String.init)
+        // Names git would change or drop (a newline, a .git part) are refused; bytes go in unfiltered.
+        if let odd = files.first(where: { $0.contains("\n") || $0.split(separator: "/").contains { $0.lowercased() == ".git" } }) {
+            throw FolioError("the site holds '\(odd)', which a git branch cannot hold as it is; rename it in static/", exit: .invalidInput)
+        }
+        let blobs = try indexed.run(
+            ["hash-object", "-w", "--no-filters", "--stdin-paths"], input: files.map { site.path + "/" + $0 }.joined(separator: "\n") + "\n"
+        )
+        .split(separator: "\n").map(String.init)
         guard blobs.count == files.count else { throw FolioError("git hash-object gave \(blobs.count) ids for \(files.count) files") }
-        let entries = zip(blobs, files).map { "100644 \($0)\t\($1)\n" }.joined()
-        _ = try indexed.run(["update-index", "--add", "--index-info"], input: entries)
+        let entries = zip(blobs, files).map { "100644 \($0)\t\($1)\0" }.joined()
+        _ = try indexed.run(["update-index", "--add", "-z", "--index-info"], input: entries)
         let tree = try indexed.run(["write-tree"]).trimmingCharacters(in: .whitespacesAndNewlines)
         var report = PublishReport()
-        report.removed = old.subtracting(files).sorted()
+        report.removed = Set(old.keys).subtracting(files).sorted()
         let oldTree = parent.flatMap { try? git.run(["rev-parse", "\($0)^{tree}"]).trimmingCharacters(in: .whitespacesAndNewlines) }
         if oldTree == tree {
             report.unchanged = files.count
             return report
         }
-        report.written = files.filter { !old.contains($0) }
+        report.written = zip(files, blobs).filter { old[$0.0] != $0.1 }.map(\.0)
         report.unchanged = files.count - report.written.count
         guard !dryRun else { return report }
         let commit = try git.run(["commit-tree", tree] + (parent.map { ["-p", $0] } ?? []), input: message + "\n")
@@ -190,26 +226,36 @@ enum Publisher {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["git", "-C", folder.path] + (workTree.map { ["--work-tree", $0.path] } ?? []) + arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            // The project's repository, whatever the caller's environment points git at.
+            var inherited = ProcessInfo.processInfo.environment
+            for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_INDEX_FILE"] { inherited[name] = nil }
+            process.environment = inherited.merging(environment) { $1 }
             let output = Pipe(), errors = Pipe(), stdin = Pipe()
             process.standardOutput = output
             process.standardError = errors
             process.standardInput = stdin
             do { try process.run() } catch { throw FolioError("cannot run git: \(error)") }
-            // Fed from another thread: git writes as it reads, and both pipes hold only 64 KB.
+            // Fed and drained from other threads: git writes as it reads, and each pipe holds only
+            // 64 KB. A git that stops reading early must not kill Folio with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
             let writer = stdin.fileHandleForWriting
-            let feeding = DispatchGroup()
-            DispatchQueue.global().async(group: feeding) {
-                if let input { writer.write(Data(input.utf8)) }
+            let work = DispatchGroup()
+            DispatchQueue.global().async(group: work) {
+                if let input { try? writer.write(contentsOf: Data(input.utf8)) }
                 try? writer.close()
             }
+            let message = Mutex(Data())
+            let errorReader = errors.fileHandleForReading
+            DispatchQueue.global().async(group: work) {
+                let text = errorReader.readDataToEndOfFile()
+                message.withLock { $0 = text }
+            }
             let data = output.fileHandleForReading.readDataToEndOfFile()
-            feeding.wait()
-            let message = errors.fileHandleForReading.readDataToEndOfFile()
+            work.wait()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
-                throw FolioError(
-                    "git \(arguments.first ?? "") failed: \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+                let text = message.withLock { String(decoding: $0, as: UTF8.self) }
+                throw FolioError("git \(arguments.first ?? "") failed: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             return String(decoding: data, as: UTF8.self)
         }

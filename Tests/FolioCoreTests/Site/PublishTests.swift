@@ -80,7 +80,24 @@ import Testing
         #expect(try String(contentsOf: destination.appendingPathComponent("index.html"), encoding: .utf8) == "my own page\n")
         #expect(try Self.files(destination).count == 1, "nothing written")
 
-        for bad in [project.path, project.appendingPathComponent("site").path, "s3://bucket/prefix", "git:--upload-pack=x"] {
+        // A record naming a file behind a link in the folder: nothing outside is removed.
+        let elsewhere = TestPaths.temporaryFolder("folio-publish-victim")
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        try Data("keep me\n".utf8).write(to: elsewhere.appendingPathComponent("notes.txt"))
+        let linked = TestPaths.temporaryFolder("folio-publish-linked")
+        defer { try? FileManager.default.removeItem(at: linked) }
+        try FileManager.default.createDirectory(at: linked, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: linked.appendingPathComponent("docs"), withDestinationURL: elsewhere)
+        try Data("docs/notes.txt\n".utf8).write(to: linked.appendingPathComponent(".folio-published"))
+        let hostile = try runFolio(["publish", linked.path, "--project", project.path], environment: Self.environment)
+        #expect(hostile.status == 0, "\(hostile.stderr)")
+        #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("notes.txt").path), "nothing removed through the link")
+
+        for bad in [
+            project.path, project.appendingPathComponent("site").path, project.appendingPathComponent("site/new").path, "s3://bucket/prefix",
+            "git:--upload-pack=x",
+        ] {
             let result = try runFolio(["publish", bad, "--project", project.path], environment: Self.environment)
             #expect(result.status == 2, "\(bad): \(result.stderr)")
         }
@@ -114,6 +131,20 @@ import Testing
         let second = try runFolio(["publish", "git:gh-pages", "--project", project.path], environment: Self.environment)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try git("rev-parse", "gh-pages") == commit, "an unchanged site makes no commit")
+
+        // A new title changes some pages: they are counted as written, and a new commit follows the old.
+        let prompt = project.appendingPathComponent("prompts/welcome.md")
+        try Data(try String(contentsOf: prompt, encoding: .utf8).replacingOccurrences(of: "title: Welcome to Folio", with: "title: Hello").utf8)
+            .write(to: prompt)
+        let third = try runFolio(["publish", "git:gh-pages", "--project", project.path], environment: Self.environment)
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(!third.stdout.contains(" 0 files written"), "\(third.stdout)")
+        #expect(try git("rev-parse", "gh-pages^") == commit)
+
+        // The checked-out branch is never moved under the working tree.
+        let refused = try runFolio(["publish", "git:main", "--project", project.path], environment: Self.environment)
+        #expect(refused.status == 2 && refused.stderr.contains("checked out"), "\(refused.stderr)")
+        #expect(try git("rev-parse", "HEAD") == head)
     }
 
     @Test func aSiteWithAFailedPromptIsPublishedOnlyWithAllowPartial() throws {
