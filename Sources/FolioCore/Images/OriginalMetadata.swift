@@ -97,14 +97,7 @@ extension OriginalMetadata {
         /// found by its `<?xpacket begin … ?>` … `<?xpacket end … ?>` wrapper (within 16 MiB).
         static func wrappedPacket(_ b: [UInt8]) -> Packet? {
             let begin = Array("<?xpacket begin".utf8), end = Array("<?xpacket end".utf8), close = Array("?>".utf8)
-            func find(_ needle: [UInt8], from start: Int) -> Int? {
-                var index = start
-                while index + needle.count <= b.count {
-                    if b[index] == needle[0], b[index..<index + needle.count].elementsEqual(needle) { return index }
-                    index += 1
-                }
-                return nil
-            }
+            func find(_ needle: [UInt8], from start: Int) -> Int? { OriginalMetadata.firstIndex(of: needle, in: b[...], from: start) }
             guard let first = find(begin, from: 0), let last = find(end, from: first), let stop = find(close, from: last) else { return nil }
             guard stop + 2 - first <= maxPacket else { return .unreadable }
             return .plain(first..<stop + 2)
@@ -370,14 +363,19 @@ extension OriginalMetadata {
 
     /// Whether `needle` occurs in `haystack`.
     static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        var i = haystack.startIndex
-        while let at = haystack[i...].firstIndex(of: first) {
-            guard at + needle.count <= haystack.endIndex else { return false }
-            if haystack[at..<at + needle.count].elementsEqual(needle) { return true }
+        firstIndex(of: needle, in: haystack) != nil
+    }
+
+    /// Where `needle` first starts in `haystack`, from `start` on (the one byte search of this folder).
+    static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>, from start: Int? = nil) -> Int? {
+        guard let first = needle.first else { return nil }
+        var i = start ?? haystack.startIndex
+        while i < haystack.endIndex, let at = haystack[i...].firstIndex(of: first) {
+            guard at + needle.count <= haystack.endIndex else { return nil }
+            if haystack[at..<at + needle.count].elementsEqual(needle) { return at }
             i = at + 1
         }
-        return false
+        return nil
     }
 }
 

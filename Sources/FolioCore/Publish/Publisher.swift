@@ -93,7 +93,7 @@ enum Publisher {
                         "\(destination.lastPathComponent)/\(path) is already there and Folio did not publish it; it is never overwritten. Move it away, or publish to another folder.",
                         path: target, exit: .invalidInput)
                 }
-                if (info.st_mode & S_IFMT) == S_IFREG, FastFiles.read(target) == bytes {
+                if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == bytes.count, FastFiles.read(target) == bytes {
                     report.unchanged += 1
                     continue
                 }

@@ -54,7 +54,7 @@ extension SitePages {
                 ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
                 ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
                 ("state", .string(item.placeholder?.kind.rawValue ?? "published")),
-                ("digital_source_type", .string(Self.aiSourceType)), ("credit_text", .string(creditText(item))),
+                ("digital_source_type", .string(ImageProvenance.digitalSourceType)), ("credit_text", .string(creditText(item))),
             ]
             if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
             if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
@@ -103,7 +103,7 @@ extension SitePages {
         }
         return .object([
             ("version", .int(Self.manifestVersion)), ("title", .string(settings.title)), ("description", .string(settings.description)),
-            ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(Self.aiSourceType)),
+            ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(ImageProvenance.digitalSourceType)),
             ("images", .array(images)),
         ])
     }
@@ -137,7 +137,7 @@ extension SitePages {
             xml += "    <id>\(XML.escape(base.map { $0 + item.folder } ?? "urn:folio:\(item.id)"))</id>\n"
             xml += "    <link rel=\"alternate\" href=\"\(XML.escape(link))\"/>\n    <updated>\(stamp(item))</updated>\n"
             xml += "    <category scheme=\"\(Self.sourceTypeScheme)\" term=\"\(Self.sourceTypeTerm)\" label=\"AI-generated\"/>\n"
-            xml += "    <folio:digitalSourceType>\(XML.escape(Self.aiSourceType))</folio:digitalSourceType>\n"
+            xml += "    <folio:digitalSourceType>\(XML.escape(ImageProvenance.digitalSourceType))</folio:digitalSourceType>\n"
             xml += "    <folio:creditText>\(XML.escape(creditText(item)))</folio:creditText>\n"
             xml += "    <content type=\"html\">\(XML.escape(summary))</content>\n  </entry>\n"
         }
@@ -146,7 +146,7 @@ extension SitePages {
 
     /// IPTC's digital source type vocabulary, and the term of it every image of the site has.
     static let sourceTypeScheme = "http://cv.iptc.org/newscodes/digitalsourcetype/"
-    static let sourceTypeTerm = String(aiSourceType.dropFirst(sourceTypeScheme.count))
+    static let sourceTypeTerm = String(ImageProvenance.digitalSourceType.dropFirst(sourceTypeScheme.count))
 
     /// The sitemap, when `base_url` gives absolute URLs to list. It says nothing of the images'
     /// source or credit: the image sitemap extension has no field for either (Google deprecated

@@ -16,9 +16,6 @@ struct SitePages: Sendable {
     /// The URL slug of every tag.
     let slugs: [String: String]
 
-    /// IPTC's digital source type of every image the site publishes, as its files' XMP says it.
-    static let aiSourceType = ImageProvenance.digitalSourceType
-
     init(settings: Settings, items: [SiteItem], colors: [String: String], theme: Theme, project: URL) {
         self.settings = settings
         self.items = items
@@ -252,7 +249,7 @@ struct SitePages: Sendable {
             ("name", .string(item.prompt.title)), ("description", .string(description)),
             ("contentUrl", .string(base.map { $0 + cover.original } ?? root + cover.original)),
             ("width", .int(cover.width)), ("height", .int(cover.height)),
-            ("digitalSourceType", .string(Self.aiSourceType)), ("creditText", .string(creditText(item))),
+            ("digitalSourceType", .string(ImageProvenance.digitalSourceType)), ("creditText", .string(creditText(item))),
         ]
         if let date = item.prompt.date { ld.append(("dateCreated", .string(date))) }
         if let base { ld.append(("url", .string(base + item.folder))) }
