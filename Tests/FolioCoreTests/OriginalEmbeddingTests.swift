@@ -45,18 +45,7 @@ import Vips
 
     /// `exiftool -json` of the XMP, UserComment and PNG `parameters` tags.
     static func tags(_ bytes: [UInt8], _ name: String) throws -> [String: Any] {
-        try withFile(bytes, name) { url in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/exiftool")
-            process.arguments = ["-json", "-XMP:all", "-UserComment", "-Parameters", url.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let list = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
-            return try #require(list.first)
-        }
+        try withFile(bytes, name) { url in try EmbeddedMetadataTests.tags(url) }
     }
 
     /// What `exiftool -validate` finds wrong with the file, one line a problem (a bad PNG CRC, a
