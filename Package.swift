@@ -56,11 +56,22 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Folio's servers on loopback: the preview server of `folio serve`, and the plumbing the simulator shares.
+        .target(
+            name: "FolioServer",
+            dependencies: [
+                "FolioCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The gateway simulator: the four routes of api-reference.md on loopback, for tests, CI and trying Folio without a key.
         .target(
             name: "FolioSimulator",
             dependencies: [
-                "FolioCore", "CSimulatorDrawing",
+                "FolioCore", "FolioServer", "CSimulatorDrawing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -71,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "folio",
             dependencies: [
-                "FolioCore", "FolioSimulator",
+                "FolioCore", "FolioServer", "FolioSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +90,7 @@ let package = Package(
             name: "FolioCoreTests",
             // `folio` is built so tests can run it as a user would.
             dependencies: [
-                "FolioCore", "FolioSimulator", "folio", "CSimulatorDrawing", "CLibXML2",
+                "FolioCore", "FolioServer", "FolioSimulator", "folio", "CSimulatorDrawing", "CLibXML2",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

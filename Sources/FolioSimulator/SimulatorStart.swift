@@ -1,4 +1,5 @@
 import FolioCore
+import FolioServer
 import Foundation
 
 extension GatewaySimulator {
