@@ -12,7 +12,7 @@ struct Folio: AsyncParsableCommand {
         abstract: "Turn a folder of Markdown prompt files into a published image gallery.",
         version: "folio \(version)",
         subcommands: [
-            BuildCommand.self, GenerateCommand.self, RenderCommand.self, PublishCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self,
+            BuildCommand.self, GenerateCommand.self, RenderCommand.self, ServeCommand.self, PublishCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self,
             NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self,
         ]
     )
@@ -42,6 +42,8 @@ struct Folio: AsyncParsableCommand {
 /// `folio version`: the version and the C libraries it links.
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Folio's version and its libraries'.")
+
+    @OptionGroup var verbosity: Verbosity
 
     func run() {
         print("folio \(Folio.version) (\(Libraries.versions))")

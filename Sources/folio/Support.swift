@@ -9,9 +9,10 @@ struct ProjectOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Machine-readable output.") var json = false
 
-    @Flag(name: .long, help: "Say more.") var verbose = false
+    @OptionGroup var verbosity: Verbosity
 
-    @Flag(name: .long, help: "Say only what went wrong.") var quiet = false
+    var verbose: Bool { verbosity.verbose }
+    var quiet: Bool { verbosity.quiet }
 
     var projectURL: URL {
         URL(fileURLWithPath: project, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
@@ -21,9 +22,28 @@ struct ProjectOptions: ParsableArguments {
     /// command with the build's exit status when it is not 0 (pending, partial).
     @discardableResult
     func run(_ steps: [BuildStep], configure: (inout BuildOptions) -> Void = { _ in }) async throws -> BuildState {
+        var options = buildOptions
+        configure(&options)
+        return try await Pipeline.run(steps, options: options, printer: printer)
+    }
+
+    /// The project's build options before a command adds its own.
+    var buildOptions: BuildOptions {
         var options = BuildOptions(project: projectURL)
         options.startSimulator = GatewaySimulator.forBuilds
-        configure(&options)
-        return try await Pipeline.run(steps, options: options, printer: BuildPrinter(quiet: quiet, verbose: verbose))
+        return options
+    }
+
+    var printer: BuildPrinter { BuildPrinter(quiet: quiet, verbose: verbose) }
+}
+
+/// `--verbose` and `--quiet`, which every command takes (one that has nothing more to say accepts `--verbose`).
+struct Verbosity: ParsableArguments {
+    @Flag(name: .long, help: "Say more.") var verbose = false
+
+    @Flag(name: .long, help: "Say only what went wrong.") var quiet = false
+
+    func validate() throws {
+        if verbose, quiet { throw ValidationError("--verbose and --quiet cannot be used together") }
     }
 }

@@ -80,7 +80,7 @@ public struct Placeholder: Sendable, Hashable {
 
     public var id: String
     public var kind: Kind
-    /// The sentence the card shows under its kind: `Run folio build to generate it.`
+    /// The sentence the card shows under its kind: "This prompt needs generating — run `folio build`."
     public var explanation: String
 
     /// `failed: Moderation (1301): …`: the kind and the explanation, as the render report lists them.
@@ -99,9 +99,9 @@ public struct Placeholder: Sendable, Hashable {
     init(id: String, state: PromptState, error: LockError?, problems: [String]) {
         switch state {
         case .new:
-            self.init(id: id, kind: .notGenerated, explanation: "Run folio build to generate it.")
+            self.init(id: id, kind: .notGenerated, explanation: "This prompt needs generating — run `folio build`.")
         case .stale:
-            self.init(id: id, kind: .notGenerated, explanation: "The prompt changed since its images were made; run folio build.")
+            self.init(id: id, kind: .notGenerated, explanation: "The prompt changed since its images were made: it needs generating — run `folio build`.")
         case .failed:
             self.init(
                 id: id, kind: .failed,

@@ -160,9 +160,9 @@ extension SitePages {
     }
 }
 
-/// XML text escaping.
-enum XML {
-    static func escape(_ text: String) -> String {
+/// XML (and HTML) text escaping.
+public enum XML {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {
