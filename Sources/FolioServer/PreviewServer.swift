@@ -14,8 +14,8 @@ public enum PreviewServer {
         public var port: Int
         /// Open the site in the desktop's browser (`xdg-open`).
         public var open = false
-        /// How often the inputs are stat'ed for changes.
-        public var interval: Duration = .milliseconds(250)
+        /// How often the watcher looks for changes (see `PreviewSession.watch`).
+        public var interval: Duration = .milliseconds(100)
 
         public init(port: Int, open: Bool = false) {
             self.port = port

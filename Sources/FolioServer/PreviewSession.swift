@@ -74,17 +74,23 @@ actor PreviewSession {
     }
 
     /// Renders again each time an input changes, until cancelled; a change is rendered once the
-    /// files have been still for `settle` (an editor's save can be several writes).
+    /// files have been still for `settle` (an editor's save can be several writes). Changes are
+    /// heard from inotify (looked at every `interval`), with a full look every 5 s in case an event
+    /// was missed; without inotify the inputs are stat'ed every third `interval`.
     func watch(every interval: Duration, settle: Duration = .milliseconds(120)) async {
-        var pings = 0
+        let watcher = InputWatcher(project: options.project)
+        if watcher == nil { Console.error("folio serve: cannot use inotify here; looking for changes every \(interval * 3)") }
+        var ticks = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            pings += 1
-            if pings % 50 == 0 { await reload.ping() }
-            guard !Task.isCancelled, inputsChanged() else { continue }
+            ticks += 1
+            if ticks % 150 == 0 { await reload.ping() }
+            let look = watcher.map { $0.changed() || ticks % 50 == 0 } ?? (ticks % 3 == 0)
+            guard !Task.isCancelled, look, inputsChanged() else { continue }
             var last = RenderStamp.take(project: options.project)?.inputs
             for _ in 0..<10 {
                 try? await Task.sleep(for: settle)
+                _ = watcher?.changed()
                 let now = RenderStamp.take(project: options.project)?.inputs
                 if now == last { break }
                 last = now

@@ -21,6 +21,9 @@ public struct RenderStamp: Sendable, Equatable {
     /// An input changed within two seconds of `taken`: this render's answer is not kept.
     let racy: Bool
 
+    /// The folders of the project whose files are inputs, each stamped whole.
+    public static let inputFolders = [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, StoredAsset.folder]
+
     /// Stats the project's inputs; nil when something in them cannot be stamped.
     public static func take(project: URL) -> RenderStamp? {
         var hasher = SHA256()
@@ -38,7 +41,7 @@ public struct RenderStamp: Sendable, Equatable {
                 add("\(file) none\n")
             }
         }
-        for folder in [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, StoredAsset.folder] {
+        for folder in inputFolders {
             guard let files = walk(project.path + "/" + folder, now: now, racy: &racy) else { return nil }
             for (path, identity) in files { add("\(folder)/\(path) \(identity)\n") }
         }

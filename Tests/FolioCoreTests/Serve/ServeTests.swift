@@ -133,6 +133,14 @@ import Testing
         #expect(page.body.contains("needs generating — run `folio build`"), "\(page.body)")
         // Nothing was sent or recorded: the lockfile is as it was.
         #expect(try Data(contentsOf: fixture.root.appendingPathComponent("folio.lock")) == lock)
+        // A prompt in a folder made after the server started is seen too.
+        let birds = fixture.root.appendingPathComponent("prompts/birds")
+        try FileManager.default.createDirectory(at: birds, withIntermediateDirectories: true)
+        try Data("---\ntitle: Snowy owl\nroute: gemini\n---\nAn owl\n".utf8).write(to: birds.appendingPathComponent("owl.md"))
+        #expect(events.wait(for: "event: reload", within: .seconds(5), count: 2))
+        let owl = try RawHTTP.get(server.port, "/p/birds/owl/")
+        #expect(owl.status == 200 && owl.body.contains("Snowy owl") && owl.body.contains("needs generating"))
+        #expect(try Data(contentsOf: fixture.root.appendingPathComponent("folio.lock")) == lock)
         #expect(server.interrupt() == 0)
     }
 
