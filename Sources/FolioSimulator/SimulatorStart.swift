@@ -30,13 +30,16 @@ extension GatewaySimulator {
         }
     }
 
-    /// `folio sim`: prints the base URL as the first line of standard output (scripts wait for it),
-    /// says on standard error what it accepts, and serves until SIGINT or SIGTERM.
-    public static func serveUntilInterrupted(_ configuration: SimulatorConfiguration, faultsFile: String?) async throws(FolioError) {
+    /// `folio sim`: prints the base URL as the first line of standard output (scripts wait for it,
+    /// even when `quiet`), says on standard error what it accepts unless `quiet`, and serves until
+    /// SIGINT or SIGTERM.
+    public static func serveUntilInterrupted(_ configuration: SimulatorConfiguration, faultsFile: String?, quiet: Bool = false) async throws(FolioError) {
         let simulator = try await start(configuration, faultsFile: faultsFile)
         Console.lines([simulator.baseURL])
         let accepts = configuration.key == nil ? "any non-empty bearer token" : "one key (given by --key or ANYINT_API_KEY)"
-        Console.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
+        if !quiet {
+            Console.error("folio sim: gateway \(simulator.baseURL), storage host \(simulator.storageURL); accepts \(accepts); Ctrl-C stops it")
+        }
         await Signals.waitForInterrupt()
         await simulator.stop()
     }

@@ -23,7 +23,9 @@ struct CheckCommand: AsyncParsableCommand {
             Console.json(report.json)
         } else {
             Console.report(report.diagnostics, quiet: options.quiet)
-            if !options.quiet { print(report.summary) }
+            if !options.quiet {
+                Console.lines([report.summary], tone: report.errors > 0 ? .error : report.warnings > 0 ? .warning : .success)
+            }
         }
         if report.exitStatus != .ok { throw FolioError.exit(report.exitStatus) }
     }

@@ -48,8 +48,12 @@ struct CleanCommand: AsyncParsableCommand {
     func run() async throws {
         let build = try await options.run([.load, .clean]) { $0.deleteUnreferenced = yes }
         guard let plan = build.clean else { return }
-        if plan.isEmpty { return print("nothing to clean") }
-        plan.listing.forEach { print($0) }
-        print(yes ? "removed \(plan.summary)" : "\(plan.summary) would be removed; run 'folio clean --yes' to remove them")
+        // Without --yes the listing is what was asked for; --quiet leaves only it.
+        if plan.isEmpty {
+            if !options.quiet { print("nothing to clean") }
+            return
+        }
+        if !(yes && options.quiet) { plan.listing.forEach { print($0) } }
+        if !options.quiet { print(yes ? "removed \(plan.summary)" : "\(plan.summary) would be removed; run 'folio clean --yes' to remove them") }
     }
 }

@@ -12,9 +12,11 @@ struct NewCommand: ParsableCommand {
 
     @Option(name: .long, help: "The project folder.") var project: String = "."
 
+    @OptionGroup var verbosity: Verbosity
+
     func run() throws {
         let path = try Scaffold.newPrompt(id: id, route: route, project: URL(fileURLWithPath: project))
-        print("created \(path) (a draft: remove 'draft: true' when it is ready)")
+        if !verbosity.quiet { print("created \(path) (a draft: remove 'draft: true' when it is ready)") }
     }
 }
 
@@ -27,8 +29,11 @@ struct InitCommand: ParsableCommand {
 
     @Flag(help: "Also copy the whole built-in theme (templates, folio.css, folio.js) into templates/, to restyle it.") var theme = false
 
+    @OptionGroup var verbosity: Verbosity
+
     func run() throws {
         try Scaffold.makeProject(in: URL(fileURLWithPath: directory), theme: theme)
+        guard !verbosity.quiet else { return }
         print("created a Folio project in \(directory)")
         if theme { print("  \(directory)/templates/ holds the built-in theme: edit it, or delete a file to use the built-in one") }
         print(

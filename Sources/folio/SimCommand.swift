@@ -24,6 +24,8 @@ struct SimCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Answer every gateway request in exactly this many seconds (for benchmarks).", visibility: .hidden)) var latency: Double?
 
+    @OptionGroup var verbosity: Verbosity
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard timeScale >= 0 else { throw ValidationError("--time-scale must be 0 or more") }
@@ -35,6 +37,6 @@ struct SimCommand: AsyncParsableCommand {
         (configuration.port, configuration.timeScale, configuration.imageScale) = (port, timeScale, imageScale)
         configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         (configuration.logPath, configuration.fixedLatency) = (log, latency)
-        try await GatewaySimulator.serveUntilInterrupted(configuration, faultsFile: faults)
+        try await GatewaySimulator.serveUntilInterrupted(configuration, faultsFile: faults, quiet: verbosity.quiet)
     }
 }

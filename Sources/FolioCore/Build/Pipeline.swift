@@ -77,6 +77,10 @@ public enum BuildEvent: Sendable {
     /// Generation begins with this many planned prompts.
     case generating(total: Int)
     case generation(GenerationEvent)
+    /// A long step's progress: `done` of `total` items (images rendered, files uploaded), `label`
+    /// naming the work (`rendering images`, `uploading`); a first event with `done: 0` marks its
+    /// start, for the estimate of the time left. A terminal shows one line redrawn in place.
+    case progress(label: String, done: Int, total: Int)
     /// Generation and downloading are over.
     case generated(GenerationReport)
     /// The site was published (or, with `--dry-run`, would have been).

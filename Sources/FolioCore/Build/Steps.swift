@@ -105,9 +105,10 @@ extension BuildStep {
         state.site = site
         let builder = SiteBuilder(project: project, lock: state.lock, theme: theme, site: site, force: state.options.force, plan: state.plan)
         var render = SiteRender(builder: builder)
+        let observer = state.observer
         try await state.forgettingStampOnFailure {
             _ = try render.plan()
-            try await render.renderImages()
+            try await render.renderImages { done, total in await observer(.progress(label: "rendering images", done: done, total: total)) }
         }
         state.siteRender = render
     }

@@ -152,8 +152,10 @@ public struct ImageRenderer: Sendable {
     }
 
     /// Renders every plan whose files are missing or carry other metadata; `known` is what earlier
-    /// renders made.
-    public func render(_ plans: [ImagePlan], known: [String: Made]) async -> Result {
+    /// renders made. `progress` hears `(0, total)` first, then the count after each original.
+    public func render(
+        _ plans: [ImagePlan], known: [String: Made], progress: @escaping @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in }
+    ) async -> Result {
         _ = Libraries.startVips
         // Our own workers run in parallel (one original each); libvips stays single-threaded per
         // operation, which measured faster here than one worker with libvips' own threads.
@@ -177,7 +179,8 @@ public struct ImageRenderer: Sendable {
                 todo.append(plan)
             }
         }
-        let queue = WorkQueue(todo)
+        let queue = WorkQueue(todo), total = todo.count
+        if total > 0 { await progress(0, total) }
         await withTaskGroup(of: [(String, Int, Swift.Result<String, FolioError>)].self) { group in
             for _ in 0..<min(workers, max(todo.count, 1)) {
                 group.addTask {
@@ -185,6 +188,7 @@ public struct ImageRenderer: Sendable {
                     while let plan = await queue.next() {
                         let size = publishOriginal(plan)
                         done.append((plan.sha256, size, renderOne(plan)))
+                        await progress(await queue.finish(), total)
                     }
                     return done
                 }
@@ -299,11 +303,17 @@ extension ImageRenderer {
 actor WorkQueue<Item: Sendable> {
     private var items: [Item]
     private var index = 0
+    private var finished = 0
     init(_ items: [Item]) { self.items = items }
     func next() -> Item? {
         guard index < items.count else { return nil }
         defer { index += 1 }
         return items[index]
+    }
+    /// Counts one more item done; how many are.
+    func finish() -> Int {
+        finished += 1
+        return finished
     }
 }
 

@@ -102,8 +102,9 @@ public struct SiteRender: Sendable {
         }
     }
 
-    /// Every original and rendition in `img/`, each file named in the manifest before it is written.
-    public mutating func renderImages() async throws(FolioError) {
+    /// Every original and rendition in `img/`, each file named in the manifest before it is
+    /// written; `progress` hears how many originals of how many are rendered.
+    public mutating func renderImages(progress: @escaping @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in }) async throws(FolioError) {
         guard !upToDate else { return }
         do {
             try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
@@ -125,7 +126,7 @@ public struct SiteRender: Sendable {
         let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
         label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
-        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known)
+        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress)
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors
