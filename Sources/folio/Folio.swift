@@ -12,7 +12,8 @@ struct Folio: AsyncParsableCommand {
         abstract: "Turn a folder of Markdown prompt files into a published image gallery.",
         version: "folio \(version)",
         subcommands: [
-            BuildCommand.self, GenerateCommand.self, RenderCommand.self, ServeCommand.self, PublishCommand.self, PlanCommand.self, StatusCommand.self, CheckCommand.self,
+            BuildCommand.self, GenerateCommand.self, RenderCommand.self, ServeCommand.self, PublishCommand.self, PlanCommand.self, StatusCommand.self,
+            CheckCommand.self,
             NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self,
         ]
     )
