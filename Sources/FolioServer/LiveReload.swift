@@ -1,74 +1,93 @@
 import Foundation
+import Synchronization
 
 /// The open pages' event streams: each render that changes the site sends `reload` to all of them.
 ///
-/// A page's script (`script`, served at `scriptPath`) opens `eventsPath` with `EventSource`. On
-/// connecting it is told the site's version; a page that reconnects (after the server restarted,
-/// or the laptop slept) and hears another version than it loaded with reloads too.
-actor LiveReload {
+/// Every page is served with the site's version in its script's address (`tag(version:)`); the
+/// script (`script`, at `scriptPath`) opens `eventsPath`, is told the version on connecting, and
+/// reloads when it differs from the one its page was served with (a render finished in between,
+/// or the server restarted: a version starts with a number drawn when the server starts), and on
+/// every later `reload`.
+final class LiveReload: Sendable {
     static let scriptPath = "/__folio/reload.js"
     static let eventsPath = "/__folio/events"
-    /// The tag the server adds before `</head>` of every page it serves, and only there: the
-    /// published site never has it. An external script, so the pages' CSP (`script-src 'self'`)
-    /// needs no inline script.
-    static let tag = "<script src=\"\(scriptPath)\" defer></script>"
+    /// Open streams beyond this are refused (503): a page needs one, a browser a few.
+    static let maximumListeners = 64
 
     static let script = """
         // Served by `folio serve` only: reloads the page when the site has been rendered again.
         (function () {
           "use strict";
-          var loaded = null;
+          var script = document.currentScript;
+          var served = script ? new URL(script.src).searchParams.get("v") : null;
           var events = new EventSource("\(eventsPath)");
           events.addEventListener("version", function (event) {
-            if (loaded === null) { loaded = event.data; } else if (event.data !== loaded) { location.reload(); }
+            if (served !== null && event.data !== served) { location.reload(); }
           });
           events.addEventListener("reload", function () { location.reload(); });
         })();
 
         """
 
-    private(set) var version = 0
-    private var streams: [Int: AsyncStream<String>.Continuation] = [:]
-    private var nextID = 0
-    private var finished = false
+    /// The tag added before `</head>` of every page served, and only there: the published site
+    /// never has it. An external script, so the pages' CSP (`script-src 'self'`) allows it.
+    static func tag(version: String) -> String {
+        "<script src=\"\(scriptPath)?v=\(version)\" defer></script>"
+    }
 
-    /// A new page's stream: the current version first, then every reload.
-    func subscribe() -> AsyncStream<String> {
+    private struct State {
+        var count = 0
+        var streams: [Int: AsyncStream<String>.Continuation] = [:]
+        var nextID = 0
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    /// Drawn when the server starts, so a page served by an earlier one reloads.
+    private let start = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+
+    /// The site's version now: `<start>-<renders that changed it>`.
+    var version: String { "\(start)-\(state.withLock { $0.count })" }
+
+    var listeners: Int { state.withLock { $0.streams.count } }
+
+    /// A new page's stream: the current version first, then every reload; nil when too many are open.
+    func subscribe() -> AsyncStream<String>? {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(8))
-        guard !finished else {
-            continuation.finish()
-            return stream
+        let id: Int? = state.withLock { state in
+            guard !state.finished, state.streams.count < Self.maximumListeners else { return nil }
+            defer { state.nextID += 1 }
+            state.streams[state.nextID] = continuation
+            return state.nextID
         }
-        let id = nextID
-        nextID += 1
-        streams[id] = continuation
-        continuation.onTermination = { _ in Task { await self.drop(id) } }
-        continuation.yield(Self.message("version", "\(version)"))
+        guard let id else { return nil }
+        continuation.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.streams.removeValue(forKey: id) } }
+        continuation.yield(Self.message("version", version))
         return stream
     }
 
     /// The site changed: every open page reloads.
     func reload() {
-        version += 1
-        for continuation in streams.values { continuation.yield(Self.message("reload", "\(version)")) }
+        let (streams, version) = state.withLock { state in
+            state.count += 1
+            return (Array(state.streams.values), "\(start)-\(state.count)")
+        }
+        for continuation in streams { continuation.yield(Self.message("reload", version)) }
     }
 
     /// A comment line every stream gets now and then, so a closed connection is noticed.
     func ping() {
-        for continuation in streams.values { continuation.yield(": ping\n\n") }
+        for continuation in state.withLock({ Array($0.streams.values) }) { continuation.yield(": ping\n\n") }
     }
 
     /// The server stops: every stream ends, so no request keeps it waiting.
     func finish() {
-        finished = true
-        for continuation in streams.values { continuation.finish() }
-        streams = [:]
-    }
-
-    var listeners: Int { streams.count }
-
-    private func drop(_ id: Int) {
-        streams[id] = nil
+        let streams = state.withLock { state in
+            state.finished = true
+            defer { state.streams = [:] }
+            return Array(state.streams.values)
+        }
+        for continuation in streams { continuation.finish() }
     }
 
     static func message(_ event: String, _ data: String) -> String {

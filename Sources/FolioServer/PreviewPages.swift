@@ -5,13 +5,13 @@ import FolioCore
 /// the site back on its own.
 enum PreviewPages {
     /// A served page with the reload tag before its `</head>` (or at its end when it has none).
-    static func withReload(_ html: String) -> String {
-        guard let head = html.range(of: "</head>", options: .caseInsensitive) else { return html + LiveReload.tag }
-        return html.replacingCharacters(in: head.lowerBound..<head.lowerBound, with: LiveReload.tag)
+    static func withReload(_ html: String, tag: String) -> String {
+        guard let head = html.range(of: "</head>", options: .caseInsensitive) else { return html + tag }
+        return html.replacingCharacters(in: head.lowerBound..<head.lowerBound, with: tag)
     }
 
     /// Why the site is not shown: each problem with its file, line and column, key and message.
-    static func failure(_ failure: PreviewSession.Failure) -> String {
+    static func failure(_ failure: PreviewSession.Failure, tag: String) -> String {
         var items = ""
         for problem in failure.diagnostics {
             let key = problem.key.map { " <span class=\"key\">\(escaped($0))</span>" } ?? ""
@@ -23,7 +23,7 @@ enum PreviewPages {
         }
         let list = "<ol>\n\(items)</ol>"
         return document(
-            title: "Folio cannot render the site",
+            title: "Folio cannot render the site", tag: tag,
             body: """
                 <h1>Folio cannot render the site</h1>
                 \(items.isEmpty ? "<pre>\(escaped(failure.message))</pre>" : list)
@@ -31,11 +31,11 @@ enum PreviewPages {
                 """)
     }
 
-    static func message(_ title: String, _ text: String) -> String {
-        document(title: title, body: "<h1>\(escaped(title))</h1>\n<p>\(escaped(text))</p>")
+    static func message(_ title: String, _ text: String, tag: String) -> String {
+        document(title: title, tag: tag, body: "<h1>\(escaped(title))</h1>\n<p>\(escaped(text))</p>")
     }
 
-    private static func document(title: String, body: String) -> String {
+    private static func document(title: String, tag: String, body: String) -> String {
         """
         <!doctype html>
         <html lang="en">
@@ -53,7 +53,7 @@ enum PreviewPages {
         .key { background: #fde7e7; padding: 0 .3rem; border-radius: 3px; }
         li p { margin: .25rem 0 0; }
         </style>
-        \(LiveReload.tag)
+        \(tag)
         </head>
         <body>
         <main>

@@ -26,6 +26,19 @@ public enum PreviewServer {
     /// Renders, prints the site's URL as the first line of standard output, then serves and
     /// watches until SIGINT or SIGTERM; a port that cannot be bound is an error (exit 1).
     public static func run(_ build: BuildOptions, options: Options, printer: BuildPrinter) async throws(FolioError) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: build.project.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw FolioError("there is no project folder at \(build.project.path)", exit: .invalidInput)
+        }
+        // Ctrl-C before the server is up ends at once (every file a render writes is written
+        // whole under a temporary name first); after, it stops the server cleanly.
+        let interrupted = Task { await Signals.waitForInterrupt() }
+        let early = Task {
+            await interrupted.value
+            guard !Task.isCancelled else { return }
+            Console.error("folio serve: stopped")
+            exit(130)
+        }
         let session = PreviewSession(options: build, steps: build.simulate ? Pipeline.build : Pipeline.render, printer: printer)
         await session.render()
         let router = Router()
@@ -36,20 +49,22 @@ public enum PreviewServer {
         } catch {
             throw error as? FolioError ?? FolioError("\(error)")
         }
+        session.port.withLock { $0 = server.port }
+        early.cancel()
         let url = "http://127.0.0.1:\(server.port)/"
         Console.lines([url])
-        let site = await session.site
         Console.error(
-            "folio serve: \(site.path) at \(url); watching prompts/, templates/, static/, assets/ and folio.yml"
+            "folio serve: \(url); watching prompts/, templates/, static/, assets/ and folio.yml"
                 + (build.simulate ? " (generating through the simulator)" : " (never generating: run folio build for that)") + "; Ctrl-C stops it")
         if options.open { openInBrowser(url) }
         let watcher = Task { await session.watch(every: options.interval) }
-        await Signals.waitForInterrupt()
+        await interrupted.value
         // A second Ctrl-C ends it at once.
         signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         watcher.cancel()
         await watcher.value
-        await session.reload.finish()
+        session.reload.finish()
         await server.stop()
         Console.error("folio serve: stopped")
     }

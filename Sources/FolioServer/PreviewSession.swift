@@ -1,5 +1,6 @@
 import FolioCore
 import Foundation
+import Synchronization
 
 /// The site as `folio serve` keeps it: rendered again whenever an input changes, with what the
 /// last render came to (the error page, while it failed) and the open pages to reload.
@@ -10,63 +11,78 @@ actor PreviewSession {
         var message: String
     }
 
+    /// What requests are answered from, read without waiting for a render: the folder of the
+    /// last render that succeeded and the files it wrote (nothing else there is served), and why
+    /// the last render failed. A folder a render refused (`--out /etc`) is never served.
+    struct Served: Sendable {
+        var site: String?
+        var files: Set<String> = []
+        var failure: Failure?
+    }
+
+    nonisolated let served = Mutex(Served())
+    nonisolated let reload = LiveReload()
+    /// The port the server listens on, known once it is bound (requests must name it in `Host`).
+    nonisolated let port = Mutex(0)
     let options: BuildOptions
     let steps: [BuildStep]
     let printer: BuildPrinter
-    let reload = LiveReload()
-    /// The output folder, as `folio.yml` (or `--out`) names it at the last render.
-    private(set) var site: URL
-    private(set) var failure: Failure?
     /// The inputs' digest the site was last rendered from.
     private var rendered: String?
     private var diagnostics: [Diagnostic] = []
-    private var report: RenderReport?
+    private var site: URL?
 
     init(options: BuildOptions, steps: [BuildStep], printer: BuildPrinter) {
         self.options = options
         self.steps = steps
         self.printer = printer
-        site = Self.site(options) ?? options.project.appendingPathComponent("site")
-    }
-
-    /// The output folder `folio.yml` names now, when it can be read.
-    static func site(_ options: BuildOptions) -> URL? {
-        let (settings, problems) = SettingsLoader.load(project: options.project)
-        return problems.errors.isEmpty ? options.site(settings: settings) : nil
     }
 
     /// Renders the site (with `--simulate`, generates first) and tells open pages when it changed.
     func render() async {
         let before = RenderStamp.take(project: options.project)?.inputs
-        let clock = ContinuousClock()
-        let start = clock.now
+        let edits = options.simulate ? RenderStamp.take(project: options.project, generated: false)?.inputs : nil
         diagnostics = []
-        report = nil
-        site = Self.site(options) ?? site
+        site = nil
+        changedFiles = false
+        let previous = served.withLock { $0.failure }
         var state = BuildState(options: options, observer: { [weak self] event in await self?.observe(event) })
-        let previous = failure
+        var failure: Failure?
         do {
             try await Pipeline.run(steps, &state)
-            failure = nil
         } catch {
             failure = Failure(diagnostics: diagnostics.errors.sortedByLocation(), message: error.report)
             Console.error(error.report)
         }
-        // With `--simulate` the build itself writes folio.lock and assets/: those changes are its
-        // own, so the next comparison starts from after it. Without, an edit made while rendering
-        // is still seen as a change.
-        rendered = options.simulate ? RenderStamp.take(project: options.project)?.inputs : before
-        let elapsed = start.duration(to: clock.now).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        if failure == nil, let report {
-            Console.error("rendered \(report.pages) pages: \(report.written) written, \(report.removed) removed (\(String(format: "%.2f", seconds)) s)")
+        if options.simulate {
+            // The build writes folio.lock and assets/ itself: the next comparison starts from
+            // after it, unless the user edited something while it ran.
+            let editedMeanwhile = RenderStamp.take(project: options.project, generated: false)?.inputs != edits
+            rendered = editedMeanwhile ? nil : RenderStamp.take(project: options.project)?.inputs
+        } else {
+            // Rendering writes none of the inputs: an edit made meanwhile is still seen as a change.
+            rendered = before
         }
-        let changed = failure != previous || (report.map { $0.written + $0.removed > 0 } ?? false)
-        if changed { await reload.reload() }
+        let (site, files) = (self.site, self.site.flatMap { renderedFiles(in: $0) })
+        let moved = served.withLock { served in
+            served.failure = failure
+            guard failure == nil, let site, let files else { return false }
+            let moved = served.site != site.path
+            (served.site, served.files) = (site.path, files)
+            return moved
+        }
+        if failure == nil, site == nil || files == nil {
+            served.withLock { $0.failure = Failure(diagnostics: [], message: "the render wrote no record of its files") }
+        }
+        if moved || failure != previous || changedFiles { reload.reload() }
     }
 
-    /// Whether an input changed since the last render.
-    func inputsChanged() -> Bool {
+    /// The last render wrote or removed a file.
+    private var changedFiles = false
+
+    /// Whether an input changed since the last render, or the site folder was removed.
+    func needsRender() -> Bool {
+        if let site = served.withLock({ $0.site }), !FileManager.default.fileExists(atPath: site + "/.folio/build.txt") { return true }
         let now = RenderStamp.take(project: options.project)?.inputs
         // A tree that cannot be stamped (a linked folder) is rendered again each time: the render
         // itself writes only what changed.
@@ -84,9 +100,10 @@ actor PreviewSession {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             ticks += 1
-            if ticks % 150 == 0 { await reload.ping() }
-            let look = watcher.map { $0.changed() || ticks % 50 == 0 } ?? (ticks % 3 == 0)
-            guard !Task.isCancelled, look, inputsChanged() else { continue }
+            if ticks % 150 == 0 { reload.ping() }
+            let siteGone = served.withLock { $0.site }.map { !FileManager.default.fileExists(atPath: $0 + "/.folio/build.txt") } ?? false
+            let look = siteGone || (watcher.map { $0.changed() || ticks % 50 == 0 } ?? (ticks % 3 == 0))
+            guard !Task.isCancelled, look, needsRender() else { continue }
             var last = RenderStamp.take(project: options.project)?.inputs
             for _ in 0..<10 {
                 try? await Task.sleep(for: settle)
@@ -104,13 +121,12 @@ actor PreviewSession {
         switch event {
         case .diagnostics(let list):
             diagnostics += list
-            await printer.handle(event)
-        case .rendered(let report, _, _):
-            // Standard output keeps only the URL; what each render did goes to standard error.
-            self.report = report
-            for warning in report.warnings { Console.error("warning: \(warning)") }
+        case .rendered(let report, let site, _):
+            self.site = site
+            changedFiles = report.written + report.removed > 0
         default:
-            await printer.handle(event)
+            break
         }
+        await printer.handle(event)
     }
 }

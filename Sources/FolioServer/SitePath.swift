@@ -10,37 +10,49 @@ enum SitePath: Equatable {
     case redirect(String)
     case notFound
 
-    /// Resolves the request path `raw` (as sent, percent-encoded, query cut off) against `site`.
-    static func resolve(_ raw: String, site: String) -> SitePath {
+    /// Resolves the request path `raw` (as sent, percent-encoded, query cut off) against `site`,
+    /// answering only `files`, the paths the render wrote (a folder `--force` rendered into may
+    /// hold others).
+    static func resolve(_ raw: String, site: String, files: Set<String>) -> SitePath {
         guard raw.hasPrefix("/"), let decoded = percentDecoded(raw) else { return .notFound }
         guard !decoded.contains("\0"), !decoded.contains("\\") else { return .notFound }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        for segment in segments {
-            // `..` and `.` never reach the file system; hidden files (`.folio/`, the state kept
-            // beside the pages) are not part of the site, except the well-known folder hosts read.
-            if segment.hasPrefix("."), segment != ".well-known" { return .notFound }
-        }
+        // `..` and `.` never reach the file system; hidden files (`.folio/`, the state kept
+        // beside the pages) are not part of the site, except the well-known folder hosts read.
+        guard !segments.contains(where: isHidden) else { return .notFound }
         guard let root = realPath(site) else { return .notFound }
-        let relative = segments.joined(separator: "/")
-        let path = relative.isEmpty ? root : root + "/" + relative
-        guard let real = realPath(path), real == root || real.hasPrefix(root + "/") else { return .notFound }
+        let path = segments.isEmpty ? root : root + "/" + segments.joined(separator: "/")
+        guard let real = realPath(path), let relative = inside(real, root: root) else { return .notFound }
         var info = stat()
         guard stat(real, &info) == 0 else { return .notFound }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
+            // `/index.html/` would break the page's relative links.
+            guard !decoded.hasSuffix("/"), files.contains(relative) else { return .notFound }
             return .file(real, relative: relative)
         case S_IFDIR:
+            let index = relative.isEmpty ? "index.html" : relative + "/index.html"
+            guard let indexReal = realPath(real + "/index.html"), inside(indexReal, root: root) == index, files.contains(index),
+                stat(indexReal, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG
+            else { return .notFound }
             guard decoded.hasSuffix("/") else {
                 return .redirect("/" + segments.map(percentEncoded).joined(separator: "/") + "/")
             }
-            let index = real + "/index.html"
-            guard let indexReal = realPath(index), indexReal.hasPrefix(root + "/"), stat(indexReal, &info) == 0,
-                (info.st_mode & S_IFMT) == S_IFREG
-            else { return .notFound }
-            return .file(indexReal, relative: relative.isEmpty ? "index.html" : relative + "/index.html")
+            return .file(indexReal, relative: index)
         default:
             return .notFound
         }
+    }
+
+    static func isHidden(_ segment: some StringProtocol) -> Bool {
+        segment.hasPrefix(".") && segment != ".well-known"
+    }
+
+    /// `real`'s path inside `root` (both resolved), when it is inside and nothing on the way is hidden.
+    private static func inside(_ real: String, root: String) -> String? {
+        guard real == root || real.hasPrefix(root + "/") else { return nil }
+        let relative = String(real.dropFirst(root.count).drop { $0 == "/" })
+        return relative.split(separator: "/").contains(where: isHidden) ? nil : relative
     }
 
     /// `%XX` decoded, strictly: a malformed escape or bytes that are not UTF-8 name no file.

@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         var build = options.buildOptions
         output.apply(to: &build)
         build.simulate = simulate
-        try await PreviewServer.run(build, options: .init(port: port, open: open), printer: options.printer)
+        try await PreviewServer.run(
+            build, options: .init(port: port, open: open), printer: BuildPrinter(quiet: options.quiet, verbose: options.verbose, resultsToStandardError: true))
     }
 }

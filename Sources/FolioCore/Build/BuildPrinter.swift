@@ -13,9 +13,13 @@ public actor BuildPrinter {
     /// The long step in progress: its label, when its count was `baseline`, and the highest count seen.
     private var step: (label: String, start: ContinuousClock.Instant, baseline: Int, done: Int)?
 
-    public init(quiet: Bool, verbose: Bool) {
+    /// Summaries go to standard error too (`folio serve`, whose standard output is its URL alone).
+    private let resultsToStandardError: Bool
+
+    public init(quiet: Bool, verbose: Bool, resultsToStandardError: Bool = false) {
         self.quiet = quiet
         self.verbose = verbose
+        self.resultsToStandardError = resultsToStandardError
         live = Console.errorIsLive
         lastDraw = clock.now - .seconds(1)
         generationStart = clock.now
@@ -34,25 +38,34 @@ public actor BuildPrinter {
             let lines = report.closingLines(quiet: quiet)
             for (index, line) in lines.enumerated() {
                 let summary = !quiet && index == 0
-                Console.lines([line], tone: summary ? (report.exitStatus == .ok ? .success : .warning) : Self.tone(closing: line))
+                output([line], tone: summary ? (report.exitStatus == .ok ? .success : .warning) : Self.tone(closing: line))
             }
         case .published(let report, let destination, let dryRun):
             if !quiet {
                 let changes = report.written.map { "  write  \($0)" } + report.removed.map { "  remove \($0)" }
-                if dryRun || verbose { Console.lines(changes) }
-                Console.lines([report.summary(destination, dryRun: dryRun)], tone: dryRun ? nil : .success)
+                if dryRun || verbose { output(changes) }
+                output([report.summary(destination, dryRun: dryRun)], tone: dryRun ? nil : .success)
             }
         case .checkedPublished(let check):
             for problem in check.problems { Console.error("error: \(problem)") }
-            if !quiet { Console.lines([check.summary], tone: check.problems.isEmpty ? .success : .error) }
+            if !quiet { output([check.summary], tone: check.problems.isEmpty ? .success : .error) }
         case .rendered(let report, let site, let notes):
             if !quiet, !notes.isEmpty { Console.error(notes.joined(separator: "\n")) }
             for warning in report.warnings { Console.error("warning: \(warning)") }
             if !quiet {
                 let lines = report.lines(site: site.lastPathComponent)
-                Console.lines(Array(lines.prefix(1)), tone: report.placeholders.isEmpty ? .success : .warning)
-                Console.lines(Array(lines.dropFirst()))
+                output(Array(lines.prefix(1)), tone: report.placeholders.isEmpty ? .success : .warning)
+                output(Array(lines.dropFirst()))
             }
+        }
+    }
+
+    /// Result lines: standard output, unless this printer sends them to standard error.
+    private func output(_ lines: [String], tone: Tone? = nil) {
+        if resultsToStandardError {
+            if !lines.isEmpty { Console.error(lines.joined(separator: "\n"), tone: tone) }
+        } else {
+            Console.lines(lines, tone: tone)
         }
     }
 

@@ -24,8 +24,9 @@ public struct RenderStamp: Sendable, Equatable {
     /// The folders of the project whose files are inputs, each stamped whole.
     public static let inputFolders = [ProjectLoader.promptsFolder, "templates", StaticFiles.folder, StoredAsset.folder]
 
-    /// Stats the project's inputs; nil when something in them cannot be stamped.
-    public static func take(project: URL) -> RenderStamp? {
+    /// Stats the project's inputs; nil when something in them cannot be stamped. Without
+    /// `generated`, what generation writes (`folio.lock`, `assets/`) is left out: what the user edits.
+    public static func take(project: URL, generated: Bool = true) -> RenderStamp? {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Array(text.utf8)) }
         var info = stat()
@@ -33,7 +34,7 @@ public struct RenderStamp: Sendable, Equatable {
         var racy = false
         // What the libraries can do, not just their versions: an AVIF encoder comes and goes with a module.
         add("\(Libraries.versions) avif:\(Libraries.canEncode(.avif))\n")
-        for file in ["/proc/self/exe", project.path + "/folio.yml", project.path + "/folio.lock"] {
+        for file in ["/proc/self/exe", project.path + "/folio.yml"] + (generated ? [project.path + "/folio.lock"] : []) {
             if stat(file, &info) == 0 {
                 add("\(file) \(FileIdentity(info).text)\n")
                 racy = racy || isRecent(info, now: now)
@@ -41,7 +42,7 @@ public struct RenderStamp: Sendable, Equatable {
                 add("\(file) none\n")
             }
         }
-        for folder in inputFolders {
+        for folder in inputFolders where generated || folder != StoredAsset.folder {
             guard let files = walk(project.path + "/" + folder, now: now, racy: &racy) else { return nil }
             for (path, identity) in files { add("\(folder)/\(path) \(identity)\n") }
         }

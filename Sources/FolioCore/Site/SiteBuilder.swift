@@ -123,6 +123,11 @@ public struct SiteBuilder: Sendable {
     }
 }
 
+/// The files the last render of `site` wrote, by their paths inside it; nil when it has no readable record.
+public func renderedFiles(in site: URL) -> Set<String>? {
+    BuildRecord.read(site.appendingPathComponent(BuildRecord.path)).map { Set($0.files.map(\.0)) }
+}
+
 /// What the last full build produced: its fingerprint and every file with its size.
 struct BuildRecord {
     static let path = ".folio/build.txt"

@@ -20,39 +20,47 @@ import Testing
         try Data("secret".utf8).write(to: root.appendingPathComponent("folio.yml"))
         try FileManager.default.createSymbolicLink(atPath: site.path + "/out.yml", withDestinationPath: root.path + "/folio.yml")
         try FileManager.default.createSymbolicLink(atPath: site.path + "/up", withDestinationPath: root.path)
+        try FileManager.default.createSymbolicLink(atPath: site.path + "/state.txt", withDestinationPath: site.path + "/.folio/build.txt")
+        try Data("not Folio's".utf8).write(to: site.appendingPathComponent("foreign.txt"))
         return (root, site.path)
     }
 
+    /// What the render wrote: `foreign.txt` and the links are not among them.
+    static let files: Set<String> = ["index.html", "p/fox/index.html", "a b.txt", "state.txt", "out.yml", "up/folio.yml"]
+
     @Test func answersFilesInsideTheSiteOnly() throws {
         let (root, site) = try Self.site()
+        func resolve(_ path: String) -> SitePath { SitePath.resolve(path, site: site, files: Self.files) }
         defer { try? FileManager.default.removeItem(at: root) }
         let real = URL(fileURLWithPath: site).resolvingSymlinksInPath().path
-        #expect(SitePath.resolve("/", site: site) == .file(real + "/index.html", relative: "index.html"))
-        #expect(SitePath.resolve("/p/fox/", site: site) == .file(real + "/p/fox/index.html", relative: "p/fox/index.html"))
-        #expect(SitePath.resolve("/p/%66ox/index.html", site: site) == .file(real + "/p/fox/index.html", relative: "p/fox/index.html"))
-        #expect(SitePath.resolve("/a%20b.txt", site: site) == .file(real + "/a b.txt", relative: "a b.txt"))
+        #expect(resolve("/") == .file(real + "/index.html", relative: "index.html"))
+        #expect(resolve("/p/fox/") == .file(real + "/p/fox/index.html", relative: "p/fox/index.html"))
+        #expect(resolve("/p/%66ox/index.html") == .file(real + "/p/fox/index.html", relative: "p/fox/index.html"))
+        #expect(resolve("/a%20b.txt") == .file(real + "/a b.txt", relative: "a b.txt"))
         // A folder without its slash is redirected, so the page's relative links resolve.
-        #expect(SitePath.resolve("/p/fox", site: site) == .redirect("/p/fox/"))
-        #expect(SitePath.resolve("//p//fox", site: site) == .redirect("/p/fox/"))
-        // No listing of a folder without an index page.
-        #expect(SitePath.resolve("/empty/", site: site) == .notFound)
+        #expect(resolve("/p/fox") == .redirect("/p/fox/"))
+        #expect(resolve("//p//fox") == .redirect("/p/fox/"))
+        // No listing of a folder without an index page; no file asked for as a folder.
+        #expect(resolve("/empty/") == .notFound)
+        #expect(resolve("/index.html/") == .notFound)
         let outside = [
             "/../folio.yml", "/%2e%2e/folio.yml", "/%2E%2E/folio.yml", "/%2e%2e%2ffolio.yml", "/..%2ffolio.yml", "/..%2Ffolio.yml",
             "/p/../../folio.yml", "/p/%2e%2e/%2e%2e/folio.yml", "/.%2e/folio.yml", "/..%5cfolio.yml", "/%252e%252e/folio.yml",
             "/out.yml", "/up/folio.yml", "/.folio/build.txt", "/%2efolio/build.txt", "/index.html%00.txt", "/%zz", "/%e9",
-            "/" + root.path + "/folio.yml", "folio.yml", "/missing.html",
+            "/" + root.path + "/folio.yml", "folio.yml", "/missing.html", "/state.txt", "/foreign.txt",
         ]
         for path in outside {
-            #expect(SitePath.resolve(path, site: site) == .notFound, "\(path)")
+            #expect(resolve(path) == .notFound, "\(path)")
         }
     }
 
     @Test func pagesGetTheReloadTagAndNothingElseDoes() {
-        let page = PreviewPages.withReload("<!doctype html><html><HEAD><title>x</title></HEAD><body></body></html>")
-        #expect(page.contains("<title>x</title>\(LiveReload.tag)</HEAD>"))
-        #expect(PreviewPages.withReload("<p>fragment</p>").hasSuffix(LiveReload.tag))
+        let tag = LiveReload.tag(version: "k2-3")
+        let page = PreviewPages.withReload("<!doctype html><html><HEAD><title>x</title></HEAD><body></body></html>", tag: tag)
+        #expect(page.contains("<title>x</title>\(tag)</HEAD>"))
+        #expect(PreviewPages.withReload("<p>fragment</p>", tag: tag).hasSuffix(tag))
         // The tag names an external script: the site's CSP (`script-src 'self'`) allows it.
-        #expect(!LiveReload.tag.contains("<script>") && LiveReload.tag.contains("src=\"/__folio/reload.js\""))
+        #expect(tag == "<script src=\"/__folio/reload.js?v=k2-3\" defer></script>")
     }
 }
 
@@ -70,7 +78,7 @@ import Testing
         #expect(home.status == 200)
         #expect(home.header("content-type") == "text/html; charset=utf-8")
         #expect(home.header("cache-control") == "no-store")
-        #expect(home.body.contains("Red fox") && home.body.contains(LiveReload.tag))
+        #expect(home.body.contains("Red fox") && home.body.contains("<script src=\"/__folio/reload.js?v="))
         // The published files themselves never carry the reload script.
         let onDisk = try String(contentsOf: fixture.root.appendingPathComponent("site/index.html"), encoding: .utf8)
         #expect(!onDisk.contains("__folio"))
@@ -84,9 +92,16 @@ import Testing
         for path in ["/../folio.yml", "/%2e%2e/folio.yml", "/..%2ffolio.yml", "/p/../../folio.lock", "/.folio/build.txt", "/%2e%2e%2f%2e%2e%2fetc/passwd"] {
             let answer = try RawHTTP.get(server.port, path)
             #expect(answer.status == 404, "\(path)")
-            #expect(!answer.body.contains("Fixture gallery") || answer.status == 404)
+            #expect(!answer.body.contains("Fixture gallery") && !answer.body.contains("input_hash"), "\(path)")
+            #expect(answer.header("cache-control") == "no-store")
         }
         #expect(try RawHTTP.get(server.port, "/", method: "POST").status == 405)
+        // HEAD: the headers of GET, no body.
+        let head = try RawHTTP.get(server.port, "/static/folio.css", method: "HEAD")
+        #expect(head.status == 200 && head.body.isEmpty && head.header("content-length") == css.header("content-length"))
+        // A page whose name was pointed at 127.0.0.1 (DNS rebinding) is refused.
+        #expect(try RawHTTP.get(server.port, "/", host: "evil.example:\(server.port)").status == 403)
+        #expect(try RawHTTP.get(server.port, "/", host: "localhost:\(server.port)").status == 200)
 
         // An edit: the open page hears `reload` within 5 s, and the page has the new title.
         let events = try EventStream(port: server.port)
@@ -104,7 +119,7 @@ import Testing
         let broken = try RawHTTP.get(server.port, "/p/fox/")
         #expect(broken.status == 500)
         #expect(broken.body.contains("prompts/fox.md:4:"), "\(broken.body)")
-        #expect(broken.body.contains("aspect") && broken.body.contains(LiveReload.tag))
+        #expect(broken.body.contains("aspect") && broken.body.contains("/__folio/reload.js?v="))
         #expect(try RawHTTP.get(server.port, "/").status == 500)
 
         // The fix brings the site back without a restart.
@@ -144,6 +159,54 @@ import Testing
         #expect(server.interrupt() == 0)
     }
 
+    @Test func aFolderTheRenderRefusesIsNeverServed() async throws {
+        let fixture = try await SiteFixture.make(items: [.init(id: "fox", text: Self.fox)])
+        defer { fixture.remove() }
+        let foreign = TestPaths.temporaryFolder("folio-foreign")
+        defer { try? FileManager.default.removeItem(at: foreign) }
+        try Data("private".utf8).write(to: foreign.appendingPathComponent("secret.txt"))
+        let server = try ServeProcess(project: fixture.root, arguments: ["--out", foreign.path])
+        defer { server.stop() }
+        #expect(try RawHTTP.get(server.port, "/secret.txt").status == 404)
+        let home = try RawHTTP.get(server.port, "/")
+        #expect(home.status == 500 && home.body.contains("Folio cannot render the site"))
+        // `--out .` renders into the project, which holds files Folio did not write: refused too.
+        let inside = try ServeProcess(project: fixture.root, arguments: ["--out", fixture.root.path])
+        defer { inside.stop() }
+        for path in ["/folio.yml", "/folio.lock", "/prompts/fox.md"] {
+            #expect(try RawHTTP.get(inside.port, path).status == 404, "\(path)")
+        }
+        #expect(server.interrupt() == 0 && inside.interrupt() == 0)
+    }
+
+    @Test func withSimulateAnEditIsGeneratedAndStandardOutputIsTheURLAlone() async throws {
+        // A project built with --simulate (the fixture's lockfile holds "real" generations, which
+        // --simulate refuses to mix with simulated ones).
+        let folder = TestPaths.temporaryFolder("folio-serve-simulate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fast = ["FOLIO_TIME_SCALE": "0.01", "FOLIO_SIM_IMAGE_SCALE": "8"]
+        #expect(try runFolio(["init", folder.path + "/gallery"]).status == 0)
+        let root = folder.appendingPathComponent("gallery")
+        try Data(Self.fox.utf8).write(to: root.appendingPathComponent("prompts/fox.md"))
+        #expect(try runFolio(["build", "--simulate", "--project", root.path], environment: fast).status == 0)
+        let server = try ServeProcess(project: root, arguments: ["--simulate"], environment: fast)
+        defer { server.stop() }
+        let events = try EventStream(port: server.port)
+        defer { events.close() }
+        #expect(events.wait(for: "event: version", within: .seconds(5)))
+        try Data(Self.fox.replacingOccurrences(of: "A red fox", with: "A blue fox").utf8).write(to: root.appendingPathComponent("prompts/fox.md"))
+        #expect(events.wait(for: "event: reload", within: .seconds(10)), "\(server.stderr)")
+        let page = try RawHTTP.get(server.port, "/p/fox/")
+        #expect(page.status == 200 && !page.body.contains("needs generating") && page.body.contains("<img"))
+        // Removing the site while serving renders it again.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("site"))
+        #expect(events.wait(for: "event: reload", within: .seconds(5), count: 2))
+        #expect(try RawHTTP.get(server.port, "/").status == 200)
+        #expect(server.interrupt() == 0)
+        #expect(server.stdoutAfterFirstLine.isEmpty, "\(server.stdoutAfterFirstLine)")
+        #expect(server.stderr.contains("1 generated"), "\(server.stderr)")
+    }
+
     @Test func initThenBuildThenServeWorksInAnEmptyFolder() async throws {
         let folder = TestPaths.temporaryFolder("folio-serve-init")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -165,15 +228,15 @@ final class ServeProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
     private let errFile: URL
+    private let out = Pipe()
 
-    init(project: URL, environment: [String: String] = [:]) throws {
+    init(project: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         process.executableURL = TestPaths.folio
-        process.arguments = ["serve", "--port", "0", "--project", project.path]
+        process.arguments = ["serve", "--port", "0", "--project", project.path] + arguments
         var env = ProcessInfo.processInfo.environment
         env["ANYINT_API_KEY"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        let out = Pipe()
         process.standardOutput = out
         errFile = TestPaths.temporaryFolder("folio-serve-err").appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: errFile.path, contents: nil)
@@ -190,6 +253,12 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     var stderr: String { (try? String(contentsOf: errFile, encoding: .utf8)) ?? "" }
+
+    /// What it printed on standard output after its URL, once it has ended.
+    var stdoutAfterFirstLine: String {
+        guard !process.isRunning else { return "(still running)" }
+        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
 
     /// Ctrl-C, then its exit status (waiting at most 10 s).
     func interrupt() -> Int32 {
@@ -244,10 +313,10 @@ enum RawHTTP {
         _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    static func get(_ port: Int, _ path: String, method: String = "GET") throws -> Answer {
+    static func get(_ port: Int, _ path: String, method: String = "GET", host: String? = nil) throws -> Answer {
         let socket = try connect(port)
         defer { Glibc.close(socket) }
-        send(socket, "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+        send(socket, "\(method) \(path) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
