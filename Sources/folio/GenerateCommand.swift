@@ -76,15 +76,21 @@ struct RenderCommand: AsyncParsableCommand {
     }
 }
 
-/// `folio publish DEST`: render, read the site back, then copy it to a folder or commit it to `git:BRANCH`.
+/// `folio publish DEST`: render, read the site back, then copy it to a folder, commit it to `git:BRANCH`
+/// or upload it to `s3://BUCKET/PREFIX`.
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "publish", abstract: "Render, check, then publish the site to a folder or a git branch (git:gh-pages).")
+        commandName: "publish",
+        abstract: "Render, check, then publish the site to a folder, a git branch (git:gh-pages) or an object store (s3://bucket/prefix).")
 
     @OptionGroup var options: ProjectOptions
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: "A folder, or git:BRANCH for a branch of the project's repository.") var destination: String
+    @Argument(
+        help: """
+            A folder; git:BRANCH for a branch of the project's repository; or s3://BUCKET/PREFIX for an S3-compatible \
+            object store, through the aws command line and its own configuration (AWS_PROFILE, AWS_ENDPOINT_URL, …).
+            """) var destination: String
 
     @Flag(help: "Publish even while prompts are pending, failed or not generated (they show as placeholders).") var allowPartial = false
 
@@ -92,7 +98,8 @@ struct PublishCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let target = PublishTarget.parse(destination) else {
-            throw FolioError("cannot publish to '\(destination)': give a folder or git:BRANCH (object storage is not supported yet)", exit: .invalidInput)
+            if let problem = PublishTarget.objectStoreProblem(destination) { throw FolioError(problem, exit: .invalidInput) }
+            throw FolioError("cannot publish to '\(destination)': give a folder, git:BRANCH or s3://BUCKET/PREFIX", exit: .invalidInput)
         }
         try await options.run(Pipeline.publish) {
             output.apply(to: &$0)

@@ -31,6 +31,8 @@ extension BuildStep {
                 exit: .invalidInput, heading: nil)
         }
         state.project = project
+        // Publishing to an object store needs the aws command line: said before anything is rendered.
+        if case .objectStore? = state.options.publish?.target { _ = try ObjectStore.Client.find(environment: state.options.environment) }
         // A build that renders checks its output folder first: a forbidden folder stops it before
         // anything is locked, paid for or written.
         if state.runs(.renderImages) { state.site = try state.checkedSite() }
@@ -158,7 +160,7 @@ extension BuildStep {
 
     /// `folio publish DEST`: refused while prompts are pending, failed or not generated (unless
     /// `allowPartial`) and while the site does not pass `check --published`; then the site is
-    /// copied to a folder or committed to a git branch.
+    /// copied to a folder, committed to a git branch or uploaded to an object store.
     public static let publish = BuildStep("publish") { state in
         guard let request = state.options.publish, let project = state.project, let site = state.site, let render = state.render else { return }
         if !render.placeholders.isEmpty, !request.allowPartial {
@@ -179,6 +181,11 @@ extension BuildStep {
         case .gitBranch(let branch):
             let message = "Publish \(project.settings.title): \(render.pages) pages (folio \(request.label))"
             report = try Publisher.toGitBranch(site, branch: branch, project: project.root, dryRun: request.dryRun, message: message)
+        case .objectStore(let bucket, let prefix):
+            let observer = state.observer
+            report = try await ObjectStore.publish(
+                site, bucket: bucket, prefix: prefix, project: project.root, dryRun: request.dryRun, environment: state.options.environment
+            ) { done, total in await observer(.progress(label: "uploading", done: done, total: total)) }
         }
         state.publishReport = report
         await state.observe(.published(report, destination: request.target.name, dryRun: request.dryRun))

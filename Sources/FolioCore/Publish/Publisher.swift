@@ -10,17 +10,21 @@ public enum PublishTarget: Sendable, Equatable {
     /// `git:BRANCH`: a commit of the site on that branch of the project's repository, made with the
     /// git command line through a temporary index, so the working tree and the index stay as they are.
     case gitBranch(String)
+    /// `s3://BUCKET/PREFIX`: an S3-compatible object store, uploaded to through the aws command line
+    /// (ObjectStore.swift); the prefix has no slash at either end and may be empty.
+    case objectStore(bucket: String, prefix: String)
 
-    /// How messages name it: the folder's path, or `git:BRANCH`.
+    /// How messages name it: the folder's path, `git:BRANCH` or `s3://BUCKET/PREFIX`.
     public var name: String {
         switch self {
         case .folder(let url): url.path
         case .gitBranch(let branch): "git:\(branch)"
+        case .objectStore(let bucket, let prefix): prefix.isEmpty ? "s3://\(bucket)" : "s3://\(bucket)/\(prefix)"
         }
     }
 
-    /// `git:gh-pages` or a folder path (relative to `workingFolder`); nil for what Folio cannot
-    /// publish to yet (`s3://…`).
+    /// `git:gh-pages`, `s3://bucket/prefix` or a folder path (relative to `workingFolder`); nil for
+    /// an invalid branch or bucket, or another kind of address.
     public static func parse(
         _ text: String, workingFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) -> PublishTarget? {
@@ -33,6 +37,7 @@ public enum PublishTarget: Sendable, Equatable {
             else { return nil }
             return .gitBranch(branch)
         }
+        if text.hasPrefix("s3://") { return ObjectStore.target(text) }
         if text.contains("://") { return nil }
         return .folder(URL(fileURLWithPath: text, relativeTo: workingFolder).standardizedFileURL)
     }

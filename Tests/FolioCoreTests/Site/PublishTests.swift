@@ -95,8 +95,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("notes.txt").path), "nothing removed through the link")
 
         for bad in [
-            project.path, project.appendingPathComponent("site").path, project.appendingPathComponent("site/new").path, "s3://bucket/prefix",
-            "git:--upload-pack=x",
+            project.path, project.appendingPathComponent("site").path, project.appendingPathComponent("site/new").path, "s3://Not_A_Bucket/prefix",
+            "ftp://example.com/site", "git:--upload-pack=x",
         ] {
             let result = try runFolio(["publish", bad, "--project", project.path], environment: Self.environment)
             #expect(result.status == 2, "\(bad): \(result.stderr)")
