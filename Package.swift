@@ -41,7 +41,7 @@ let package = Package(
                 .embedInCode("layout.mustache"), .embedInCode("head.mustache"),
                 .embedInCode("card.mustache"), .embedInCode("params.mustache"),
                 .embedInCode("grid.mustache"), .embedInCode("prompt.mustache"),
-                .embedInCode("folio.css"), .embedInCode("folio.js"),
+                .embedInCode("folio.css"), .embedInCode("folio.js"), .embedInCode("favicon.svg"),
             ]
         ),
         .target(

@@ -5,7 +5,7 @@
 /// The theme Folio ships with, compiled into the binary so a copied `folio` keeps it; a file of
 /// the same name in a project's `templates/` replaces the built-in one.
 public enum BuiltInTheme {
-    /// Every file of the theme by name: the Mustache templates, `folio.css` and `folio.js`.
+    /// Every file of the theme by name: the Mustache templates, `folio.css`, `folio.js` and the icon, `favicon.svg`.
     public static let files: [String: [UInt8]] = [
         "layout.mustache": PackageResources.layout_mustache,
         "head.mustache": PackageResources.head_mustache,
@@ -15,5 +15,6 @@ public enum BuiltInTheme {
         "prompt.mustache": PackageResources.prompt_mustache,
         "folio.css": PackageResources.folio_css,
         "folio.js": PackageResources.folio_js,
+        "favicon.svg": PackageResources.favicon_svg,
     ]
 }

@@ -99,8 +99,9 @@
         ? '<a class="card__link" href="' + escape(root + item.url) + '" data-large="' + escape(root + (item.large || item.thumb)) + '">' +
           '<img src="' + escape(root + item.thumb) + '" width="' + item.w + '" height="' + item.h + '" alt="' + escape(item.alt) + '" loading="lazy">' +
           '<span class="badge">AI-generated</span></a>'
-        : '<a class="card__link placeholder" href="' + escape(root + item.url) + '"><span class="placeholder__state">' + escape(item.state) + '</span></a>';
-      return '<figure class="card" style="--r:' + item.r + ';--c:' + escape(item.c || "") + '">' + media +
+        : '<a class="card__link placeholder" href="' + escape(root + item.url) + '"><span class="placeholder__state">' + escape(item.state) + '</span>' +
+          (item.reason ? '<span class="placeholder__reason">' + escape(item.reason) + '</span>' : '') + '</a>';
+      return '<figure class="card' + (item.thumb ? '' : ' card--placeholder') + '" style="--r:' + item.r + (item.c ? ';--c:' + escape(item.c) : '') + '">' + media +
         '<figcaption><a href="' + escape(root + item.url) + '">' + escape(item.title) + '</a>' + (item.route ? '<span class="route">' + escape(item.route) + '</span>' : '') + '</figcaption></figure>';
     }).join("") : '<p class="empty">No image matches “' + escape(query) + '”.</p>';
     results.hidden = false; grid.hidden = true; if (pages) pages.hidden = true;

@@ -27,7 +27,7 @@ struct InitCommand: ParsableCommand {
 
     @Argument(help: "The folder to create the project in.") var directory: String
 
-    @Flag(help: "Also copy the whole built-in theme (templates, folio.css, folio.js) into templates/, to restyle it.") var theme = false
+    @Flag(help: "Also copy the whole built-in theme (templates, folio.css, folio.js, favicon.svg) into templates/, to restyle it.") var theme = false
 
     @OptionGroup var verbosity: Verbosity
 

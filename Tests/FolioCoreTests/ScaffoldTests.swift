@@ -30,7 +30,11 @@ import Testing
         #expect(created.stdout.contains("templates/ holds the built-in theme"), "\(created.stdout)")
         let templates = dir.appendingPathComponent("templates")
         let names = try FileManager.default.contentsOfDirectory(atPath: templates.path).sorted()
-        #expect(names == ["card.mustache", "folio.css", "folio.js", "grid.mustache", "head.mustache", "layout.mustache", "params.mustache", "prompt.mustache"])
+        #expect(
+            names == [
+                "card.mustache", "favicon.svg", "folio.css", "folio.js", "grid.mustache", "head.mustache", "layout.mustache", "params.mustache",
+                "prompt.mustache",
+            ])
         for name in names {
             #expect(FastFiles.read(templates.path + "/" + name) == Theme.builtIn[name], "\(name) is the built-in file, byte for byte")
         }
@@ -129,7 +133,7 @@ import Testing
         #expect(problems.isEmpty, "\(problems)")
         let theme = try #require(loaded)
         #expect(theme.overridden == Set(Theme.builtIn.keys))
-        #expect(Set(theme.files.keys) == ["folio.css", "folio.js"])
+        #expect(Set(theme.files.keys) == ["folio.css", "folio.js", "favicon.svg"])
         for (name, bytes) in Theme.builtIn {
             #expect(FastFiles.read(TestPaths.packageRoot.path + "/templates/" + name) == bytes, "templates/\(name)")
         }

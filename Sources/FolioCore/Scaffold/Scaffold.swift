@@ -95,8 +95,8 @@ public enum Scaffold {
 
     // MARK: - The built-in theme
 
-    /// The built-in theme as project files: `templates/<name>` for every template, `folio.css` and
-    /// `folio.js`, in the order `Theme` lists them.
+    /// The built-in theme as project files: `templates/<name>` for every template, `folio.css`,
+    /// `folio.js` and `favicon.svg`, in the order `Theme` lists them.
     static var themeFiles: [(path: String, bytes: [UInt8])] {
         (Theme.templates.map { "\($0).mustache" } + Theme.staticFiles).map { name in
             (path: "\(Theme.folder)/\(name)", bytes: Theme.builtIn[name]!)

@@ -35,6 +35,7 @@ extension SitePages {
                 ]
             } else {
                 pairs.append(("state", .string(item.placeholder?.kind.rawValue ?? "")))
+                if let reason = item.shownReason { pairs.append(("reason", .string(reason))) }
             }
             return .object(pairs)
         }

@@ -9,6 +9,8 @@ struct SitePages: Sendable {
     let project: URL
     /// Originals that carry C2PA Content Credentials (by SHA-256): their pages say so.
     var contentCredentials: Set<String> = []
+    /// The icons every page declares (`icons(statics:)`).
+    var icons = SitePages.icons(statics: [])
     /// Album names, sorted.
     let albums: [String]
     /// Tags with their items, by slug.
@@ -138,8 +140,18 @@ struct SitePages: Sendable {
         let layout = LayoutView(
             root: Self.root(of: path), site: siteView, content: body, pageTitle: title, pageDescription: description, bodyClass: bodyClass,
             isHome: home, albums: albums.map { AlbumLink(url: "albums/\($0)/index.html", name: $0, current: $0 == currentAlbum) },
-            canonical: settings.baseURL.map { $0 + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path) }, social: social)
+            canonical: settings.baseURL.map { $0 + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path) }, social: social,
+            icons: icons)
         return theme.render("layout", layout)
+    }
+
+    /// The site's icons: the project's own `static/favicon.ico` and `static/favicon.svg` (published
+    /// at the site's root), else the theme's `favicon.svg`. With both, browsers that draw SVG take it.
+    static func icons(statics: [String]) -> [IconLink] {
+        var icons: [IconLink] = []
+        if statics.contains("favicon.ico") { icons.append(IconLink(url: "favicon.ico", sizes: "any")) }
+        if statics.contains("favicon.svg") { icons.append(IconLink(url: "favicon.svg", type: "image/svg+xml")) }
+        return icons.isEmpty ? [IconLink(url: "static/favicon.svg", type: "image/svg+xml")] : icons
     }
 
     // MARK: - Cards and images
@@ -173,7 +185,7 @@ struct SitePages: Sendable {
         }
         return CardView(
             id: item.id, page: item.page, title: item.prompt.title, root: root, ratio: ratio(item.cover),
-            color: item.cover.flatMap { colors[$0.sha256] } ?? "", route: item.shownGeneration?.route.rawValue,
+            color: item.cover.flatMap { colors[$0.sha256] }, route: item.shownGeneration?.route.rawValue,
             variants: item.images.count > 1 ? item.images.count : nil, image: image,
             placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.page) })
     }
@@ -188,7 +200,7 @@ struct SitePages: Sendable {
             // Each variant's own seed (DashScope sends variant i the seed + i).
             return VariantView(
                 picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
-                index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256] ?? "",
+                index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256],
                 mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init),
                 contentCredentials: contentCredentials.contains(plan.sha256))
         }

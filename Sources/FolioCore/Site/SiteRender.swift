@@ -149,6 +149,7 @@ public struct SiteRender: Sendable {
         try files.write(Self.colorCache, JSONValue.object(made).pretty)
         var pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
         pages.contentCredentials = Set(plans.values.filter(\.carries.c2pa).map(\.sha256))
+        pages.icons = SitePages.icons(statics: statics.map(\.path))
         let texts = await pages.all()
         let extras = pages.extras()
         // Files of the project's static/ are published as they are, where nothing is generated.

@@ -25,6 +25,7 @@ struct LayoutView: TemplateView {
     var albums: [AlbumLink]
     var canonical: String?
     var social: SocialView?
+    var icons: [IconLink]
 
     func child(named key: String) -> Any? {
         switch key {
@@ -38,6 +39,24 @@ struct LayoutView: TemplateView {
         case "albums": albums
         case "canonical": canonical
         case "social": social
+        case "icons": icons
+        default: nil
+        }
+    }
+}
+
+/// `{{#icons}}`: one `<link rel="icon">` of every page.
+struct IconLink: TemplateView {
+    /// Relative to the site's root.
+    var url: String
+    var type: String?
+    var sizes: String?
+
+    func child(named key: String) -> Any? {
+        switch key {
+        case "url": url
+        case "type": type
+        case "sizes": sizes
         default: nil
         }
     }
@@ -187,7 +206,8 @@ struct CardView: TemplateView {
     var title: String
     var root: String
     var ratio: String
-    var color: String
+    /// The cover's dominant colour; nil for a placeholder.
+    var color: String?
     var route: String?
     /// How many images the prompt has, when more than one.
     var variants: Int?
@@ -347,7 +367,7 @@ struct VariantView: TemplateView {
     var index: Int
     var original: String
     var ratio: String
-    var color: String
+    var color: String?
     var mime: String
     /// A string, so the section shows for seed 0 too.
     var seed: String?

@@ -7,7 +7,7 @@ public struct Theme: Sendable {
     /// Template names, without `.mustache`.
     public static let templates = ["layout", "head", "card", "params", "grid", "prompt"]
     /// Static files copied to `site/static/`.
-    public static let staticFiles = ["folio.css", "folio.js"]
+    public static let staticFiles = ["folio.css", "folio.js", "favicon.svg"]
     public static let folder = "templates"
 
     /// The built-in files by name, from the `FolioTheme` target (the repository's `templates/`).

@@ -55,6 +55,34 @@ import Testing
         #expect(recorded.isEmpty, "re-recorded \(recorded.joined(separator: ", ")); review the diff and run the tests again without FOLIO_RECORD_GOLDEN")
     }
 
+    // MARK: The icon
+
+    @Test func everyPageDeclaresTheThemesIconUnlessStaticHasItsOwn() async throws {
+        let fixture = try await SiteFixture.make(items: Self.basic)
+        defer { fixture.remove() }
+        func icons(_ page: String) throws -> [String] {
+            try fixture.read(page).split(separator: "\n").filter { $0.hasPrefix("<link rel=\"icon\"") }.map(String.init)
+        }
+        _ = try await fixture.build()
+        #expect(try icons("index.html") == ["<link rel=\"icon\" href=\"static/favicon.svg\" type=\"image/svg+xml\">"])
+        #expect(try icons("p/posters/launch/index.html") == ["<link rel=\"icon\" href=\"../../../static/favicon.svg\" type=\"image/svg+xml\">"])
+        #expect(Array(try fixture.read("static/favicon.svg").utf8) == Theme.builtIn["favicon.svg"])
+
+        // The project's own icons, published at the root by static/, replace the theme's in every page.
+        let statics = fixture.root.appendingPathComponent("static")
+        try FileManager.default.createDirectory(at: statics, withIntermediateDirectories: true)
+        try Data([0, 0, 1, 0]).write(to: statics.appendingPathComponent("favicon.ico"))
+        _ = try await fixture.build()
+        #expect(try icons("tags/poster/index.html") == ["<link rel=\"icon\" href=\"../../favicon.ico\" sizes=\"any\">"])
+        try Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n".utf8).write(to: statics.appendingPathComponent("favicon.svg"))
+        _ = try await fixture.build()
+        #expect(
+            try icons("index.html") == [
+                "<link rel=\"icon\" href=\"favicon.ico\" sizes=\"any\">", "<link rel=\"icon\" href=\"favicon.svg\" type=\"image/svg+xml\">",
+            ])
+        #expect(try fixture.read("favicon.svg") == "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n")
+    }
+
     // MARK: Determinism and incremental writes
 
     @Test func theSameInputsGiveTheSameBytes() async throws {
