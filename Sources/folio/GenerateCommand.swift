@@ -92,7 +92,8 @@ struct PublishCommand: AsyncParsableCommand {
             object store, through the aws command line and its own configuration (AWS_PROFILE, AWS_ENDPOINT_URL, …).
             """) var destination: String
 
-    @Flag(help: "Publish even while prompts are pending, failed or not generated (they show as placeholders).") var allowPartial = false
+    @Flag(help: "Publish even while prompts are pending, failed, not generated (they show as placeholders) or missing some of their images.")
+    var allowPartial = false
 
     @Flag(help: "List what would change; change nothing.") var dryRun = false
 

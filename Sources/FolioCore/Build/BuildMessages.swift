@@ -43,11 +43,12 @@ extension GenerationReport {
 }
 
 extension RenderReport {
-    /// `rendered site/: 12 pages (…)`, then each placeholder with why.
+    /// `rendered site/: 12 pages (…)`, then each placeholder and each prompt missing some images, with why.
     public func lines(site: String) -> [String] {
         let shown = placeholders.isEmpty ? "" : ", \(placeholders.count) shown as placeholders"
+        let partly = incomplete.isEmpty ? "" : ", \(incomplete.count) without some of \(incomplete.count == 1 ? "its" : "their") images"
         let head =
-            "rendered \(site)/: \(pages) pages (\(written) files written, \(unchanged) unchanged), \(imagesRendered) images rendered, \(imagesSkipped) already done\(shown)"
-        return [head] + placeholders.map { "  placeholder \($0.id): \($0.reason)" }
+            "rendered \(site)/: \(pages) pages (\(written) files written, \(unchanged) unchanged), \(imagesRendered) images rendered, \(imagesSkipped) already done\(shown)\(partly)"
+        return [head] + placeholders.map { "  placeholder \($0.id): \($0.reason)" } + incomplete.map { "  incomplete  \($0.id): \($0.explanation)" }
     }
 }

@@ -44,6 +44,7 @@ public actor BuildPrinter {
             if !quiet {
                 let changes = report.written.map { "  write  \($0)" } + report.removed.map { "  remove \($0)" }
                 if dryRun || verbose { output(changes) }
+                output(report.notes)
                 output([report.summary(destination, dryRun: dryRun)], tone: dryRun ? nil : .success)
             }
         case .checkedPublished(let check):
@@ -54,7 +55,7 @@ public actor BuildPrinter {
             for warning in report.warnings { Console.error("warning: \(warning)") }
             if !quiet {
                 let lines = report.lines(site: site.lastPathComponent)
-                output(Array(lines.prefix(1)), tone: report.placeholders.isEmpty ? .success : .warning)
+                output(Array(lines.prefix(1)), tone: report.placeholders.isEmpty && report.incomplete.isEmpty ? .success : .warning)
                 output(Array(lines.dropFirst()))
             }
         }

@@ -19,7 +19,8 @@ extension BuildStep {
     }
 
     /// The prompts and `folio.yml` (any error stops the build, exit 2), the run lock when the
-    /// build generates (one process writes `folio.lock` at a time), then `folio.lock`, read once.
+    /// build generates (one process writes `folio.lock` at a time) or publishes (no build changes
+    /// the site while it is copied), then `folio.lock`, read once.
     public static let load = BuildStep("load") { state in
         let project = await ProjectLoader.load(state.options.project)
         await state.observe(.diagnostics(project.diagnostics))
@@ -41,6 +42,9 @@ extension BuildStep {
             state.runLock = try RunLock.acquire(project: project.root, command: "generate")
         } else if state.options.deleteUnreferenced {
             state.runLock = try RunLock.acquire(project: project.root, command: "clean --yes")
+        } else if state.runs(.publish), state.options.publish != nil {
+            // Held from before the render to the end of the upload or commit, dry run or not (it renders too).
+            state.runLock = try RunLock.acquire(project: project.root, command: "publish")
         }
         state.lock = try Lockfile.load(project: project.root)
     }
@@ -158,15 +162,17 @@ extension BuildStep {
         await state.observe(.checkedPublished(check))
     }
 
-    /// `folio publish DEST`: refused while prompts are pending, failed or not generated (unless
-    /// `allowPartial`) and while the site does not pass `check --published`; then the site is
-    /// copied to a folder, committed to a git branch or uploaded to an object store.
+    /// `folio publish DEST`: refused while prompts are pending, failed, not generated or missing
+    /// some of their images (unless `allowPartial`) and while the site does not pass
+    /// `check --published`; then the site is copied to a folder, committed to a git branch or
+    /// uploaded to an object store.
     public static let publish = BuildStep("publish") { state in
         guard let request = state.options.publish, let project = state.project, let site = state.site, let render = state.render else { return }
-        if !render.placeholders.isEmpty, !request.allowPartial {
-            let list = render.placeholders.prefix(5).map { "\($0.id) (\($0.kind.rawValue))" }.joined(separator: ", ")
+        let unfinished = render.placeholders.map { "\($0.id) (\($0.kind.rawValue))" } + render.incomplete.map { "\($0.id) (\($0.explanation))" }
+        if !unfinished.isEmpty, !request.allowPartial {
+            let list = unfinished.prefix(5).joined(separator: ", ") + (unfinished.count > 5 ? ", …" : "")
             throw FolioError(
-                "\(render.placeholders.count) prompt\(render.placeholders.count == 1 ? " is" : "s are") not shown with images: \(list)\(render.placeholders.count > 5 ? ", …" : ""); nothing was published. Build them, or publish with --allow-partial.",
+                "\(unfinished.count) prompt\(unfinished.count == 1 ? " is" : "s are") not shown with all their images: \(list); nothing was published. Build them, or publish with --allow-partial.",
                 exit: .partial)
         }
         if let check = state.published, !check.problems.isEmpty {

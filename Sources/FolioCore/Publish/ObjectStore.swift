@@ -114,12 +114,7 @@ enum ObjectStore {
         progress: @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in }
     ) async throws(FolioError) -> PublishReport {
         let name = PublishTarget.objectStore(bucket: bucket, prefix: prefix).name
-        let files = try Publisher.siteFiles(site)
-        if files.contains(record) {
-            throw FolioError(
-                "the site holds \(record), the name of the list Folio keeps in \(name) of what it published; rename it in static/",
-                path: site.path + "/" + record, exit: .invalidInput)
-        }
+        let files = try Publisher.siteFiles(site, destination: name)
         let keyPrefix = prefix.isEmpty ? "" : prefix + "/"
         if let long = files.first(where: { keyPrefix.utf8.count + $0.utf8.count > 1024 }) {
             throw FolioError("\(name)/\(long): an object's key is at most 1024 bytes; shorten the prefix or the file's name", exit: .invalidInput)
@@ -142,10 +137,8 @@ enum ObjectStore {
                     foreign.append(path)
                     continue
                 }
-                // A file larger than its object is never read.
-                if recorded == headers, case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: max(object.size, 0)),
-                    bytes.count == object.size, holds(bytes, etag: object.etag)
-                {
+                // A file of another size than its object is never read; one of the same size a chunk at a time.
+                if recorded == headers, holds(file: site.path + "/" + path, size: object.size, etag: object.etag) {
                     report.unchanged += 1
                     continue
                 }
@@ -185,14 +178,36 @@ enum ObjectStore {
 
     // MARK: - ETags
 
-    /// Whether an object with this ETag holds `bytes`: the MD5 of a single-part upload, or for a
-    /// multipart one (`…-N`) the MD5 of its parts' MD5s, tried for the part sizes the aws command
-    /// line chooses (8 MiB by default, more for a file of over 10,000 parts) and other common ones.
-    static func holds(_ bytes: [UInt8], etag: String) -> Bool {
+    /// Whether an object of `size` bytes with this ETag holds the file at `path`: the MD5 of a
+    /// single-part upload, or for a multipart one (`…-N`) the MD5 of its parts' MD5s, tried for the
+    /// part sizes the aws command line chooses (8 MiB by default, more for a file of over 10,000
+    /// parts) and other common ones. The file is read a chunk at a time, never whole.
+    static func holds(file path: String, size: Int, etag: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == size else { return false }
         let tag = etag.lowercased()
-        guard let dash = tag.firstIndex(of: "-") else { return SHA256Hex.hex(Insecure.MD5.hash(data: bytes)) == tag }
+        guard let dash = tag.firstIndex(of: "-") else { return md5(fd, from: 0, count: size).map { SHA256Hex.hex($0) } == tag }
         guard let parts = Int(tag[tag.index(after: dash)...]), (1...10_000).contains(parts) else { return false }
-        return partSizes(total: bytes.count, parts: parts).contains { multipartTag(bytes, partSize: $0) == tag }
+        return partSizes(total: size, parts: parts).contains { multipartTag(fd, size: size, partSize: $0) == tag }
+    }
+
+    /// The MD5 of `count` bytes of `fd` from `offset`, read a chunk at a time; nil if they cannot be read.
+    static func md5(_ fd: Int32, from offset: Int, count: Int) -> Insecure.MD5.Digest? {
+        var hash = Insecure.MD5()
+        var buffer = [UInt8](repeating: 0, count: min(max(count, 1), 1 << 20))
+        var done = 0
+        while done < count {
+            let want = min(buffer.count, count - done)
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset + done)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            hash.update(data: buffer[..<n])
+            done += n
+        }
+        return hash.finalize()
     }
 
     /// The part sizes that cut `total` bytes into exactly `parts` parts, among those an uploader picks.
@@ -208,13 +223,14 @@ enum ObjectStore {
         return sizes
     }
 
-    /// `md5(md5(part 1) ‖ … ‖ md5(part N))-N`.
-    static func multipartTag(_ bytes: [UInt8], partSize: Int) -> String {
+    /// `md5(md5(part 1) ‖ … ‖ md5(part N))-N` of the `size` bytes of `fd`.
+    static func multipartTag(_ fd: Int32, size: Int, partSize: Int) -> String? {
         var digests: [UInt8] = []
         var start = 0, count = 0
-        while start < bytes.count || count == 0 {
-            let end = min(start + partSize, bytes.count)
-            digests += Insecure.MD5.hash(data: bytes[start..<end])
+        while start < size || count == 0 {
+            let end = min(start + partSize, size)
+            guard let digest = md5(fd, from: start, count: end - start) else { return nil }
+            digests += digest
             start = end
             count += 1
         }

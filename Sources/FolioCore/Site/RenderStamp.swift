@@ -90,6 +90,12 @@ public struct RenderStamp: Sendable, Equatable {
             placeholders.append(Placeholder(id: id, kind: kind, explanation: explanation))
         }
         report.placeholders = placeholders
+        // A stamp from before incomplete prompts were kept cannot say how the render ends either.
+        guard let incomplete = object["incomplete"]?.arrayValue else { return nil }
+        for kept in incomplete {
+            guard let id = kept["id"]?.stringValue, let explanation = kept["explanation"]?.stringValue else { return nil }
+            report.incomplete.append(IncompletePrompt(id: id, explanation: explanation))
+        }
         report.warnings = (object["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
         return (report, (object["notes"]?.arrayValue ?? []).compactMap(\.stringValue))
     }
@@ -122,6 +128,7 @@ public struct RenderStamp: Sendable, Equatable {
                         .object([("id", .string($0.id)), ("state", .string($0.kind.rawValue)), ("explanation", .string($0.explanation))])
                     })
             ),
+            ("incomplete", .array(report.incomplete.map { .object([("id", .string($0.id)), ("explanation", .string($0.explanation))]) })),
             ("warnings", .array(report.warnings.map { .string($0) })),
             ("notes", .array(notes.map { .string($0) })),
             ("dependencies", .array(files)),

@@ -12,10 +12,13 @@ public struct RenderReport: Sendable {
     public var imagesSkipped = 0
     /// Prompts shown as placeholders, with why.
     public var placeholders: [Placeholder] = []
+    /// Generated prompts shown with only some of their images (the others missing or changed).
+    public var incomplete: [IncompletePrompt] = []
     public var warnings: [String] = []
 
-    /// Some prompt failed or lost its images (exit 4), as opposed to pending or not yet generated.
-    public var hasFailedOrMissing: Bool { placeholders.contains(where: \.needsAttention) }
+    /// Some prompt failed or lost some or all of its images (exit 4), as opposed to pending or not
+    /// yet generated.
+    public var hasFailedOrMissing: Bool { placeholders.contains(where: \.needsAttention) || !incomplete.isEmpty }
 }
 
 /// Renders `site/` from the prompts, `folio.lock` and `assets/`, without network.

@@ -12,6 +12,8 @@ struct SiteItem: Sendable {
     var placeholder: Placeholder?
     /// Assets of this prompt that are there but may not be published (changed, linked out of the project).
     var problems: [String]
+    /// A generated prompt shown with only some of its images (others missing or changed): which, and why.
+    var incomplete: IncompletePrompt?
 
     var id: String { prompt.id }
     /// `p/<id>/index.html`.
@@ -35,6 +37,7 @@ struct SiteItem: Sendable {
         images = outputs.compactMap { $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats) } }
         problems = checked.compactMap(\.asset.problem)
         placeholder = images.isEmpty ? Placeholder(id: prompt.id, state: state, error: entry?.error, problems: problems) : nil
+        incomplete = images.isEmpty ? nil : IncompletePrompt(id: prompt.id, checked: checked)
     }
 
     /// Which items a site has, and in what order: by weight, then newest first, then by id. Each
@@ -115,6 +118,28 @@ public struct Placeholder: Sendable, Hashable {
                     ? "Its images are not in assets/; run folio build to fetch them."
                     : "Its images in assets/ cannot be used: \(problems.joined(separator: "; ")).")
         }
+    }
+}
+
+/// A generated prompt the site shows with only some of its images: the others are missing from
+/// `assets/` or changed there. Like a placeholder that needs attention, it makes `render` exit 4 and
+/// stops `publish` unless `--allow-partial`.
+public struct IncompletePrompt: Sendable, Hashable {
+    public var id: String
+    /// `1 of 2 images shown; image 2: not in assets/`.
+    public var explanation: String
+
+    public init(id: String, explanation: String) {
+        self.id = id
+        self.explanation = explanation
+    }
+
+    /// Nil when every output is usable.
+    init?(id: String, checked: [CheckedOutput]) {
+        let unusable = checked.filter { !$0.isUsable }.sorted { $0.output.index < $1.output.index }
+        guard !unusable.isEmpty else { return nil }
+        let why = unusable.map { "image \($0.output.index + 1): \($0.asset.problem ?? "not in assets/")" }
+        self.init(id: id, explanation: "\(checked.count - unusable.count) of \(checked.count) images shown; \(why.joined(separator: "; "))")
     }
 }
 

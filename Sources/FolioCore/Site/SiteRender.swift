@@ -55,6 +55,7 @@ public struct SiteRender: Sendable {
         let plan = builder.plan ?? Planner.plan(project.prompts, lock: builder.lock, project: project.root)
         items = SiteItem.items(project.prompts, plan: plan, lock: builder.lock, settings: settings, formats: formats)
         report.placeholders = items.compactMap(\.placeholder)
+        report.incomplete = items.compactMap(\.incomplete)
         for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
         // An original two prompts share is rendered once, labelled by the first of them in the site's order.
         for (position, item) in items.enumerated() {

@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// An exclusive lock on `.folio/run.lock` in the project, held by every command that rewrites
-/// `folio.lock` (generate, build, clean --yes). The file names the process holding it.
+/// `folio.lock` (generate, build, clean --yes) and by publish, so no build changes the site while
+/// it is published. The file names the process holding it.
 public struct RunLock: Sendable {
     public static let path = ".folio/run.lock"
     let fd: Int32
