@@ -21,6 +21,8 @@ struct Folio: AsyncParsableCommand {
     /// Runs the command line: a `FolioError` prints its report on standard error and ends with its
     /// exit status; usage errors are 2 (SPEC §4).
     static func main() async {
+        // A reader that goes away (`folio status | head -1`) is an error on that write, not a signal that kills a build.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

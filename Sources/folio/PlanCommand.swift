@@ -13,8 +13,10 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Plan as if prompts whose assets and URLs are gone were to be generated again.") var regenerate = false
 
+    @Flag(name: .long, help: "Plan as 'build --simulate' would: simulated images count as made, real ones are not mixed in.") var simulate = false
+
     func run() async throws {
-        let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate) = (retryFailed, regenerate) }
+        let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate, $0.simulate) = (retryFailed, regenerate, simulate) }
         guard let plan = build.plan else { return }
         if options.json { Console.json(plan.json) } else { print(plan.table()) }
     }

@@ -71,10 +71,27 @@ public enum Console {
         return ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
     }
 
+    /// Writes all of `text`, or as much as the reader takes: a closed pipe (`folio build | head -1`)
+    /// drops the rest of that stream's output, and the command carries on (a build that has
+    /// started paying for images finishes and records them) rather than dying mid-way.
     private static func write(_ descriptor: Int32, _ text: String) {
-        let handle = descriptor == STDOUT_FILENO ? FileHandle.standardOutput : FileHandle.standardError
-        handle.write(Data(text.utf8))
+        guard !closed.withLock({ $0.contains(descriptor) }) else { return }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes = bytes.dropFirst(count)
+            } else if count < 0, errno == EINTR || errno == EAGAIN {
+                continue
+            } else {
+                closed.withLock { _ = $0.insert(descriptor) }
+                return
+            }
+        }
     }
+
+    /// Streams whose reader has gone.
+    private static let closed = Mutex<Set<Int32>>([])
 
     /// `line` with its heading coloured: `error:` (also argument parser's `Error:`) and `warning:`
     /// at the start of the line or after a compiler-style location (`prompts/fox.md:3:9: error: …`).
