@@ -7,7 +7,7 @@ public struct Rendition: Sendable, Hashable, Codable {
     public var width: Int
     public var height: Int
     public var format: ImageOutputFormat
-    /// Relative to the site: `img/<sha256>-<width>-<version>.<ext>` (see `ImagePlan.nameRenditions`).
+    /// Relative to the site: `img/<sha256>-<width>.<ext>`.
     public var path: String
 }
 
@@ -29,21 +29,6 @@ public struct ImagePlan: Sendable, Hashable {
     public var carries = OriginalMetadata()
     /// The labelling prompt keeps fields private: every other text in the original is removed.
     public var hasPrivateFields = false
-
-    /// Names each rendition by everything that decides its bytes: the original (its SHA-256), the
-    /// width, and a version digest of the metadata it carries, its encoder settings and libvips'
-    /// version — `img/<sha256>-<width>-<version>.<ext>`. A name is never reused for other bytes
-    /// (a retitled or newly private prompt gets new names), so a cache may keep a rendition for a
-    /// year (`ContentType.cacheControl`).
-    mutating func nameRenditions() {
-        let carried = metadata?.digest ?? "none"
-        for index in renditions.indices {
-            let rendition = renditions[index]
-            let inputs = "\(carried) \(rendition.format.saveOptions) \(Libraries.versions)"
-            let version = SHA256Hex.of(Array(inputs.utf8)).prefix(10)
-            renditions[index].path = "img/\(sha256)-\(rendition.width)-\(version).\(rendition.format.fileExtension)"
-        }
-    }
 
     /// The renditions of one format, smallest first.
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
@@ -262,11 +247,9 @@ public struct ImageRenderer: Sendable {
         var finals: [String] = []
         var temporaries: [String] = []
         var targets: [String] = []
-        // libvips writes every width in every format: each under the name the plan gave it.
-        let names = Dictionary(plan.renditions.map { ("\($0.width) \($0.format)", $0.path) }, uniquingKeysWith: { first, _ in first })
         for width in widths {
             for format in formats {
-                let final = site.path + "/" + (names["\(width) \(format)"] ?? "img/\(plan.sha256)-\(width).\(format.fileExtension)")
+                let final = site.path + "/img/\(plan.sha256)-\(width).\(format.fileExtension)"
                 // Unpredictable, and cleared first: libvips opens it following links.
                 let temporary = final + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp.\(format.fileExtension)"
                 unlink(temporary)

@@ -99,12 +99,7 @@ public struct SiteRender: Sendable {
             plan.metadata = provenance.embedded
             plan.carries = carries
             plan.hasPrivateFields = !item.prompt.privateFields.isEmpty
-            plan.nameRenditions()
             plans[sha] = plan
-        }
-        // The pages link the renditions by the names the labelling gave them.
-        for index in items.indices {
-            items[index].images = items[index].images.map { plans[$0.sha256] ?? $0 }
         }
     }
 
@@ -123,14 +118,14 @@ public struct SiteRender: Sendable {
         try files.makeFolder("img")
         // Every file this render may write is in the manifest before it is written, so an
         // interrupted render never leaves files that a later one takes for someone else's.
-        let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
-        label(known: known)
         imageFiles = plans.values.flatMap { [$0.original] + $0.renditions.map(\.path) }
         for path in imageFiles where !owned.contains(path) {
             var info = stat()
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
         try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
+        let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
+        label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
         let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress)
         report.imagesRendered = rendered.rendered

@@ -20,20 +20,13 @@ public enum ContentType {
         "woff": "font/woff", "woff2": "font/woff2", "pdf": "application/pdf",
     ]
 
-    /// `img/<sha256>-<width>-<version>.<ext>`: a rendition named by everything that decides its
-    /// bytes (`ImagePlan.nameRenditions`), which never changes under that name, so a cache may keep
-    /// it for a year. Originals (`img/<sha256>.<ext>`) carry the labelling prompt's metadata and are
-    /// not.
+    /// `img/<sha256>-<width>.<ext>`: a rendition named by its content, which never changes under
+    /// that name, so a cache may keep it for a year.
     public static func isContentAddressed(_ path: String) -> Bool {
-        guard path.hasPrefix("img/") else { return false }
+        guard path.hasPrefix("img/"), !path.dropFirst(4).contains("/") else { return false }
         let name = path.dropFirst(4)
-        guard !name.contains("/"), let dot = name.lastIndex(of: ".") else { return false }
-        let parts = name[..<dot].split(separator: "-", omittingEmptySubsequences: false)
-        func isHex(_ part: Substring, _ count: Int) -> Bool {
-            part.count == count && part.allSatisfy { $0.isHexDigit && !$0.isUppercase }
-        }
-        return parts.count == 3 && isHex(parts[0], 64) && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber)
-            && isHex(parts[2], 10)
+        guard name.count > 65, name.prefix(64).allSatisfy(\.isHexDigit), name.dropFirst(64).first == "-" else { return false }
+        return true
     }
 
     /// The `Cache-Control` a published file is served with: content-addressed renditions for a year,

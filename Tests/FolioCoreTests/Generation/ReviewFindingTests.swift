@@ -210,7 +210,7 @@ import Testing
         defer { fixture.remove() }
         _ = try await fixture.build()
         let img = fixture.root.appendingPathComponent("site/img")
-        let rendition = try #require(try FileManager.default.contentsOfDirectory(atPath: img.path).first { $0.contains("-32-") && $0.hasSuffix(".webp") })
+        let rendition = try #require(try FileManager.default.contentsOfDirectory(atPath: img.path).first { $0.hasSuffix("-32.webp") })
         let secret = TestPaths.temporaryFolder("folio-secret").appendingPathComponent("secret.txt")
         defer { try? FileManager.default.removeItem(at: secret.deletingLastPathComponent()) }
         try Data("secret".utf8).write(to: secret)

@@ -110,7 +110,7 @@ import Testing
         #expect(checked >= 6)
         // Its renditions still say what they are.
         let sha = try #require(try Lockfile.load(project: fixture.root).entries["launch"]?.outputs.first?.asset?.sha256)
-        let tags = try Self.tags(folder.appendingPathComponent(renditionName(in: folder, sha: sha, width: 100, ext: "jpg")))
+        let tags = try Self.tags(folder.appendingPathComponent("\(sha)-100.jpg"))
         #expect(tags["DigitalSourceType"] as? String == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
         #expect(tags["Title"] as? String == "Launch")
         #expect(tags["Description"] == nil)
@@ -121,22 +121,14 @@ import Testing
         defer { fixture.remove() }
         let first = try await fixture.build()
         #expect(first.imagesRendered == 2)
-        let img = fixture.root.appendingPathComponent("site/img")
-        let foxSHA = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first?.asset?.sha256)
-        let before = renditionName(in: img, sha: foxSHA, width: 48, ext: "webp")
         let prompt = fixture.root.appendingPathComponent("prompts/fox.md")
         let text = try String(contentsOf: prompt, encoding: .utf8).replacingOccurrences(of: "title: Snow fox", with: "title: Arctic fox")
         try Data(text.utf8).write(to: prompt)
         let second = try await fixture.build()
         #expect(second.imagesRendered == 1, "only the changed prompt's images")
         let sha = try #require(try Lockfile.load(project: fixture.root).entries["fox"]?.outputs.first?.asset?.sha256)
-        let tags = try Self.tags(
-            fixture.root.appendingPathComponent("site/img").appendingPathComponent(
-                renditionName(in: fixture.root.appendingPathComponent("site/img"), sha: sha, width: 48, ext: "webp")))
+        let tags = try Self.tags(fixture.root.appendingPathComponent("site/img/\(sha)-48.webp"))
         #expect(tags["Title"] as? String == "Arctic fox")
-        // Other bytes, another name: a cache that keeps renditions for a year never serves the old title.
-        #expect(renditionName(in: img, sha: sha, width: 48, ext: "webp") != before)
-        #expect(!FileManager.default.fileExists(atPath: img.appendingPathComponent(before).path), "the old name is pruned")
         let third = try await fixture.build()
         #expect(third.imagesRendered == 0)
     }
@@ -170,12 +162,12 @@ import Testing
         _ = try await fixture.build()
         let img = fixture.root.appendingPathComponent("site/img")
         #expect(FastFiles.read(img.path + "/\(signed.sha).png") == signed.bytes, "a signed original is published byte for byte")
-        let rendition = try Self.tags(img.appendingPathComponent(renditionName(in: img, sha: signed.sha, width: 48, ext: "jpg")))
+        let rendition = try Self.tags(img.appendingPathComponent("\(signed.sha)-48.jpg"))
         #expect(rendition["DigitalSourceType"] as? String == ImageProvenance.digitalSourceType, "its renditions still carry the labels")
         #expect(try fixture.read("p/fox/index.html").contains("Content Credentials present"))
         #expect(try !fixture.read("p/launch/index.html").contains("Content Credentials present"))
 
-        for name in [renditionName(in: img, sha: labelled.sha, width: 48, ext: "webp"), "\(labelled.sha).png"] {
+        for name in ["\(labelled.sha)-48.webp", "\(labelled.sha).png"] {
             let aigc = try #require(try Self.tags(img.appendingPathComponent(name))["Aigc"] as? String, "\(name)")
             #expect(aigc.contains(#""ContentProducer":"Acme AI 有限公司""#) && aigc.contains(#""ProduceID":"req-42""#), "\(name): \(aigc)")
             #expect(aigc.contains(#""ContentPropagator":"Metadata gallery""#), "\(name): \(aigc)")
@@ -197,8 +189,7 @@ import Testing
         let launch = try #require(try Lockfile.load(project: fixture.root).entries["launch"]?.outputs.first?.asset)
         // A rendition swapped for an unlabelled file, one byte of the signed original changed, and
         // the private prompt written into a published file.
-        let swapped = renditionName(in: img, sha: launch.sha256, width: 48, ext: "jpg")
-        try Data(try #require(FastFiles.read(fixture.root.path + "/" + launch.file))).write(to: img.appendingPathComponent(swapped))
+        try Data(try #require(FastFiles.read(fixture.root.path + "/" + launch.file))).write(to: img.appendingPathComponent("\(launch.sha256)-48.jpg"))
         var original = signed.bytes
         original[original.count - 20] ^= 0xFF
         try Data(original).write(to: img.appendingPathComponent("\(signed.sha).png"))
@@ -206,7 +197,7 @@ import Testing
 
         let failed = try runFolio(["check", "--published", "--project", fixture.root.path])
         #expect(failed.status == 4, "\(failed.stdout)\(failed.stderr)")
-        #expect(failed.stderr.contains("img/\(swapped) is missing its AI label"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("img/\(launch.sha256)-48.jpg is missing its AI label"), "\(failed.stderr)")
         #expect(failed.stderr.contains("img/\(signed.sha).png carries Content Credentials but is no longer the signed original"), "\(failed.stderr)")
         #expect(failed.stderr.contains("p/launch/notes.html holds the private prompt of 'launch'"), "\(failed.stderr)")
         #expect(failed.stdout.contains("3 problems"), "\(failed.stdout)")

@@ -105,10 +105,3 @@ func copySampleProject() throws -> URL {
     }
     return root
 }
-
-/// The rendition of the original `sha` at `width` in format `ext` in the site's `img/` folder:
-/// `<sha>-<width>-<version>.<ext>`, the version being a digest of what decides its bytes.
-func renditionName(in img: URL, sha: String, width: Int, ext: String) -> String {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: img.path)) ?? []
-    return names.first { $0.hasPrefix("\(sha)-\(width)-") && $0.hasSuffix(".\(ext)") && !$0.contains(".tmp") } ?? "\(sha)-\(width)-missing.\(ext)"
-}
