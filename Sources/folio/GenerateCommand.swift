@@ -89,8 +89,11 @@ struct PublishCommand: AsyncParsableCommand {
     @Argument(
         help: """
             A folder; git:BRANCH for a branch of the project's repository; or s3://BUCKET/PREFIX for an S3-compatible \
-            object store, through the aws command line and its own configuration (AWS_PROFILE, AWS_ENDPOINT_URL, …).
-            """) var destination: String
+            object store, through the aws command line and its own configuration (AWS_PROFILE, AWS_ENDPOINT_URL, …). \
+            Without one, the site is rendered and checked only.
+            """) var destination: String?
+
+    @Option(help: "Commit the site to this branch of the project's repository: the same as git:BRANCH.") var branch: String?
 
     @Flag(help: "Publish even while prompts are pending, failed, not generated (they show as placeholders) or missing some of their images.")
     var allowPartial = false
@@ -98,9 +101,19 @@ struct PublishCommand: AsyncParsableCommand {
     @Flag(help: "List what would change; change nothing.") var dryRun = false
 
     func run() async throws {
+        if destination != nil, branch != nil { throw FolioError("give a destination or --branch, not both", exit: .invalidInput) }
+        guard let destination = destination ?? branch.map({ "git:" + $0 }) else {
+            try await options.run(Pipeline.publish) {
+                output.apply(to: &$0)
+                $0.publish = (.checkOnly, Folio.version, allowPartial, dryRun)
+            }
+            return
+        }
         guard let target = PublishTarget.parse(destination) else {
             if let problem = PublishTarget.objectStoreProblem(destination) { throw FolioError(problem, exit: .invalidInput) }
-            throw FolioError("cannot publish to '\(destination)': give a folder, git:BRANCH or s3://BUCKET/PREFIX", exit: .invalidInput)
+            throw FolioError(
+                "cannot publish to '\(destination)': give a folder (./name when its name has a colon; not /, your home or a system folder), git:BRANCH or s3://BUCKET/PREFIX",
+                exit: .invalidInput)
         }
         try await options.run(Pipeline.publish) {
             output.apply(to: &$0)

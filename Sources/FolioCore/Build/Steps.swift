@@ -34,6 +34,15 @@ extension BuildStep {
         state.project = project
         // Publishing to an object store needs the aws command line: said before anything is rendered.
         if case .objectStore? = state.options.publish?.target { _ = try ObjectStore.Client.find(environment: state.options.environment) }
+        // A folder that is the project, or holds it, would mix the site with the prompts and the lockfile.
+        if case .folder(let destination)? = state.options.publish?.target {
+            let (target, root) = (destination.resolvingSymlinksInPath().path, project.root.resolvingSymlinksInPath().path)
+            if root == target || root.hasPrefix(target == "/" ? "/" : target + "/") {
+                throw FolioError(
+                    "cannot publish into \(destination.path): it is the project folder or holds it; publish to a folder of its own",
+                    exit: .invalidInput)
+            }
+        }
         // A build that renders checks its output folder first: a forbidden folder stops it before
         // anything is locked, paid for or written.
         if state.runs(.renderImages) { state.site = try state.checkedSite() }
@@ -45,6 +54,10 @@ extension BuildStep {
         } else if state.runs(.publish), state.options.publish != nil {
             // Held from before the render to the end of the upload or commit, dry run or not (it renders too).
             state.runLock = try RunLock.acquire(project: project.root, command: "publish")
+        } else if state.runs(.renderImages) {
+            // One process writes the site at a time: a render (or `folio serve`'s) never rewrites
+            // it under a publish that is copying it, or beside a build.
+            state.runLock = try RunLock.acquire(project: project.root, command: "render")
         }
         state.lock = try Lockfile.load(project: project.root)
     }
@@ -171,9 +184,11 @@ extension BuildStep {
         let unfinished = render.placeholders.map { "\($0.id) (\($0.kind.rawValue))" } + render.incomplete.map { "\($0.id) (\($0.explanation))" }
         if !unfinished.isEmpty, !request.allowPartial {
             let list = unfinished.prefix(5).joined(separator: ", ") + (unfinished.count > 5 ? ", …" : "")
+            // Only waiting (pending, not generated yet): 3, run the build again; anything failed or lost: 4.
+            let waiting = render.incomplete.isEmpty && render.placeholders.allSatisfy { $0.kind == .pending || $0.kind == .notGenerated }
             throw FolioError(
                 "\(unfinished.count) prompt\(unfinished.count == 1 ? " is" : "s are") not shown with all their images: \(list); nothing was published. Build them, or publish with --allow-partial.",
-                exit: .partial)
+                exit: waiting ? .pending : .partial)
         }
         if let check = state.published, !check.problems.isEmpty {
             throw FolioError(
@@ -187,6 +202,10 @@ extension BuildStep {
         case .gitBranch(let branch):
             let message = "Publish \(project.settings.title): \(render.pages) pages (folio \(request.label))"
             report = try Publisher.toGitBranch(site, branch: branch, project: project.root, dryRun: request.dryRun, message: message)
+        case .checkOnly:
+            report = PublishReport(notes: [
+                "\(site.lastPathComponent)/ is complete and passes check --published; nothing was copied (give a DEST to publish it)"
+            ])
         case .objectStore(let bucket, let prefix):
             let observer = state.observer
             report = try await ObjectStore.publish(

@@ -13,6 +13,8 @@ public enum PublishTarget: Sendable, Equatable {
     /// `s3://BUCKET/PREFIX`: an S3-compatible object store, uploaded to through the aws command line
     /// (ObjectStore.swift); the prefix has no slash at either end and may be empty.
     case objectStore(bucket: String, prefix: String)
+    /// No destination (`folio publish` alone): the site is rendered and checked, and left where it is.
+    case checkOnly
 
     /// How messages name it: the folder's path, `git:BRANCH` or `s3://BUCKET/PREFIX`.
     public var name: String {
@@ -20,6 +22,7 @@ public enum PublishTarget: Sendable, Equatable {
         case .folder(let url): url.path
         case .gitBranch(let branch): "git:\(branch)"
         case .objectStore(let bucket, let prefix): prefix.isEmpty ? "s3://\(bucket)" : "s3://\(bucket)/\(prefix)"
+        case .checkOnly: "nowhere"
         }
     }
 
@@ -39,7 +42,28 @@ public enum PublishTarget: Sendable, Equatable {
         }
         if text.hasPrefix("s3://") { return ObjectStore.target(text) }
         if text.contains("://") { return nil }
-        return .folder(URL(fileURLWithPath: text, relativeTo: workingFolder).standardizedFileURL)
+        // `s3:/bucket` or `git@github.com:me/site` is a typo for a target, not a folder to make:
+        // a folder whose first part has a colon must be written `./…`.
+        if text.split(separator: "/").first?.contains(":") == true { return nil }
+        let folder = URL(fileURLWithPath: text, relativeTo: workingFolder).standardizedFileURL
+        return isSystemFolder(folder) ? nil : .folder(folder)
+    }
+
+    /// `/`, the home folder, a system folder such as `/etc` or `/usr/local`, or a path inside a `.git`
+    /// folder: never a place to publish a site into.
+    static func isSystemFolder(_ folder: URL) -> Bool {
+        let path = folder.resolvingSymlinksInPath().path
+        let parts = path.split(separator: "/").map(String.init)
+        if parts.contains(where: { $0.lowercased() == ".git" }) { return true }
+        // `/var`, `/opt` and `/srv` themselves, but not `/srv/gallery` or `/var/www/html`.
+        let tops: Set = [
+            "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "media", "mnt", "opt", "proc", "root", "run", "sbin", "srv", "sys", "tmp",
+            "usr", "var",
+        ]
+        let system: Set = ["bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "root", "run", "sbin", "sys", "usr"]
+        if parts.isEmpty || (parts.count == 1 && tops.contains(parts[0])) || (parts.count == 2 && system.contains(parts[0])) { return true }
+        let home = FileManager.default.homeDirectoryForCurrentUser.resolvingSymlinksInPath().path
+        return path == home
     }
 }
 
@@ -55,6 +79,7 @@ public struct PublishReport: Sendable {
 
     /// `published to gh-pages: 12 files written, 1 removed, 140 unchanged (commit 1a2b3c4)`.
     public func summary(_ destination: String, dryRun: Bool) -> String {
+        if destination == PublishTarget.checkOnly.name { return "ready to publish: nothing was copied" }
         let verb = dryRun ? "would publish" : "published"
         let commit = commit.map { " (commit \(String($0.prefix(12))))" } ?? ""
         return "\(verb) to \(destination): \(written.count) files written, \(removed.count) removed, \(unchanged) unchanged\(commit)"

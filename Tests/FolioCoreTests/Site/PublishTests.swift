@@ -75,6 +75,29 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: destination.appendingPathComponent("CNAME").path))
     }
 
+    @Test func typosSystemFoldersAndTheProjectAreNoDestinationAndNoDestinationOnlyChecks() throws {
+        let project = try Self.builtSample()
+        defer { try? FileManager.default.removeItem(at: project) }
+        for destination in [
+            "s3:/bucket/site", "git@github.com:me/site", "/", "/etc", "/usr/local", project.path, project.path + "/..", project.path + "/.git/x",
+        ] {
+            let refused = try runFolio(["publish", destination, "--project", project.path, "--dry-run"], environment: Self.environment)
+            #expect(refused.status == 2, "\(destination): \(refused.stdout)\(refused.stderr)")
+            #expect(refused.stdout.isEmpty || !refused.stdout.contains("would publish"), "\(destination)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/s3:"))
+        // SPEC's spelling: --branch B is git:B (here: not a repository, so refused by the publish step).
+        let branch = try runFolio(["publish", "--branch", "gh-pages", "--project", project.path, "--dry-run"], environment: Self.environment)
+        #expect(branch.status == 2 && branch.stderr.contains("git:gh-pages"), "\(branch.stderr)")
+        // No destination: rendered and checked, nothing copied.
+        let check = try runFolio(["publish", "--project", project.path], environment: Self.environment)
+        #expect(check.status == 0 && check.stdout.contains("ready to publish"), "\(check.stdout)\(check.stderr)")
+        // A prompt not generated yet is waiting, not failed: 3, like a build with pending tasks.
+        try Data("---\ntitle: Later\nroute: gemini\n---\nNot yet\n".utf8).write(to: project.appendingPathComponent("prompts/later.md"))
+        let waiting = try runFolio(["publish", "--project", project.path], environment: Self.environment)
+        #expect(waiting.status == 3 && waiting.stderr.contains("later (not generated)"), "\(waiting.status) \(waiting.stderr)")
+    }
+
     @Test func aFileFolioDidNotPublishIsNeverOverwrittenAndTheProjectIsNoDestination() throws {
         let project = try Self.builtSample()
         let destination = TestPaths.temporaryFolder("folio-publish-foreign")
