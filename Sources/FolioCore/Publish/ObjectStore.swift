@@ -303,7 +303,9 @@ extension ObjectStore {
             try? out.close()
             try? err.close()
             guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+                // An endpoint given as scheme://user:password@host must not reach the terminal with its password.
                 let said = String(decoding: FastFiles.read(errors) ?? [], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    .replacingOccurrences(of: #"://[^/\s@]+@"#, with: "://…@", options: .regularExpression)
                 let excerpt = said.count > 600 ? "…" + String(said.suffix(600)) : said
                 var message = "aws \(arguments.prefix(2).joined(separator: " ")) failed (status \(process.terminationStatus)): \(excerpt)"
                 if said.lowercased().contains("credentials") {
@@ -312,7 +314,11 @@ extension ObjectStore {
                 }
                 throw FolioError(message)
             }
-            guard case .bytes(let bytes) = FastFiles.read(output, atMost: 1 << 30) else { return [] }
+            // An answer too large to read is an error, never an empty listing (which would let a publish
+            // overwrite objects it did not write).
+            guard case .bytes(let bytes) = FastFiles.read(output, atMost: 1 << 30) else {
+                throw FolioError("aws \(arguments.prefix(2).joined(separator: " ")) printed more than Folio reads (1 GB) or nothing readable")
+            }
             return bytes
         }
 

@@ -292,8 +292,21 @@ enum Publisher {
         guard (try? git.run(["check-ref-format", "--branch", branch])) != nil else {
             throw FolioError("'\(branch)' is not a valid git branch name", exit: .invalidInput)
         }
-        // Names git would change or drop (a newline, a .git part) are refused; bytes go in unfiltered.
-        if let odd = files.first(where: { $0.contains("\n") || $0.split(separator: "/").contains { $0.lowercased() == ".git" } }) {
+        // A branch that is a symbolic ref (to main, say) would move what it points at: refused.
+        if (try? git.run(["symbolic-ref", "-q", "refs/heads/\(branch)"])) != nil {
+            throw FolioError("git:\(branch) is a symbolic ref to another branch; publish to a branch of its own", exit: .invalidInput)
+        }
+        // Names git would change or drop are refused: control characters (a newline, a carriage
+        // return), and any part git will not check out (`.git` in any case, with trailing dots or
+        // spaces, or its short name `git~1`); bytes go in unfiltered.
+        func isOdd(_ path: String) -> Bool {
+            path.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+                || path.split(separator: "/").contains { part in
+                    let bare = part.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+                    return bare == "git" && part.hasPrefix(".") || part.lowercased().hasPrefix("git~")
+                }
+        }
+        if let odd = files.first(where: isOdd) {
             throw FolioError("the site holds '\(odd)', which a git branch cannot hold as it is; rename it in static/", exit: .invalidInput)
         }
         var report = PublishReport()
@@ -400,7 +413,7 @@ enum Publisher {
         let commit = try git.run(["commit-tree", tree] + (parent.map { ["-p", $0] } ?? []), input: message + "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         // Moved only from where it was read (or made only if it still does not exist).
-        _ = try git.run(["update-ref", "refs/heads/\(branch)", commit, local ?? ""])
+        _ = try git.run(["update-ref", "--no-deref", "refs/heads/\(branch)", commit, local ?? ""])
         report.commit = commit
         return report
     }

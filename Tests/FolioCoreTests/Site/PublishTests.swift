@@ -136,6 +136,33 @@ import Testing
         }
     }
 
+    @Test func aSymbolicBranchAndNamesGitWouldDropAreRefused() throws {
+        let project = try Self.builtSample()
+        defer { try? FileManager.default.removeItem(at: project) }
+        func git(_ arguments: String...) throws -> String {
+            let result = try runProcess("/usr/bin/env", ["git", "-C", project.path, "-c", "user.name=Test", "-c", "user.email=t@example.com"] + arguments)
+            #expect(result.status == 0, "git \(arguments): \(result.stderr)")
+            return result.stdout
+        }
+        _ = try git("init", "-q", "-b", "main")
+        _ = try git("add", "folio.yml", "prompts")
+        _ = try git("commit", "-q", "-m", "the project")
+        let head = try git("rev-parse", "main")
+        _ = try git("symbolic-ref", "refs/heads/alias", "refs/heads/main")
+        let alias = try runFolio(["publish", "git:alias", "--project", project.path], environment: Self.environment)
+        #expect(alias.status == 2 && alias.stderr.contains("symbolic ref"), "\(alias.stderr)")
+        #expect(try git("rev-parse", "main") == head, "main never moves")
+        for name in ["git~1", ".GIT", ".git. "] {
+            let folder = project.appendingPathComponent("static")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: folder.appendingPathComponent(name))
+            let refused = try runFolio(["publish", "git:gh-pages", "--project", project.path], environment: Self.environment)
+            #expect(refused.status == 2 && refused.stderr.contains("cannot hold"), "\(name): \(refused.stderr)")
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        #expect(try runProcess("/usr/bin/env", ["git", "-C", project.path, "rev-parse", "--verify", "-q", "gh-pages"]).status != 0, "nothing committed")
+    }
+
     @Test func aGitBranchHoldsExactlyTheSiteAndTheWorkingTreeIsUntouched() throws {
         let project = try Self.builtSample()
         defer { try? FileManager.default.removeItem(at: project) }
