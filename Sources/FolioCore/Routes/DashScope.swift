@@ -85,8 +85,8 @@ struct DashScope: SyncRoute {
             }
             return .success(SyncResult(images: urls.map { .url($0) }, text: nil, cost: json["usage"], requestID: json["request_id"]?.stringValue))
         }
-        guard let code = json["code"]?.stringValue else { return .failure(Classify.syncGeneric(reply, scrub: scrub)) }
-        let message = json["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
+        guard let code = json["code"]?.stringValue.map(scrub) else { return .failure(Classify.syncGeneric(reply, scrub: scrub)) }
+        let message = json["message"]?.stringValue.flatMap { $0.isEmpty ? nil : scrub($0) } ?? reply.excerpt(scrub: scrub)
         var failure = CallFailure(kind: .invalid, code: code, message: message, retryable: false, retryAfter: Classify.retryAfter(reply))
         switch code {
         case "InvalidParameter", "ModelNotFound": failure.kind = .invalid

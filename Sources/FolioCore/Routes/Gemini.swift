@@ -71,7 +71,7 @@ struct Gemini: SyncRoute {
         guard let json = reply.json else { return .failure(Classify.syncNotJSON(reply, scrub: scrub)) }
         guard reply.status == 200 else {
             guard let error = json["error"], let status = error["status"]?.stringValue else { return .failure(Classify.syncGeneric(reply, scrub: scrub)) }
-            let message = error["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
+            let message = error["message"]?.stringValue.flatMap { $0.isEmpty ? nil : scrub($0) } ?? reply.excerpt(scrub: scrub)
             var failure = CallFailure(kind: .invalid, code: status, message: message, retryable: false, retryAfter: Classify.retryAfter(reply))
             switch status {
             case "INVALID_ARGUMENT", "NOT_FOUND", "OUT_OF_RANGE": failure.kind = .invalid
@@ -91,15 +91,15 @@ struct Gemini: SyncRoute {
             }
             return .failure(failure)
         }
-        if let reason = json["promptFeedback"]?["blockReason"]?.stringValue {
+        if let reason = json["promptFeedback"]?["blockReason"]?.stringValue.map(scrub) {
             return .failure(CallFailure(kind: .moderation, code: reason, message: "the prompt was blocked (\(reason))", retryable: false))
         }
         guard let candidate = json["candidates"]?.arrayValue?.first else {
             return .failure(Classify.uncertain("HTTP 200, but the answer has neither candidates nor a block reason", status: 200))
         }
-        let finish = candidate["finishReason"]?.stringValue
+        let finish = candidate["finishReason"]?.stringValue.map(scrub)
         let parts = (candidate["content"]?["parts"]?.arrayValue ?? []).filter { $0["thought"]?.boolValue != true }
-        let text = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = scrub(parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")).trimmingCharacters(in: .whitespacesAndNewlines)
         var images: [ResultImage] = []
         var unreadable = 0
         for part in parts {

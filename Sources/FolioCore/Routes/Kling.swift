@@ -77,7 +77,7 @@ struct Kling: TaskRoute {
             }
             return .failure(Classify.generic(reply, scrub: scrub))
         }
-        let message = json["message"]?.stringValue.map(scrub) ?? reply.excerpt(scrub: scrub)
+        let message = json["message"]?.stringValue.flatMap { $0.isEmpty ? nil : scrub($0) } ?? reply.excerpt(scrub: scrub)
         guard code == 0 else {
             var failure = CallFailure(kind: .invalid, code: String(code), message: message, retryable: false, retryAfter: Classify.retryAfter(reply))
             switch code {
@@ -93,7 +93,7 @@ struct Kling: TaskRoute {
             }
             return .failure(failure)
         }
-        guard let data = json["data"], let taskID = data["task_id"]?.stringValue, let status = data["task_status"]?.stringValue else {
+        guard let data = json["data"], let taskID = data["task_id"]?.stringValue, !taskID.isEmpty, let status = data["task_status"]?.stringValue else {
             return .failure(CallFailure(kind: .server, code: "0", message: "the answer has no task", retryable: true))
         }
         let result = data["task_result"]

@@ -1,0 +1,1 @@
+../../../Tests/FolioCoreTests/Fuzz/FuzzTargets.swift
