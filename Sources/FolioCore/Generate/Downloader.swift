@@ -37,6 +37,18 @@ struct Downloader: Sendable {
         return try finish(temporary: temporary, head: bytes, sha256: SHA256Hex.of(bytes), count: bytes.count)
     }
 
+    /// What `store` records for inline image bytes, worked out before any file is written (nil when
+    /// `store` would refuse them), so the lockfile can name the file before it exists.
+    func identity(_ bytes: [UInt8]) -> StoredAsset? {
+        guard bytes.count <= maxBytes, let header = ImageHeader.read(bytes), ["png", "jpeg", "webp"].contains(header.format),
+            let width = header.width, let height = header.height, (1...LockOutput.maxSide).contains(width), (1...LockOutput.maxSide).contains(height)
+        else { return nil }
+        let sha256 = SHA256Hex.of(bytes)
+        return StoredAsset(
+            file: "\(StoredAsset.folder)/\(sha256).\(header.fileExtension)", sha256: sha256, bytes: bytes.count, width: width, height: height,
+            mime: header.mime)
+    }
+
     /// Downloads `url` (http or https only; redirects followed by hand, http(s) only, at most 3).
     func download(_ url: String) async throws(DownloadFailure) -> StoredAsset {
         var current = url
@@ -182,6 +194,17 @@ struct Downloader: Sendable {
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)
         } catch {
             throw DownloadFailure(message: "cannot create \(assets.path)", gone: false, retryable: false)
+        }
+    }
+
+    /// Removes the temporary files of downloads a stopped run left in `assets/` (never whole assets).
+    /// Called with the run lock held, so no other download is under way.
+    func removeLeftovers() {
+        guard VerifiedHashes.of(project: assets.deletingLastPathComponent()).assetsOutside == nil,
+            let names = try? FileManager.default.contentsOfDirectory(atPath: assets.path)
+        else { return }
+        for name in names where name.hasPrefix(".download-") && name.hasSuffix(".part") {
+            unlink(assets.appendingPathComponent(name).path)
         }
     }
 

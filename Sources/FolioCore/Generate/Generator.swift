@@ -54,6 +54,9 @@ public struct Generator: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let byID = Dictionary(uniqueKeysWithValues: prompts.map { ($0.id, $0) })
+        // What runs killed before this one left half-written (this one holds the run lock).
+        downloader.removeLeftovers()
+        Lockfile.removeLeftovers(project: project)
         var report = GenerationReport()
         await withTaskGroup(of: JobResult.self) { group in
             for entry in entries {
@@ -186,16 +189,25 @@ public struct Generator: Sendable {
     }
 
     func fail(_ id: String, _ error: LockError) async -> Outcome {
+        let project = project
         do {
             try await commit(id) {
                 $0.state = .failed
                 $0.error = error
-                $0.inFlight = []
+                Self.forgetUnstored(&$0, project: project)
             }
         } catch {
             return error.outcome
         }
         return .failed(error)
+    }
+
+    /// Clears the in-flight marks; an inline image named for a call in flight whose file was never
+    /// stored was not received, so its output goes too (the call stays in doubt, not "missing").
+    static func forgetUnstored(_ entry: inout LockEntry, project: URL) {
+        let doubtful = entry.inFlight
+        entry.outputs.removeAll { doubtful.contains($0.index) && $0.url == nil && !AssetCheck.present($0, project: project) }
+        entry.inFlight = []
     }
 
     /// Ends a job early with an outcome.
@@ -262,7 +274,7 @@ extension Generator {
             try await commit(prompt.id) { e in
                 e.state = .pending
                 e.error = nil
-                e.inFlight = []
+                Self.forgetUnstored(&e, project: project)
                 if regenerate {
                     let snapshot = e
                     e.outputs.removeAll { !AssetCheck.present($0, project: project) && !AssetCheck.urlAlive($0, entry: snapshot, now: Date()) }
@@ -291,11 +303,22 @@ extension Generator {
                 } else {
                     let path = route.path(g)
                     let body = route.body(g, variant: variant, references: references)
-                    // Write-ahead, as Kling's `submitting`: a run that stops before the answer is
-                    // recorded leaves this mark, and the next run does not send the request again.
-                    try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
+                    var marked = false
                     let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
                         await slots.acquire(1)
+                        // Write-ahead, as Kling's `submitting`, once the request holds its slot: a run
+                        // that stops before the answer is recorded leaves this mark, and the next run
+                        // does not send the request again. One still waiting for a slot was never sent.
+                        if !marked {
+                            do throws(StopJob) {
+                                try await commit(prompt.id) { e in if !e.inFlight.contains(variant) { e.inFlight.append(variant) } }
+                                marked = true
+                            } catch {
+                                await slots.release(1)
+                                let reason = if case .failed(let failure) = error.outcome { failure.message } else { "cannot write folio.lock" }
+                                return .failure(CallFailure(kind: .server, message: reason, retryable: false))
+                            }
+                        }
                         counter.add()
                         let answer: Result<SyncResult, CallFailure>
                         do {
@@ -319,12 +342,19 @@ extension Generator {
                     case .failure(let failure): return await fail(prompt.id, failure.lockError)
                     }
                     image = answer.images[0]
+                    let inline: StoredAsset? = if case .inline(let bytes, _) = image { downloader.identity(bytes) } else { nil }
                     try await commit(prompt.id) { e in
                         if case .url(let url) = image {
                             // A URL recorded can be downloaded later: the request is no longer in doubt.
                             e.inFlight.removeAll { $0 == variant }
                             e.outputs.removeAll { $0.index == variant }
                             e.outputs.append(LockOutput(index: variant, url: url, asset: nil))
+                            e.outputs.sort { $0.index < $1.index }
+                        } else if let inline {
+                            // The file an inline image is about to be stored as, named first: a run that
+                            // stops once it is stored finds it there; one that stops before is still in doubt.
+                            e.outputs.removeAll { $0.index == variant }
+                            e.outputs.append(LockOutput(index: variant, url: nil, asset: inline))
                             e.outputs.sort { $0.index < $1.index }
                         }
                         if let text = answer.text { e.text = e.text.map { $0 == text ? $0 : $0 + "\n\n" + text } ?? text }
@@ -363,6 +393,14 @@ extension Generator {
             return .missing(
                 "the image of variant \(which) is gone from assets/ and had no URL; restore it from version control, or run with --regenerate to generate it again"
             )
+        }
+        if entry?.state != .succeeded {
+            // Every variant was there already: stored by a run that stopped before saying so.
+            try await commit(prompt.id) { e in
+                guard e.outputs.count == g.n, e.outputs.allSatisfy({ $0.asset != nil }), e.inFlight.isEmpty else { return }
+                e.state = .succeeded
+                e.error = nil
+            }
         }
         return .generated
     }

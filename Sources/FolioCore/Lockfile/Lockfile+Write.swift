@@ -7,4 +7,9 @@ extension Lockfile {
     public func write(project: URL, beforeRename: (() throws -> Void)? = nil) throws {
         try AtomicFile.write(Array(encoded().utf8), to: project.appendingPathComponent(Self.fileName), beforeRename: beforeRename)
     }
+
+    /// Removes what writes of `folio.lock` interrupted by the end of their process left in `project`.
+    public static func removeLeftovers(project: URL) {
+        AtomicFile.removeLeftovers(of: project.appendingPathComponent(fileName))
+    }
 }

@@ -145,7 +145,7 @@ public enum Planner {
         switch state {
         case .new, .stale:
             break  // answered above
-        case .pending where g.route.rules.style == .sync && !lock.inFlight.isEmpty && !options.retryFailed:
+        case .pending(let outputs) where g.route.rules.style == .sync && !Planner.inDoubt(lock, outputs).isEmpty && !options.retryFailed:
             // A run stopped while a create was on its way: it may have been charged.
             entry.action = .failed
             entry.requests = 0
@@ -154,7 +154,8 @@ public enum Planner {
             // A sync route's pending entry holds the variants received so far.
             // Received: an image on disk, a URL to fetch it from, or an inline image once stored (paid
             // for: if its file is gone it is made again only with --regenerate).
-            let received = outputs.filter { $0.output.url != nil || $0.output.asset != nil }
+            let doubtful = Planner.inDoubt(lock, outputs)
+            let received = outputs.filter { ($0.output.url != nil || $0.output.asset != nil) && !doubtful.contains($0.output.index) }
             let absent = received.filter { !$0.isUsable }
             let expired = absent.filter { !AssetCheck.urlAlive($0.output, entry: lock, now: options.now) }
             entry.action = options.regenerate && !expired.isEmpty ? .new : .resume
@@ -211,6 +212,12 @@ public enum Planner {
 }
 
 extension Planner {
+    /// The variants a stopped run left in flight whose answer is not in `assets/`: they may have been
+    /// charged, so are not sent again by themselves. (An inline image named and stored was received.)
+    static func inDoubt(_ entry: LockEntry, _ outputs: [CheckedOutput]) -> [Int] {
+        entry.inFlight.filter { variant in !outputs.contains { $0.output.index == variant && $0.isUsable } }
+    }
+
     /// Why an entry left with requests in flight is not sent again by itself.
     static func interrupted(_ entry: LockEntry) -> String {
         let variants = entry.inFlight.map(String.init).joined(separator: ", ")

@@ -11,6 +11,19 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(operation) failed: \(String(cString: strerror(code)))" }
     }
 
+    /// Removes the temporary files of writes to `url` that a process which has since ended (killed,
+    /// say) left beside it; those of live processes are theirs.
+    public static func removeLeftovers(of url: URL) {
+        let folder = url.deletingLastPathComponent().path
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let fields = name.dropFirst(prefix.count).dropLast(4).split(separator: ".")
+            guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { unlink("\(folder)/\(name)") }
+        }
+    }
+
     /// Writes `bytes` to `url` through a temporary file in the same folder and a rename. With `sync`
     /// (the default) the file and the folder are synced, so the write survives a power cut too;
     /// disposable output (the site) skips that.
