@@ -141,7 +141,10 @@ enum Publisher {
             report.written.append(path)
         }
         report.removed = before.subtracting(files).sorted()
-        guard !dryRun else { return report }
+        // Nothing to write or remove, and the record already says so: a second publish of an
+        // unchanged site touches nothing, not even the record.
+        let finalRecord = Array((files.joined(separator: "\n") + "\n").utf8)
+        guard !dryRun, !(report.written.isEmpty && report.removed.isEmpty && recorded == finalRecord) else { return report }
         do {
             try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         } catch {
@@ -151,9 +154,12 @@ enum Publisher {
         // The record names every file this publish may write before any is written: an interrupted
         // publish leaves nothing a later one takes for someone else's.
         try writer.write(record, Array((before.union(files).sorted().joined(separator: "\n") + "\n").utf8))
-        for path in report.written { try writer.copy(path, from: site.path + "/" + path) }
+        // Images and static files first, the pages, feed and lists that link them last: a reader
+        // mid-publish never gets a page whose images are not there yet.
+        let linking: (String) -> Bool = { $0.hasSuffix(".html") || $0.hasSuffix(".xml") || $0.hasSuffix(".json") || $0.hasSuffix("search-index.js") }
+        for path in report.written.filter({ !linking($0) }) + report.written.filter(linking) { try writer.copy(path, from: site.path + "/" + path) }
         for path in report.removed where writer.isInRealFolders(path) { unlink(destination.path + "/" + path) }
-        try writer.write(record, Array((files.joined(separator: "\n") + "\n").utf8))
+        try writer.write(record, finalRecord)
         return report
     }
 

@@ -54,8 +54,13 @@ import Testing
         #expect(published == site, "the folder holds exactly the site")
         #expect(try String(contentsOf: destination.appendingPathComponent("CNAME"), encoding: .utf8) == "gallery.example.com\n")
 
+        func modified(_ path: String) throws -> Date? {
+            try FileManager.default.attributesOfItem(atPath: destination.appendingPathComponent(path).path)[.modificationDate] as? Date
+        }
+        let stamps = try (modified(".folio-published"), modified("index.html"))
         let second = try runFolio(["publish", destination.path, "--project", project.path], environment: Self.environment)
         #expect(second.stdout.contains("0 files written, 0 removed, \(site.count) unchanged"), "\(second.stdout)")
+        #expect(try (modified(".folio-published"), modified("index.html")) == stamps, "an unchanged publish touches nothing, not even its record")
         #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent(".nojekyll").path), "no host file added to a folder")
 
         // A published file changed in place, its size kept: compared byte for byte, and written again.
