@@ -15,6 +15,7 @@ work=$(mktemp -d /tmp/folio-soak.XXXXXX)
 # A key made for this run: finding it anywhere afterwards means something wrote it there.
 export FOLIO_SOAK_KEY="sk-soak-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 started=$(date +%s)
+touch "$work/.started"
 
 step() {
     local name=$1
@@ -28,9 +29,16 @@ step "crash soak" python3 Tests/Soak/crash_soak.py "$folio" "$work"
 step "fault soak" python3 Tests/Soak/fault_soak.py "$folio" "$work"
 
 # Everything the soaks left — projects, lockfiles, sites, the simulator's log, every run's output,
-# this step's own output — and the files of the checkout itself.
-leaks=$(grep -rlF -- "$FOLIO_SOAK_KEY" "$work" || true)
-leaks+=$(git ls-files -z -co --exclude-standard | xargs -0 grep -lF -- "$FOLIO_SOAK_KEY" 2>/dev/null || true)
+# this step's own output — the files of the checkout, and anything written meanwhile elsewhere in
+# /tmp or the home folder (caches, logs; build folders aside).
+leaks=$(
+    {
+        grep -rlF -- "$FOLIO_SOAK_KEY" "$work"
+        git ls-files -z -co --exclude-standard | xargs -0 grep -lF -- "$FOLIO_SOAK_KEY"
+        find /tmp "$HOME" -xdev -type f -newer "$work/.started" -not -path "$work/*" -not -path "*/.build/*" -print0 |
+            xargs -0 grep -lF -- "$FOLIO_SOAK_KEY"
+    } 2>/dev/null | sort -u || true
+)
 if [ -n "$leaks" ]; then
     echo "FAIL: the test key was written to:" >&2
     echo "$leaks" >&2
