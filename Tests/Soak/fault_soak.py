@@ -123,7 +123,7 @@ def main():
 
 
 def soak_it(runner, simulator, project, prompts, rules):
-    exits, marks, failed_tasks = [], [], set()
+    exits, marks, failed_tasks, unfinished = [], [], set(), set()
     phases = [("build",), ("build",), ("build", "--retry-failed", "--regenerate"), ("build",)]
     for number, arguments in enumerate(phases, 1):
         marks.append(len(simulator.entries()))
@@ -133,6 +133,8 @@ def soak_it(runner, simulator, project, prompts, rules):
             soak.fail(f"run {number} ({' '.join(arguments)}) exited {status}")
         lock = soak.read_lock(project)
         failed_tasks |= {e["task_id"] for e in lock["entries"].values() if e["state"] == "failed" and (e.get("error") or {}).get("code") == "task_failed"}
+        if number == 2:
+            unfinished = {id for id, e in lock["entries"].items() if e["state"] in ("submitting", "pending")} | {p.id for p in prompts if p.id not in lock["entries"]}
         soak.scan_assets(project)
     entries = simulator.entries()
     marks.append(len(entries))
@@ -187,6 +189,13 @@ def soak_it(runner, simulator, project, prompts, rules):
         if not prompt.sync and tasks > 1 + sum(1 for e in made if outcome_of(e) in ("task-failed", "expired")):
             soak.fail(f"{prompt.id}: {tasks} Kling tasks made")
 
+    # Two plain runs finish everything but what only a flag may send again: a prompt still
+    # unfinished after them is one whose links were dead on arrival (--regenerate).
+    for id in unfinished:
+        prompt = next(p for p in prompts if p.id == id)
+        if not any(outcome_of(e) == "expired" for e in per_prompt.get(prompt.number, [])):
+            soak.fail(f"{id} was still unfinished after two runs, with no dead link to wait for --regenerate")
+
     # How every prompt ended.
     lock = soak.read_lock(project)
     succeeded = failed = 0
@@ -221,6 +230,7 @@ def soak_it(runner, simulator, project, prompts, rules):
         "faults_fired": sum(fired.values()),
         "fired_by_kind": fired,
         "exits": exits,
+        "unfinished_after_two_runs": sorted(unfinished),
         "creates": first + retries + resends,
         "creates_by_run": [sum(1 for made in per_prompt.values() for e in made if run_of(e) == r) for r in (1, 2, 3, 4)],
         "refused_or_uncertain_answers": sum(1 for made in per_prompt.values() for e in made if outcome_of(e) in ("refused", "uncertain")),
