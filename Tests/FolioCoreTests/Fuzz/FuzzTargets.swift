@@ -36,9 +36,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: - Prompt files and folio.yml
 
-    /// An empty project folder: reference images named by a fuzzed file resolve against it.
+    /// An empty project folder, never written: reference images named by a fuzzed file resolve against it.
     static let project: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("folio-fuzz-project-\(getpid())")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("folio-fuzz-empty-project")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()
