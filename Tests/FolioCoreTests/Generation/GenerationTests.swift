@@ -338,15 +338,16 @@ import Testing
         try await GenerationHarness.with(
             files: ["prompts/d.md": promptFile("dashscope", "died early")],
             configure: {
-                // 10 s of real time: long enough for the first download on a loaded machine.
-                $0.urlLifetimes[.dashscope] = 10_000; $0.timeScale = 0.001
+                // 30 s of real time: long enough for the first download on a loaded 2-core CI machine
+                // running the whole suite in parallel (10 s was not, once).
+                $0.urlLifetimes[.dashscope] = 30_000; $0.timeScale = 0.001
             }
         ) { h in
             let (first, lock, _) = try await h.generate()
             let file = try #require(lock.entries["d"]?.outputs.first?.asset?.file)
             try #require(!file.isEmpty, "\(first.missing) \(first.failed) \(first.pending)")
             try FileManager.default.removeItem(at: h.root.appendingPathComponent(file))
-            try await Task.sleep(for: .milliseconds(10_200))
+            try await Task.sleep(for: .milliseconds(30_200))
             let (report, after, _) = try await h.generate()
             #expect(report.missing.map(\.id) == ["d"])
             #expect(after.entries["d"]?.outputs.first?.url == nil, "a dead link is not tried again")
