@@ -26,7 +26,9 @@ import Testing
         let start = ContinuousClock.now
         let project = await ProjectLoader.load(root)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(15), "loading took \(elapsed)")
+        // A guard against a hang (an expanded bomb takes hours), not a speed check: the speed is
+        // Benchmarks/hostile-yaml.sh's. A loaded 2-core CI machine running the suite in parallel took 19.6 s once.
+        #expect(elapsed < .seconds(90), "loading took \(elapsed)")
         #expect(project.diagnostics.map(\.description) == ["prompts/laughs.md:7:1: error: \(Self.aliasMessage)"])
         #expect(project.prompts.map(\.id) == ["fox"], "the other prompt still loads")
     }
