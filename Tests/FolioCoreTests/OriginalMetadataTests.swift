@@ -344,7 +344,7 @@ import Testing
             let clock = ContinuousClock.now
             let metadata = OriginalMetadata.read(Self.png(png, inserting: try Self.xmpChunk(packet)))
             #expect(metadata == OriginalMetadata(xmp: .unreadable), "\(name)")
-            #expect(ContinuousClock.now - clock < .seconds(2), "\(name)")
+            #expect(ContinuousClock.now - clock < .seconds(30), "\(name)")
         }
         // Compressed by an unknown method, or not really compressed.
         let unknown = Self.pngChunk("iTXt", Array("XML:com.adobe.xmp".utf8) + [0, 1, 7, 0, 0] + Array("<x/>".utf8))
@@ -365,7 +365,7 @@ import Testing
         let clock = ContinuousClock.now
         let metadata = OriginalMetadata.read(file)
         #expect(metadata.aigc == Self.producer)
-        #expect(ContinuousClock.now - clock < .seconds(2))
+        #expect(ContinuousClock.now - clock < .seconds(30))
         // Over the limit, the packet is not parsed at all.
         let huge = Self.packet(String(repeating: " ", count: OriginalMetadata.maxPacket) + "<TC260:AIGC>\(Self.escaped(Self.label))</TC260:AIGC>")
         let hugeFile = Self.png(try Self.draw("png"), inserting: try Self.xmpChunk(huge))
@@ -430,7 +430,7 @@ import Testing
         let bomb = Self.fixedStream([0], matches: 80_000)
         let clock = ContinuousClock.now
         #expect(Inflate.zlib(bomb[...], limit: 1 << 20) == nil)
-        #expect(ContinuousClock.now - clock < .seconds(5))
+        #expect(ContinuousClock.now - clock < .seconds(60))
         // A wrong checksum, a truncated stream, a bad header, a distance before the start.
         #expect(Inflate.zlib(Self.fixedStream(text, adler: 1)[...], limit: 1 << 20) == nil)
         let good = try Self.zlib(prose)
@@ -485,7 +485,7 @@ import Testing
         var manyWebP = try Self.draw("webp")
         for _ in 0..<count { manyWebP += Array("JUNK".utf8) + [0, 0, 0, 0] }
         #expect(OriginalMetadata.read(Self.webp(manyWebP, appending: "C2PA", Self.manifestStore())).c2pa)
-        #expect(ContinuousClock.now - clock < .seconds(10))
+        #expect(ContinuousClock.now - clock < .seconds(60))
     }
 
     /// Every truncation and thousands of seeded mutations of files that carry everything; none

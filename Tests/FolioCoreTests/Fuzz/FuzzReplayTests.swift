@@ -24,7 +24,7 @@ import Testing
         let problems = target.run(bytes)
         let elapsed = clock.now - start
         #expect(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))")
-        #expect(elapsed < .seconds(2), "\(name) took \(elapsed)")
+        #expect(elapsed < .seconds(30), "\(name) took \(elapsed)")
     }
 
     @Test(arguments: FuzzTarget.allCases)
