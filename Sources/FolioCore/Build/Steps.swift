@@ -86,6 +86,7 @@ extension BuildStep {
             observer: state.observer)
         state.session = session
         await state.observe(.generating(total: plan.entries.count))
+        session.generator.removeLeftovers()
         let again = plan.entries.filter { $0.action == .download }
         if !again.isEmpty { state.downloads = Task { await session.generator.run(again) } }
         state.generation = await session.generator.run(plan.entries.filter { $0.action != .download })

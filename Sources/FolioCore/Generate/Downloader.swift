@@ -198,18 +198,21 @@ struct Downloader: Sendable {
     }
 
     /// Removes the temporary files of downloads a stopped run left in `assets/` (never whole assets).
-    /// Called with the run lock held, so no other download is under way.
+    /// Called once per build with the run lock held, before any download starts
+    /// (`Generator.removeLeftovers`).
     func removeLeftovers() {
         guard VerifiedHashes.of(project: assets.deletingLastPathComponent()).assetsOutside == nil,
             let names = try? FileManager.default.contentsOfDirectory(atPath: assets.path)
         else { return }
-        for name in names where name.hasPrefix(".download-") && name.hasSuffix(".part") {
+        for name in names where name.hasPrefix(Self.temporaryPrefix) && name.hasSuffix(Self.temporarySuffix) {
             unlink(assets.appendingPathComponent(name).path)
         }
     }
 
+    static let temporaryPrefix = ".download-", temporarySuffix = ".part"
+
     private func temporaryPath() -> String {
-        assets.appendingPathComponent(".download-\(UUID().uuidString).part").path
+        assets.appendingPathComponent(Self.temporaryPrefix + UUID().uuidString + Self.temporarySuffix).path
     }
 }
 

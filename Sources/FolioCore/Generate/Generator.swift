@@ -49,14 +49,19 @@ public struct Generator: Sendable {
         downloader = Downloader(http: http, project: project, maxBytes: options.maxDownloadBytes)
     }
 
+    /// Removes what runs killed before this one left half-written (downloads, lockfile writes).
+    /// Once per build, holding the run lock and before any `run`: a sweep beside a running
+    /// download would take its temporary file.
+    public func removeLeftovers() {
+        downloader.removeLeftovers()
+        Lockfile.removeLeftovers(project: project)
+    }
+
     /// Runs the job of every planned prompt in `entries`; one prompt's failure never stops the others.
     public func run(_ entries: [PlanEntry]) async -> GenerationReport {
         let clock = ContinuousClock()
         let start = clock.now
         let byID = Dictionary(uniqueKeysWithValues: prompts.map { ($0.id, $0) })
-        // What runs killed before this one left half-written (this one holds the run lock).
-        downloader.removeLeftovers()
-        Lockfile.removeLeftovers(project: project)
         var report = GenerationReport()
         await withTaskGroup(of: JobResult.self) { group in
             for entry in entries {
@@ -84,7 +89,7 @@ public struct Generator: Sendable {
         report.failed.sort { $0.id < $1.id }
         report.missing.sort { $0.id < $1.id }
         let elapsed = start.duration(to: clock.now)
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = elapsed / .seconds(1)
         return report
     }
 
