@@ -11,6 +11,8 @@ final class InputWatcher {
     private let descriptor: Int32
     private let project: String
     private var folders: [Int32: String] = [:]
+    /// Where events are read into, kept between looks (one is taken ten times a second).
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF)
     static let trees = RenderStamp.inputFolders
 
@@ -37,7 +39,6 @@ final class InputWatcher {
     /// watched tree is watched from now on (and anything already in it counts as a change).
     func changed() -> Bool {
         var any = false
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { break }

@@ -47,9 +47,9 @@ final class LiveReload: Sendable {
     private let start = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
     /// The site's version now: `<start>-<renders that changed it>`.
-    var version: String { "\(start)-\(state.withLock { $0.count })" }
+    var version: String { version(state.withLock { $0.count }) }
 
-    var listeners: Int { state.withLock { $0.streams.count } }
+    private func version(_ count: Int) -> String { "\(start)-\(count)" }
 
     /// A new page's stream: the current version first, then every reload; nil when too many are open.
     func subscribe() -> AsyncStream<String>? {
@@ -70,9 +70,9 @@ final class LiveReload: Sendable {
     func reload() {
         let (streams, version) = state.withLock { state in
             state.count += 1
-            return (Array(state.streams.values), "\(start)-\(state.count)")
+            return (Array(state.streams.values), state.count)
         }
-        for continuation in streams { continuation.yield(Self.message("reload", version)) }
+        for continuation in streams { continuation.yield(Self.message("reload", self.version(version))) }
     }
 
     /// A comment line every stream gets now and then, so a closed connection is noticed.

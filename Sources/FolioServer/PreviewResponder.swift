@@ -44,7 +44,7 @@ struct PreviewResponder: RouterMiddleware {
             return response
         case .notFound:
             if let failure = served.failure, Self.isPage(path) { return page(.internalServerError, PreviewPages.failure(failure, tag: tag)) }
-            return page(.notFound, PreviewPages.message("Not found", "Nothing in the site is at this address.", tag: tag))
+            return notFound()
         case .file(let file, let relative):
             let type = ContentType.of(relative)
             if type.hasPrefix("text/html") {

@@ -40,7 +40,9 @@ actor PreviewSession {
 
     /// Renders the site (with `--simulate`, generates first) and tells open pages when it changed.
     func render() async {
-        let before = RenderStamp.take(project: options.project)?.inputs
+        // Without --simulate the digest before the render; with it, the user's edits alone (the
+        // build writes folio.lock and assets/ itself).
+        let before = options.simulate ? nil : RenderStamp.take(project: options.project)?.inputs
         let edits = options.simulate ? RenderStamp.take(project: options.project, generated: false)?.inputs : nil
         diagnostics = []
         site = nil
@@ -80,15 +82,6 @@ actor PreviewSession {
     /// The last render wrote or removed a file.
     private var changedFiles = false
 
-    /// Whether an input changed since the last render, or the site folder was removed.
-    func needsRender() -> Bool {
-        if let site = served.withLock({ $0.site }), !FileManager.default.fileExists(atPath: site + "/.folio/build.txt") { return true }
-        let now = RenderStamp.take(project: options.project)?.inputs
-        // A tree that cannot be stamped (a linked folder) is rendered again each time: the render
-        // itself writes only what changed.
-        return now == nil || now != rendered
-    }
-
     /// Renders again each time an input changes, until cancelled; a change is rendered once the
     /// files have been still for `settle` (an editor's save can be several writes). Changes are
     /// heard from inotify (looked at every `interval`), with a full look every 5 s in case an event
@@ -101,10 +94,14 @@ actor PreviewSession {
             try? await Task.sleep(for: interval)
             ticks += 1
             if ticks % 150 == 0 { reload.ping() }
-            let siteGone = served.withLock { $0.site }.map { !FileManager.default.fileExists(atPath: $0 + "/.folio/build.txt") } ?? false
+            // The site folder removed, or an input changed since the last render.
+            let siteGone = served.withLock { $0.site }.map { !hasRenderRecord(URL(fileURLWithPath: $0)) } ?? false
             let look = siteGone || (watcher.map { $0.changed() || ticks % 50 == 0 } ?? (ticks % 3 == 0))
-            guard !Task.isCancelled, look, needsRender() else { continue }
+            guard !Task.isCancelled, look else { continue }
             var last = RenderStamp.take(project: options.project)?.inputs
+            // A tree that cannot be stamped (a linked folder) is rendered again each time: the
+            // render itself writes only what changed.
+            guard siteGone || last == nil || last != rendered else { continue }
             for _ in 0..<10 {
                 try? await Task.sleep(for: settle)
                 _ = watcher?.changed()

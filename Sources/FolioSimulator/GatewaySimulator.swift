@@ -3,9 +3,7 @@ import FolioServer
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 
 /// The AnyInt gateway's image routes (`SimulatedRoute.all`) on loopback, with a storage host for result URLs.
 ///

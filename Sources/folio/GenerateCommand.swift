@@ -102,22 +102,19 @@ struct PublishCommand: AsyncParsableCommand {
 
     func run() async throws {
         if destination != nil, branch != nil { throw FolioError("give a destination or --branch, not both", exit: .invalidInput) }
-        guard let destination = destination ?? branch.map({ "git:" + $0 }) else {
-            try await options.run(Pipeline.publish) {
-                output.apply(to: &$0)
-                $0.publish = (.checkOnly, Folio.version, allowPartial, dryRun)
-            }
-            return
-        }
-        guard let target = PublishTarget.parse(destination) else {
-            if let problem = PublishTarget.objectStoreProblem(destination) { throw FolioError(problem, exit: .invalidInput) }
-            throw FolioError(
-                "cannot publish to '\(destination)': give a folder (./name when its name has a colon; not /, your home or a system folder), git:BRANCH or s3://BUCKET/PREFIX",
-                exit: .invalidInput)
-        }
+        let target = try (destination ?? branch.map { "git:" + $0 }).map(Self.target) ?? .checkOnly
         try await options.run(Pipeline.publish) {
             output.apply(to: &$0)
             $0.publish = (target, Folio.version, allowPartial, dryRun)
         }
+    }
+
+    /// Where `destination` publishes to; a usage error when it names nowhere Folio publishes.
+    static func target(_ destination: String) throws -> PublishTarget {
+        if let target = PublishTarget.parse(destination) { return target }
+        if let problem = PublishTarget.objectStoreProblem(destination) { throw FolioError(problem, exit: .invalidInput) }
+        throw FolioError(
+            "cannot publish to '\(destination)': give a folder (./name when its name has a colon; not /, your home or a system folder), git:BRANCH or s3://BUCKET/PREFIX",
+            exit: .invalidInput)
     }
 }

@@ -92,7 +92,7 @@ public actor BuildPrinter {
         }
         // The rate counts the prompts that took work: cached ones are done at once.
         let resolved = done + pending + failed
-        let elapsed = seconds(clock.now - generationStart)
+        let elapsed = (clock.now - generationStart) / .seconds(1)
         let left = ProgressLine.secondsLeft(remaining: total - resolved, measured: resolved - cached, elapsed: elapsed)
         let details = ["\(pending) pending", "\(failed) failed", "\(running) in flight"]
         draw(ProgressLine.text("generating", done: resolved, total: total, details: details, secondsLeft: left), force: force)
@@ -109,7 +109,7 @@ public actor BuildPrinter {
         guard !quiet, live else { return }
         if current.done >= total { return Console.clearLiveLine() }
         let left = ProgressLine.secondsLeft(
-            remaining: total - current.done, measured: current.done - current.baseline, elapsed: seconds(now - current.start))
+            remaining: total - current.done, measured: current.done - current.baseline, elapsed: (now - current.start) / .seconds(1))
         draw(ProgressLine.text(label, done: current.done, total: total, secondsLeft: left), force: !Console.showsLiveLine.load(ordering: .relaxed))
     }
 
@@ -119,10 +119,6 @@ public actor BuildPrinter {
         guard force || now - lastDraw >= .milliseconds(100) else { return }
         lastDraw = now
         Console.liveLine(ProgressLine.fitted(text, width: Console.errorWidth))
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Failures in red, what waits in yellow, what only `--verbose` shows dim.

@@ -59,7 +59,7 @@ public enum Pipeline {
                 throw FolioError("\(error)", step: step.name)
             }
             let elapsed = start.duration(to: clock.now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed / .seconds(1)
             state.timings.append((step.name, seconds))
             await state.observe(.step(index: index + 1, name: step.name, seconds: seconds))
         }

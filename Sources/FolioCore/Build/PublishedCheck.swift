@@ -39,23 +39,20 @@ public struct PublishedCheck: Sendable {
             check.images += 1
             let isOriginal = !name.dropFirst(64).hasPrefix("-")
             // What the original carries matters for the original only: read once, not per rendition.
-            let unchanged = isOriginal && SHA256Hex.of(bytes) == sha
             if isOriginal, (asset.carries ?? OriginalMetadata.read(FastFiles.read(project.root.path + "/" + asset.file) ?? [])).c2pa {
-                if !unchanged {
+                if SHA256Hex.of(bytes) != sha {
                     check.problems.append(
                         "img/\(name) carries Content Credentials but is no longer the signed original (its SHA-256 differs); delete it and render again")
                 }
                 continue
             }
-            // An original Folio may not write into (a JUMBF box it does not recognise, a multi-picture
-            // JPEG) is published as it came; its renditions carry the label.
-            if unchanged, OriginalEmbedding.embed(EmbeddedMetadata.probe, into: bytes) == nil {
-                continue
-            }
             let found = OriginalMetadata.read(bytes)
-            if found.digitalSourceType != ImageProvenance.digitalSourceType || found.aigcLabel != "1" {
-                check.problems.append("img/\(name) is missing its AI label (IPTC digital source type and the TC260 AIGC label); delete it and render again")
-            }
+            if found.digitalSourceType == ImageProvenance.digitalSourceType, found.aigcLabel == "1" { continue }
+            // An original Folio may not write into (a JUMBF box it does not recognise, a multi-picture
+            // JPEG) is published as it came; its renditions carry the label. Hashed only here, where
+            // the label is missing.
+            if isOriginal, SHA256Hex.of(bytes) == sha, OriginalEmbedding.embed(EmbeddedMetadata.probe, into: bytes) == nil { continue }
+            check.problems.append("img/\(name) is missing its AI label (IPTC digital source type and the TC260 AIGC label); delete it and render again")
         }
         check.findLeaks(in: site, prompts: project.prompts)
         return check

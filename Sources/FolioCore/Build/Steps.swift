@@ -34,30 +34,24 @@ extension BuildStep {
         state.project = project
         // Publishing to an object store needs the aws command line: said before anything is rendered.
         if case .objectStore? = state.options.publish?.target { _ = try ObjectStore.Client.find(environment: state.options.environment) }
-        // A folder that is the project, or holds it, would mix the site with the prompts and the lockfile.
-        if case .folder(let destination)? = state.options.publish?.target {
-            let (target, root) = (destination.resolvingSymlinksInPath().path, project.root.resolvingSymlinksInPath().path)
-            if root == target || root.hasPrefix(target == "/" ? "/" : target + "/") {
-                throw FolioError(
-                    "cannot publish into \(destination.path): it is the project folder or holds it; publish to a folder of its own",
-                    exit: .invalidInput)
-            }
-        }
-        // A build that renders checks its output folder first: a forbidden folder stops it before
-        // anything is locked, paid for or written.
+        // A build that renders checks its output folder first, and a publish the folder it publishes
+        // to: a forbidden folder stops it before anything is locked, paid for or written.
         if state.runs(.renderImages) { state.site = try state.checkedSite() }
+        if case .folder(let destination)? = state.options.publish?.target, let site = state.site,
+            let problem = Publisher.folderProblem(destination, site: site, project: project.root)
+        {
+            throw problem
+        }
         // Generating and cleaning rewrite folio.lock: never beside another process that writes it.
         if state.runs(.generate) {
             state.runLock = try RunLock.acquire(project: project.root, command: "generate")
         } else if state.options.deleteUnreferenced {
             state.runLock = try RunLock.acquire(project: project.root, command: "clean --yes")
-        } else if state.runs(.publish), state.options.publish != nil {
-            // Held from before the render to the end of the upload or commit, dry run or not (it renders too).
-            state.runLock = try RunLock.acquire(project: project.root, command: "publish")
         } else if state.runs(.renderImages) {
-            // One process writes the site at a time: a render (or `folio serve`'s) never rewrites
-            // it under a publish that is copying it, or beside a build.
-            state.runLock = try RunLock.acquire(project: project.root, command: "render")
+            // One process writes the site at a time: a render (or `folio serve`'s) never rewrites it
+            // beside a build, nor under a publish, which holds it from before its render to the end
+            // of the copy, upload or commit (dry run or not: it renders too).
+            state.runLock = try RunLock.acquire(project: project.root, command: state.runs(.publish) ? "publish" : "render")
         }
         state.lock = try Lockfile.load(project: project.root)
     }
@@ -186,10 +180,9 @@ extension BuildStep {
         if !unfinished.isEmpty, !request.allowPartial {
             let list = unfinished.prefix(5).joined(separator: ", ") + (unfinished.count > 5 ? ", …" : "")
             // Only waiting (pending, not generated yet): 3, run the build again; anything failed or lost: 4.
-            let waiting = render.incomplete.isEmpty && render.placeholders.allSatisfy { $0.kind == .pending || $0.kind == .notGenerated }
             throw FolioError(
                 "\(unfinished.count) prompt\(unfinished.count == 1 ? " is" : "s are") not shown with all their images: \(list); nothing was published. Build them, or publish with --allow-partial.",
-                exit: waiting ? .pending : .partial)
+                exit: render.hasFailedOrMissing ? .partial : .pending)
         }
         if let check = state.published, !check.problems.isEmpty {
             throw FolioError(
@@ -204,9 +197,9 @@ extension BuildStep {
             let message = "Publish \(project.settings.title): \(render.pages) pages (folio \(request.label))"
             report = try Publisher.toGitBranch(site, branch: branch, project: project.root, dryRun: request.dryRun, message: message)
         case .checkOnly:
-            report = PublishReport(notes: [
-                "\(site.lastPathComponent)/ is complete and passes check --published; nothing was copied (give a DEST to publish it)"
-            ])
+            report = PublishReport(
+                notes: ["\(site.lastPathComponent)/ is complete and passes check --published; nothing was copied (give a DEST to publish it)"],
+                checkedOnly: true)
         case .objectStore(let bucket, let prefix):
             let observer = state.observer
             report = try await ObjectStore.publish(

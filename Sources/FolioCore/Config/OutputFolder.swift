@@ -23,7 +23,12 @@ public enum OutputFolder {
     /// Why `output` cannot be the output folder of `project`, as a complete sentence; nil when it can.
     /// `shownAs` is how the user wrote it (`site/..`), for the message; by default the path relative to
     /// the project, or the absolute path when it lies outside.
-    public static func problem(_ output: URL, project: URL, shownAs: String? = nil) -> String? {
+    /// `role` names the folder in the sentence and `why` says what it must be instead (`folio
+    /// publish` asks the same of the folder it publishes to).
+    public static func problem(
+        _ output: URL, project: URL, shownAs: String? = nil, role: String = "output folder",
+        why: String = "the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
+    ) -> String? {
         let outputPath = lexical(output.path)
         let projectPath = realPath(project.path)
         let real = realPath(outputPath)
@@ -32,26 +37,25 @@ public enum OutputFolder {
         // Say where a symbolic link leads when that is what puts the folder in the way.
         let realShown = display(real, project: projectPath)
         if realShown != shown { name += " ('\(realShown)' by its real path)" }
-        let why = "the output must be a folder of Folio's own (it removes what it no longer renders there), such as 'site'"
         if contains(real, projectPath) {
             if contains(projectPath, real) {
-                return "the output folder \(name) is the project folder itself; \(why)"
+                return "the \(role) \(name) is the project folder itself; \(why)"
             }
-            return "the output folder \(name) contains the project folder (\(projectPath)); \(why) inside the project"
+            return "the \(role) \(name) contains the project folder (\(projectPath)); \(why) inside the project"
         }
         for folder in reserved {
             let reservedPath = realPath(projectPath + "/" + folder.name)
             if contains(reservedPath, real) {
                 let place = contains(real, reservedPath) ? "is the project's \(folder.name)/ folder" : "lies inside the project's \(folder.name)/ folder"
-                return "the output folder \(name) \(place), which holds \(folder.holds); \(why)"
+                return "the \(role) \(name) \(place), which holds \(folder.holds); \(why)"
             }
             if contains(real, reservedPath) {
-                return "the output folder \(name) contains the project's \(folder.name)/ folder (\(reservedPath)), which holds \(folder.holds); \(why)"
+                return "the \(role) \(name) contains the project's \(folder.name)/ folder (\(reservedPath)), which holds \(folder.holds); \(why)"
             }
         }
         var info = stat()
         if stat(real, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
-            return "the output folder \(name) is a file, not a folder; \(why)"
+            return "the \(role) \(name) is a file, not a folder; \(why)"
         }
         return nil
     }

@@ -21,7 +21,7 @@ struct Poller: Sendable {
     /// Seconds on a monotonic clock; replaced in tests.
     var now: @Sendable () -> Double = {
         let elapsed = ContinuousClock.now - Poller.origin
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed / .seconds(1)
     }
 
     static let origin = ContinuousClock.now

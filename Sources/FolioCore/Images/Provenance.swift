@@ -63,8 +63,6 @@ public struct ImageProvenance: Sendable, Hashable {
 
     /// `folio.yml` `author` (IPTC AI Prompt Writer Name).
     public var promptWriter: String?
-    /// The route's provider: `Alibaba Cloud`.
-    public var provider: String
     /// The gateway's task id (task routes) and request id.
     public var taskID: String?
     public var requestID: String?
@@ -108,7 +106,7 @@ public struct ImageProvenance: Sendable, Hashable {
             inputHash: prompt.privateFields.isEmpty ? prompt.inputHash : nil,
             // With private parameters the route stays private: no provider (it names the route) and
             // no gateway ids, unless the original itself carried a producer's label.
-            promptWriter: settings.author, provider: route.provider,
+            promptWriter: settings.author,
             taskID: showsParameters ? entry?.taskID : nil, requestID: showsParameters ? entry?.requestID : nil,
             variant: output.index, width: output.asset?.width, height: output.asset?.height,
             producer: original.map { $0.producer ?? "" } ?? (showsParameters ? route.provider : ""),

@@ -362,9 +362,7 @@ extension ObjectStore {
             if let record = try? JSONDecoder().decode(Record.self, from: Data(bytes)) {
                 return record.objects.filter { SiteManifest.isSafe($0.key) && $0.key != ObjectStore.record }
             }
-            let paths = bytes.split(separator: UInt8(ascii: "\n")).filter { SiteManifest.isSafe($0) }.map { String(decoding: $0, as: UTF8.self) }
-                .filter { $0 != ObjectStore.record }
-            return Dictionary(paths.map { ($0, Headers()) }) { first, _ in first }
+            return Dictionary(uniqueKeysWithValues: Publisher.recordedPaths(bytes).map { ($0, Headers()) })
         }
 
         func writeRecord(_ record: Record, bucket: String, key: String) throws(FolioError) {

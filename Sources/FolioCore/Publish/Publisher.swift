@@ -76,10 +76,12 @@ public struct PublishReport: Sendable {
     public var commit: String?
     /// What the user should know about where the publish went (a branch based on a remote's).
     public var notes: [String] = []
+    /// `folio publish` without a destination: the site was checked, and nothing copied.
+    public var checkedOnly = false
 
     /// `published to gh-pages: 12 files written, 1 removed, 140 unchanged (commit 1a2b3c4)`.
     public func summary(_ destination: String, dryRun: Bool) -> String {
-        if destination == PublishTarget.checkOnly.name { return "ready to publish: nothing was copied" }
+        if checkedOnly { return "ready to publish: nothing was copied" }
         let verb = dryRun ? "would publish" : "published"
         let commit = commit.map { " (commit \(String($0.prefix(12))))" } ?? ""
         return "\(verb) to \(destination): \(written.count) files written, \(removed.count) removed, \(unchanged) unchanged\(commit)"
@@ -110,14 +112,23 @@ enum Publisher {
     /// Copies the site into `destination` file by file, never holding more than a chunk of one file
     /// in memory: an unchanged file (same size, same bytes) is left alone, a changed one copied
     /// through a temporary name beside it and renamed.
-    static func toFolder(_ site: URL, _ destination: URL, project: URL, dryRun: Bool) throws(FolioError) -> PublishReport {
-        if let problem = OutputFolder.problem(destination, project: project) {
-            throw FolioError(problem.replacingOccurrences(of: "output folder", with: "publish folder"), path: destination.path, exit: .invalidInput)
+    /// Why `destination` cannot be published into (the project or a folder holding it, one of its
+    /// own folders, a file, the site or a folder holding it); checked before anything is rendered.
+    static func folderProblem(_ destination: URL, site: URL, project: URL) -> FolioError? {
+        if let problem = OutputFolder.problem(
+            destination, project: project, role: "publish folder", why: "publish to a folder of its own, outside the project's own folders")
+        {
+            return FolioError(problem, path: destination.path, exit: .invalidInput)
         }
         let real = OutputFolder.realPath(destination.path), siteReal = OutputFolder.realPath(site.path)
         if OutputFolder.contains(real, siteReal) || OutputFolder.contains(siteReal, real) {
-            throw FolioError("cannot publish \(site.path) into \(destination.path): one holds the other", path: destination.path, exit: .invalidInput)
+            return FolioError("cannot publish \(site.path) into \(destination.path): one holds the other", path: destination.path, exit: .invalidInput)
         }
+        return nil
+    }
+
+    /// `destination` has passed `folderProblem`.
+    static func toFolder(_ site: URL, _ destination: URL, project: URL, dryRun: Bool) throws(FolioError) -> PublishReport {
         let files = try siteFiles(site, destination: destination.path)
         var recorded: [UInt8] = []
         if case .bytes(let bytes) = FastFiles.read(destination.path + "/" + record, atMost: 64 << 20) { recorded = bytes }
@@ -180,7 +191,8 @@ enum Publisher {
         guard fstat(first, &one) == 0, fstat(second, &two) == 0, (one.st_mode & S_IFMT) == S_IFREG, (two.st_mode & S_IFMT) == S_IFREG,
             one.st_size == two.st_size
         else { return false }
-        let chunk = 1 << 20
+        // Buffers no larger than the files: most are small pages.
+        let chunk = max(1, min(Int(one.st_size), 1 << 20))
         var left = [UInt8](repeating: 0, count: chunk), right = [UInt8](repeating: 0, count: chunk)
         var offset: off_t = 0
         while true {

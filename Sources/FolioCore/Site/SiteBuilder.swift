@@ -131,6 +131,11 @@ public func renderedFiles(in site: URL) -> Set<String>? {
     BuildRecord.read(site.appendingPathComponent(BuildRecord.path)).map { Set($0.files.map(\.0)) }
 }
 
+/// Whether `site` holds a render's record of its files (a folder Folio rendered, still there).
+public func hasRenderRecord(_ site: URL) -> Bool {
+    BuildRecord.exists(in: site)
+}
+
 /// What the last full build produced: its fingerprint and every file with its size.
 struct BuildRecord {
     static let path = ".folio/build.txt"
