@@ -80,9 +80,9 @@ import Testing
 
     // MARK: - Decoding as Folio does
 
-    /// A prompt file decoded with Folio's default settings in `project`.
+    /// A prompt file decoded with Folio's default settings (an empty `folio.yml`) in `project`.
     static func decode(_ text: String, project: URL) -> (Prompt?, [Diagnostic]) {
-        PromptDecoder(settings: Settings(), project: project).decode(text: text, file: "prompts/example.md", id: "example")
+        decodePrompt(text, id: "example", project: project)
     }
 
     /// What Folio sends for `key` when a file on `route` leaves it out (and the defaults do too).

@@ -187,18 +187,6 @@ import Testing
         return webp(Array(simple[..<12]) + vp8x + simple[12...], appending: "XMP ", packet)
     }
 
-    /// A deterministic generator (SplitMix64), so a failing case can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     // MARK: - Nothing there
 
     @Test func plainFilesCarryNothing() throws {
@@ -416,7 +404,7 @@ import Testing
         #expect(Inflate.zlib(Self.fixedStream(text)[...], limit: 1 << 20) == text)
         #expect(Inflate.zlib(Self.fixedStream([65], matches: 4)[...], limit: 1 << 20) == [UInt8](repeating: 65, count: 1 + 4 * 258))
         // Dynamic blocks, from an independent compressor, on text and on bytes of every value.
-        var random = SplitMix(state: 11)
+        var random = SplitMix64(seed: 11)
         let noise = (0..<50_000).map { _ in UInt8.random(in: 0...255, using: &random) }
         let prose = Array(String(repeating: "The harbour at dawn, soft mist, golden light. ", count: 2000).utf8)
         for input in [prose, noise, []] {
@@ -509,7 +497,7 @@ import Testing
                 #expect(metadata.c2pa == (length >= enough), "\(name) cut at \(length)")
             }
         }
-        var random = SplitMix(state: 2026)
+        var random = SplitMix64(seed: 2026)
         for round in 0..<3000 {
             var file = needed[round % 3].1
             for _ in 0..<Int.random(in: 1...8, using: &random) {

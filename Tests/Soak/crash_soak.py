@@ -12,7 +12,6 @@ except the calls a kill left in flight, which (SPEC §5, uncertain calls) are se
     crash_soak.py FOLIO WORK [KILLS]
 """
 
-import json
 import os
 import signal
 import sys
@@ -26,22 +25,15 @@ def main():
     folio, work = sys.argv[1], sys.argv[2]
     kills_wanted = int(sys.argv[3]) if len(sys.argv) > 3 else 30
     rng, _ = soak.rng_from_environment("crash soak")
-    key = os.environ["FOLIO_SOAK_KEY"]
+    key = soak.test_key()
     start = time.monotonic()
     project = os.path.join(work, "crash-project")
     prompts = soak.make_project(project, rng)
     by_number = {p.number: p for p in prompts}
-    # Simulated latencies (8 s a Gemini call, 25–35 s a Kling task) at 1/100: a build of about 40 s.
-    scale = float(os.environ.get("FOLIO_SOAK_TIME_SCALE", "0.01"))
-    simulator = soak.Simulator(folio, work, key, scale)
-    runner = soak.Runner(folio, project, work, simulator, key, scale)
-    try:
-        result = soak_it(runner, simulator, project, prompts, by_number, rng, kills_wanted)
-    finally:
-        simulator.stop()
-    result["seconds"] = round(soak.seconds_since(start), 1)
-    with open(os.path.join(work, "crash-soak.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    # Simulated latencies (8 s a Gemini call, 25–35 s a Kling task) at 1/100 (FOLIO_SOAK_TIME_SCALE): a build of about 40 s.
+    result = soak.run(
+        folio, work, project, key, "crash-soak", start,
+        lambda runner, simulator: soak_it(runner, simulator, project, prompts, by_number, rng, kills_wanted))
     soak.note(
         f"crash soak: {result['kills']} SIGKILLs survived ({result['kills_in_generation']} while generating), lockfile parsed after each; "
         f"{result['creates']} creates for {len(prompts)} prompts ({result['sync_calls']} sync calls for {result['sync_variants']} variants "

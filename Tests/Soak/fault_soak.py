@@ -91,7 +91,7 @@ def outcome(entry, expired_tasks, failed_tasks, kinds):
 def main():
     folio, work = sys.argv[1], sys.argv[2]
     rng, _ = soak.rng_from_environment("fault soak")
-    key = os.environ["FOLIO_SOAK_KEY"]
+    key = soak.test_key()
     start = time.monotonic()
     project = os.path.join(work, "fault-project")
     prompts = soak.make_project(project, rng, seeds=False)
@@ -103,16 +103,8 @@ def main():
     faults = os.path.join(work, "faults.yml")
     with open(faults, "w") as f:
         f.write("faults:\n" + "".join("  - " + json.dumps(r) + "\n" for r in rules))
-    scale = float(os.environ.get("FOLIO_SOAK_TIME_SCALE", "0.01"))
-    simulator = soak.Simulator(folio, work, key, scale, faults=faults)
-    runner = soak.Runner(folio, project, work, simulator, key, scale)
-    try:
-        result = soak_it(runner, simulator, project, prompts, rules)
-    finally:
-        simulator.stop()
-    result["seconds"] = round(soak.seconds_since(start), 1)
-    with open(os.path.join(work, "fault-soak.json"), "w") as f:
-        json.dump(result, f, indent=2)
+    result = soak.run(
+        folio, work, project, key, "fault-soak", start, lambda runner, simulator: soak_it(runner, simulator, project, prompts, rules), faults=faults)
     soak.note(
         f"fault soak: {result['rules']} fault rules on {result['prompts_with_faults']} of {len(prompts)} prompts, {result['faults_fired']} faults "
         f"answered ({', '.join(f'{k} {v}' for k, v in sorted(result['fired_by_kind'].items()))}); exits {result['exits']}; "

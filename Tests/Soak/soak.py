@@ -279,19 +279,20 @@ def check_authorization(entries):
             fail(f"the key went to the image host: {entry['path']}")
 
 
-def files_containing(folder, needle):
-    needle = needle.encode()
-    found = []
-    for base, _, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(base, name)
-            try:
-                with open(path, "rb") as f:
-                    if needle in f.read():
-                        found.append(os.path.relpath(path, folder))
-            except OSError:
-                pass
-    return found
+def run(folio, work, project, key, name, start, body, faults=None):
+    """Runs `body(runner, simulator)` against `project` with a simulator of its own, stopped
+    whatever happens; keeps the result, with the seconds since `start`, as `<name>.json` in `work`."""
+    scale = float(os.environ.get("FOLIO_SOAK_TIME_SCALE", "0.01"))
+    simulator = Simulator(folio, work, key, scale, faults=faults)
+    runner = Runner(folio, project, work, simulator, key, scale)
+    try:
+        result = body(runner, simulator)
+    finally:
+        simulator.stop()
+    result["seconds"] = round(seconds_since(start), 1)
+    with open(os.path.join(work, name + ".json"), "w") as f:
+        json.dump(result, f, indent=2)
+    return result
 
 
 def seconds_since(start):

@@ -180,7 +180,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             status: statuses[Int(head & 0x0F)], headers: retryAfter.isEmpty ? [] : [("Retry-After", retryAfter)], body: Array(bytes.dropFirst()))
     }
 
-    static let scrub: @Sendable (String) -> String = { $0.replacingOccurrences(of: key, with: "[redacted]") }
+    /// The gateway endpoint's own scrubbing, as the generator passes it to a route.
+    static let endpoint = try! GatewayEndpoint(baseURL: "https://gateway.invalid", key: key)
+    static let scrub: @Sendable (String) -> String = { endpoint.scrub($0) }
 
     static func sync(_ route: some SyncRoute, _ bytes: [UInt8]) -> [String] {
         switch route.classify(reply(bytes), scrub: scrub) {

@@ -39,7 +39,6 @@ import Testing
             try? FileManager.default.removeItem(at: project)
             try? FileManager.default.removeItem(at: destination)
         }
-        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         try Data("gallery.example.com\n".utf8).write(to: destination.appendingPathComponent("CNAME"))
 
         let dry = try runFolio(["publish", destination.path, "--project", project.path, "--dry-run"], environment: Self.environment)
@@ -110,7 +109,6 @@ import Testing
             try? FileManager.default.removeItem(at: project)
             try? FileManager.default.removeItem(at: destination)
         }
-        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         try Data("my own page\n".utf8).write(to: destination.appendingPathComponent("index.html"))
         let refused = try runFolio(["publish", destination.path, "--project", project.path], environment: Self.environment)
         #expect(refused.status == 2, "\(refused.stderr)")
@@ -121,11 +119,9 @@ import Testing
         // A record naming a file behind a link in the folder: nothing outside is removed.
         let elsewhere = TestPaths.temporaryFolder("folio-publish-victim")
         defer { try? FileManager.default.removeItem(at: elsewhere) }
-        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
         try Data("keep me\n".utf8).write(to: elsewhere.appendingPathComponent("notes.txt"))
         let linked = TestPaths.temporaryFolder("folio-publish-linked")
         defer { try? FileManager.default.removeItem(at: linked) }
-        try FileManager.default.createDirectory(at: linked, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: linked.appendingPathComponent("docs"), withDestinationURL: elsewhere)
         try Data("docs/notes.txt\n".utf8).write(to: linked.appendingPathComponent(".folio-published"))
         let hostile = try runFolio(["publish", linked.path, "--project", project.path], environment: Self.environment)
@@ -144,14 +140,8 @@ import Testing
     @Test func aSymbolicBranchAndNamesGitWouldDropAreRefused() throws {
         let project = try Self.builtSample()
         defer { try? FileManager.default.removeItem(at: project) }
-        func git(_ arguments: String...) throws -> String {
-            let result = try runProcess("/usr/bin/env", ["git", "-C", project.path, "-c", "user.name=Test", "-c", "user.email=t@example.com"] + arguments)
-            #expect(result.status == 0, "git \(arguments): \(result.stderr)")
-            return result.stdout
-        }
-        _ = try git("init", "-q", "-b", "main")
-        _ = try git("add", "folio.yml", "prompts")
-        _ = try git("commit", "-q", "-m", "the project")
+        func git(_ arguments: String...) throws -> String { try Self.git(project, arguments) }
+        try Self.makeRepository(project)
         let head = try git("rev-parse", "main")
         _ = try git("symbolic-ref", "refs/heads/alias", "refs/heads/main")
         let alias = try runFolio(["publish", "git:alias", "--project", project.path], environment: Self.environment)
@@ -165,20 +155,14 @@ import Testing
             #expect(refused.status == 2 && refused.stderr.contains("cannot hold"), "\(name): \(refused.stderr)")
             try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
-        #expect(try runProcess("/usr/bin/env", ["git", "-C", project.path, "rev-parse", "--verify", "-q", "gh-pages"]).status != 0, "nothing committed")
+        #expect(try !Self.hasBranch(project, "gh-pages"), "nothing committed")
     }
 
     @Test func aGitBranchHoldsExactlyTheSiteAndTheWorkingTreeIsUntouched() throws {
         let project = try Self.builtSample()
         defer { try? FileManager.default.removeItem(at: project) }
-        func git(_ arguments: String...) throws -> String {
-            let result = try runProcess("/usr/bin/env", ["git", "-C", project.path, "-c", "user.name=Test", "-c", "user.email=t@example.com"] + arguments)
-            #expect(result.status == 0, "git \(arguments): \(result.stderr)")
-            return result.stdout
-        }
-        _ = try git("init", "-q", "-b", "main")
-        _ = try git("add", "folio.yml", "prompts")
-        _ = try git("commit", "-q", "-m", "the project")
+        func git(_ arguments: String...) throws -> String { try Self.git(project, arguments) }
+        try Self.makeRepository(project)
         let statusBefore = try git("status", "--porcelain")
         let head = try git("rev-parse", "HEAD")
 
@@ -254,6 +238,11 @@ import Testing
     }
 
     /// The project's folio.yml and prompts committed on `main` of a new repository.
+    /// Whether the repository at `folder` has the local branch `name`.
+    static func hasBranch(_ folder: URL, _ name: String) throws -> Bool {
+        try runProcess("/usr/bin/env", ["git", "-C", folder.path, "rev-parse", "--verify", "--quiet", "refs/heads/\(name)"]).status == 0
+    }
+
     static func makeRepository(_ project: URL) throws {
         try git(project, ["init", "-q", "-b", "main"])
         try git(project, ["add", "folio.yml", "prompts"])
@@ -392,7 +381,7 @@ import Testing
         }
         let dry = try publish("--dry-run")
         #expect(dry.status == 0 && dry.stdout.contains("would be based on origin/gh-pages (\(pushed.prefix(12)))"), "\(dry.stdout)\(dry.stderr)")
-        #expect(try runProcess("/usr/bin/env", ["git", "-C", clone.path, "rev-parse", "--verify", "--quiet", "refs/heads/gh-pages"]).status != 0)
+        #expect(try !Self.hasBranch(clone, "gh-pages"))
 
         let first = try publish()
         #expect(first.status == 0, "\(first.stderr)")
@@ -415,7 +404,7 @@ import Testing
         let single = try publish()
         #expect(single.status == 0 && single.stdout.contains("upstream/gh-pages ("), "\(single.stdout)\(single.stderr)")
         #expect(single.stdout.contains("already holds this site: nothing to commit"), "\(single.stdout)")
-        #expect(try runProcess("/usr/bin/env", ["git", "-C", clone.path, "rev-parse", "--verify", "--quiet", "refs/heads/gh-pages"]).status != 0)
+        #expect(try !Self.hasBranch(clone, "gh-pages"))
     }
 
     @Test func aPublishHoldsTheRunLockAndASecondOneIsRefused() throws {
