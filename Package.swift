@@ -74,7 +74,6 @@ let package = Package(
                 "FolioCore", "FolioServer", "CSimulatorDrawing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

@@ -1,6 +1,5 @@
 import FolioCore
 import Foundation
-import Yams
 
 /// A misbehaviour the simulator can put on, in each route's own form.
 public enum FaultKind: String, Sendable, CaseIterable, Codable {
@@ -90,24 +89,31 @@ public enum Faults {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SimulatorError("cannot read the faults file \(path)")
         }
-        guard let root = try Yams.load(yaml: text) as? [String: Any], let list = root["faults"] as? [[String: Any]] else {
+        // Folio's own YAML reader, not Yams.load: it refuses alias bombs and never traps on a list or mapping as a key.
+        let root: JSONValue?
+        do {
+            root = try YAMLDocument.parse(text, file: path)?.json
+        } catch {
+            throw SimulatorError(error.description)
+        }
+        guard let list = root?["faults"]?.arrayValue else {
             throw SimulatorError("\(path): expected 'faults:' followed by a list of {fault, route, match, times, seconds}")
         }
         return try list.enumerated().map { index, item in
-            guard let name = item["fault"] as? String, let kind = FaultKind(rawValue: name) else {
+            guard let name = item["fault"]?.stringValue, let kind = FaultKind(rawValue: name) else {
                 throw SimulatorError("\(path): faults[\(index)]: 'fault' must be one of \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var rule = FaultRule(kind: kind)
-            if let route = item["route"] as? String {
+            if let route = item["route"]?.stringValue {
                 guard let id = RouteID(rawValue: route) else { throw SimulatorError("\(path): faults[\(index)]: unknown route '\(route)'") }
                 rule.route = id
             }
-            rule.match = item["match"] as? String
-            rule.times = item["times"] as? Int
-            if let seconds = item["seconds"] as? Double {
-                rule.seconds = seconds
-            } else if let seconds = item["seconds"] as? Int {
-                rule.seconds = Double(seconds)
+            rule.match = item["match"]?.stringValue
+            rule.times = item["times"]?.intValue
+            switch item["seconds"] {
+            case .double(let seconds): rule.seconds = seconds
+            case .int(let seconds): rule.seconds = Double(seconds)
+            default: break
             }
             return rule
         }

@@ -69,6 +69,16 @@ import Testing
         }
     }
 
+    /// Found by the config fuzzer: Yams' own rendering of a mapping key whose keys are mappings traps.
+    @Test func aListOrMappingAsAKeyIsNamedByItsFlowText() throws {
+        let root = try #require(try YAMLDocument.parse("? ? {a: b}\n  : c\n: d\n? [x, [y]]\n: e\n", file: "folio.yml"))
+        let entries = try root.entries(key: "folio.yml")
+        #expect(entries.map(\.key) == ["{{a: b}: c}", "[x, [y]]"])
+        let (settings, problems) = SettingsLoader.load(text: "? ? title: &t Gallery\nd)scription: *t\ntitle: Kept\n")
+        #expect(settings.title == "Kept")
+        #expect(problems.contains { $0.line == 1 && $0.severity == .error }, "\(problems.map(\.description))")
+    }
+
     @Test func modestAliasesStillRead() throws {
         let (prompt, problems) = decodePrompt("---\ntitle: &name Night fox\nalt: *name\ntags: &t [fox, night]\n---\nA fox at night\n")
         #expect(problems.isEmpty, "\(problems)")

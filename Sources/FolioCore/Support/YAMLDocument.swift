@@ -191,7 +191,9 @@ public enum YAMLDocument {
                 do {
                     let keyNode = try convert(pair.key, file: file, lineOffset: lineOffset, budget: &budget, depth: depth + 1)
                     let key: String
-                    if case .scalar(let text, _) = keyNode.value { key = text } else { key = "\(pair.key.any)" }
+                    // A list or mapping as a key (`? [a, b]`) is named by its flow text; Yams' own rendering
+                    // (`Node.any`) traps on a mapping whose keys are not text.
+                    if case .scalar(let text, _) = keyNode.value { key = text } else { key = keyNode.flowText }
                     let value = try convert(pair.value, file: file, lineOffset: lineOffset, budget: &budget, depth: depth + 1)
                     entries.append(YAMLEntry(key: key, keyNode: keyNode, value: value))
                 } catch {
@@ -307,6 +309,36 @@ extension YAMLNode {
         case .mapping(let entries):
             return .object(entries.map { ($0.key, $0.value.json) })
         }
+    }
+
+    /// The value in YAML's flow style (`[a, {b: c}]`), cut short past 200 characters: how a list or
+    /// mapping used as a key is named.
+    var flowText: String {
+        var out = ""
+        func write(_ node: YAMLNode) {
+            guard out.count <= 200 else { return }
+            switch node.value {
+            case .scalar(let text, _): out += text
+            case .sequence(let items):
+                out += "["
+                for (index, item) in items.enumerated() {
+                    if index > 0 { out += ", " }
+                    write(item)
+                }
+                out += "]"
+            case .mapping(let entries):
+                out += "{"
+                for (index, entry) in entries.enumerated() {
+                    if index > 0 { out += ", " }
+                    write(entry.keyNode)
+                    out += ": "
+                    write(entry.value)
+                }
+                out += "}"
+            }
+        }
+        write(self)
+        return out.count > 200 ? String(out.prefix(197)) + "..." : out
     }
 
     /// A short rendering of the value for messages: `'abc'`, `a list`, `a mapping`.
