@@ -125,7 +125,7 @@ extension SimulatorCore {
         let expires = Date().addingTimeInterval(kinds.contains(.expired) ? -1 : lifetime)
         let spec = ImageSpec(
             seed: Self.imageSeed(fingerprint, seed: seed, variant: variant), width: scaledSize.0, height: scaledSize.1,
-            format: "png", title: Self.title(text), expires: expires, truncate: kinds.contains(.truncate))
+            format: "png", title: Self.title(text), detail: configuration.imageDetail, expires: expires, truncate: kinds.contains(.truncate))
         let file = "\(requestID.prefix(8))-\(variant + 1).png"
         let path = "/dashscope/\(requestID)/\(file)"
         await state.store(spec, at: path)

@@ -223,10 +223,14 @@ extension SimulatorCore {
         // Like the real model, it answers in JPEG some of the time, and sometimes shows an interim image first.
         let jpeg = kinds.contains(.jpeg) || seed % 3 == 0
         let thought = kinds.contains(.thought) || seed % 4 == 1
-        let image = try ImageSpec(seed: seed, width: size.0, height: size.1, format: jpeg ? "jpeg" : "png", title: Self.title(prompt)).render()
+        let image = try ImageSpec(
+            seed: seed, width: size.0, height: size.1, format: jpeg ? "jpeg" : "png", title: Self.title(prompt), detail: configuration.imageDetail
+        ).render()
         var parts: [JSONValue] = []
         if thought {
-            let draft = try ImageSpec(seed: seed ^ 0xD4AF7, width: max(8, size.0 / 4), height: max(8, size.1 / 4), format: "png", title: "").render()
+            let draft = try ImageSpec(
+                seed: seed ^ 0xD4AF7, width: max(8, size.0 / 4), height: max(8, size.1 / 4), format: "png", title: "", detail: configuration.imageDetail
+            ).render()
             parts.append(.object([("text", .string("Sketching the composition first.")), ("thought", .bool(true))]))
             parts.append(
                 .object([

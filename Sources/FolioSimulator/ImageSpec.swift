@@ -10,6 +10,7 @@ struct ImageSpec: Sendable {
     /// `png` or `jpeg`.
     var format: String
     var title: String
+    var detail: SimulatedImageDetail
     /// When its URL stops working (storage-hosted images only).
     var expires: Date?
     /// Serve only half of it, then close the connection.
@@ -24,12 +25,22 @@ struct ImageSpec: Sendable {
         var length = 0
         let status = title.withCString { title in
             format.withCString { format in
-                folio_sim_render(Int32(width), Int32(height), seed, title, format, &out, &length)
+                folio_sim_render_detail(Int32(width), Int32(height), seed, title, format, detail.drawing, &out, &length)
             }
         }
         guard status == 0, let out else { throw SimulatorError("could not render a \(width)×\(height) \(format) image") }
         defer { folio_sim_free(out) }
         return Array(UnsafeRawBufferPointer(start: out, count: length))
+    }
+}
+
+extension SimulatedImageDetail {
+    /// The level of detail as the C drawing code names it.
+    var drawing: Int32 {
+        switch self {
+        case .simple: FOLIO_SIM_DETAIL_SIMPLE
+        case .photo: FOLIO_SIM_DETAIL_PHOTO
+        }
     }
 }
 

@@ -209,7 +209,7 @@ extension SimulatorCore {
         let images = (0..<count).map { index in
             ImageSpec(
                 seed: Self.imageSeed(fingerprint, seed: nil, variant: variant * 16 + index), width: size.0, height: size.1,
-                format: "png", title: Self.title(text),
+                format: "png", title: Self.title(text), detail: configuration.imageDetail,
                 expires: kinds.contains(.expired) ? now.addingTimeInterval(-1) : now.addingTimeInterval(duration + lifetime),
                 truncate: kinds.contains(.truncate))
         }

@@ -9,6 +9,8 @@ public struct SimulatorConfiguration: Sendable {
     public var timeScale: Double = 1
     /// Divides every image's pixel dimensions (1 gives the real sizes).
     public var imageScale: Int = 1
+    /// Flat pictures, or photographic ones whose files weigh and decode like a real model's.
+    public var imageDetail = SimulatedImageDetail.simple
     /// Faults from a file; markers in prompt text add more.
     public var faults: [FaultRule] = []
     /// How long result URLs live, in simulated seconds, per route.

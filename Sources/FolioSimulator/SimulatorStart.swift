@@ -3,11 +3,14 @@ import FolioServer
 import Foundation
 
 extension GatewaySimulator {
-    /// How `--simulate` starts a simulator for a build: the build's time and image scales, no key, no faults.
-    public static let forBuilds: @Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway = { timeScale, imageScale in
+    /// How `--simulate` starts a simulator for a build: the build's time and image scales and image
+    /// detail, no key, no faults.
+    public static let forBuilds: @Sendable (_ timeScale: Double, _ imageScale: Int, _ imageDetail: SimulatedImageDetail) async throws -> SimulatedGateway = {
+        timeScale, imageScale, imageDetail in
         var configuration = SimulatorConfiguration()
         configuration.timeScale = timeScale
         configuration.imageScale = imageScale
+        configuration.imageDetail = imageDetail
         let simulator = try await GatewaySimulator.start(configuration)
         return SimulatedGateway(baseURL: simulator.baseURL, stop: { await simulator.stop() })
     }

@@ -7,16 +7,20 @@ struct GenerateOptions: ParsableArguments {
 
     @Flag(help: "Run the built-in gateway simulator in-process: no key, no network.") var simulate = false
 
+    @Option(help: ArgumentHelp(SimulatedImageDetail.help + " Needs --simulate.")) var imageDetail: SimulatedImageDetail?
+
     @Flag(help: "Generate prompts that failed before (moderation, billing) again.") var retryFailed = false
 
     @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.") var regenerate = false
 
     func validate() throws {
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
+        try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
     }
 
     func apply(to options: inout BuildOptions) {
         (options.jobs, options.simulate, options.retryFailed, options.regenerate) = (jobs, simulate, retryFailed, regenerate)
+        options.simulatedImageDetail = imageDetail ?? .simple
     }
 }
 

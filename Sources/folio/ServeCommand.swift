@@ -21,14 +21,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Generate changed prompts through the built-in gateway simulator: no key, no network, no money.") var simulate = false
 
+    @Option(help: ArgumentHelp(SimulatedImageDetail.help + " Needs --simulate.")) var imageDetail: SimulatedImageDetail?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
     }
 
     func run() async throws {
         var build = options.buildOptions
         output.apply(to: &build)
-        build.simulate = simulate
+        (build.simulate, build.simulatedImageDetail) = (simulate, imageDetail ?? .simple)
         try await PreviewServer.run(
             build, options: .init(port: port, open: open), printer: BuildPrinter(quiet: options.quiet, verbose: options.verbose, resultsToStandardError: true))
     }

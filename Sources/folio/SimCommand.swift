@@ -16,6 +16,8 @@ struct SimCommand: AsyncParsableCommand {
 
     @Option(help: "Divides every image's pixel dimensions.") var imageScale: Int = 1
 
+    @Option(help: ArgumentHelp(SimulatedImageDetail.help)) var imageDetail: SimulatedImageDetail = .simple
+
     @Option(help: "The API key to accept (default: ANYINT_API_KEY; without either, any non-empty bearer token).") var key: String?
 
     @Option(help: "A YAML file of faults to put on.") var faults: String?
@@ -35,6 +37,7 @@ struct SimCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = SimulatorConfiguration()
         (configuration.port, configuration.timeScale, configuration.imageScale) = (port, timeScale, imageScale)
+        configuration.imageDetail = imageDetail
         configuration.key = key ?? ProcessInfo.processInfo.environment["ANYINT_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         (configuration.logPath, configuration.fixedLatency) = (log, latency)
         try await GatewaySimulator.serveUntilInterrupted(configuration, faultsFile: faults, quiet: verbosity.quiet)

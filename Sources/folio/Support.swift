@@ -47,3 +47,17 @@ struct Verbosity: ParsableArguments {
         if verbose, quiet { throw ValidationError("--verbose and --quiet cannot be used together") }
     }
 }
+
+/// `--image-detail simple|photo`, which `folio sim` takes, and `build`, `generate` and `serve` with `--simulate`.
+extension SimulatedImageDetail: ExpressibleByArgument {
+    static let help = """
+        How much detail simulated images have: simple (flat shapes, about 200 KB per 1024×1024 PNG) or \
+        photo (photographic texture and grain, about 1.5 MB per 1024×1024 PNG and as slow to decode as a \
+        real model's: for benchmarks).
+        """
+
+    /// Refuses `--image-detail` without `--simulate`: only the simulator draws images.
+    static func validate(_ detail: SimulatedImageDetail?, simulate: Bool) throws {
+        if detail != nil, !simulate { throw ValidationError("--image-detail only applies with --simulate (it sets how the simulator draws)") }
+    }
+}

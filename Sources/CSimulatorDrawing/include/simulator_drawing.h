@@ -12,7 +12,18 @@
 /// failure. libvips must have been started (vips_init) first.
 int folio_sim_render(int width, int height, uint64_t seed, const char *title, const char *format, void **out, size_t *length);
 
-/// Frees an image returned by folio_sim_render.
+/// How much detail folio_sim_render_detail draws: the plain composition (what folio_sim_render draws),
+/// or the same composition with photographic texture, grain and light, whose PNG is as large and
+/// as slow to decode as a real model's (about 1.5 MB at 1024×1024).
+#define FOLIO_SIM_DETAIL_SIMPLE 0
+#define FOLIO_SIM_DETAIL_PHOTO 1
+
+/// folio_sim_render with a level of detail, FOLIO_SIM_DETAIL_SIMPLE or FOLIO_SIM_DETAIL_PHOTO; the
+/// same seed gives the same composition at either level.
+int folio_sim_render_detail(int width, int height, uint64_t seed, const char *title, const char *format, int detail,
+                            void **out, size_t *length);
+
+/// Frees an image returned by folio_sim_render or folio_sim_render_detail.
 void folio_sim_free(void *bytes);
 
 #endif

@@ -10,6 +10,8 @@ public struct BuildOptions: Sendable {
     public var force = false
     /// Generate through an in-process simulator (started by `startSimulator`), never the gateway.
     public var simulate = false
+    /// How much detail that simulator draws into its images (`--image-detail`).
+    public var simulatedImageDetail = SimulatedImageDetail.simple
     public var jobs: Int?
     public var retryFailed = false
     public var regenerate = false
@@ -23,8 +25,9 @@ public struct BuildOptions: Sendable {
     /// shorten retries and waits with it).
     public var tuneGeneration: (@Sendable (inout GenerationOptions) -> Void)?
     /// Starts the simulator `--simulate` generates through (the simulator is its own target, which
-    /// depends on this one): given the time scale and the image scale, its base URL and a way to stop it.
-    public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int) async throws -> SimulatedGateway)?
+    /// depends on this one): given the time scale, the image scale and the image detail, its base URL
+    /// and a way to stop it.
+    public var startSimulator: (@Sendable (_ timeScale: Double, _ imageScale: Int, _ imageDetail: SimulatedImageDetail) async throws -> SimulatedGateway)?
 
     public init(
         project: URL, out: String? = nil, workingFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -55,6 +58,15 @@ public struct SimulatedGateway: Sendable {
         self.baseURL = baseURL
         self.stop = stop
     }
+}
+
+/// How much detail the simulator draws into its images (`--image-detail`).
+public enum SimulatedImageDetail: String, Sendable, CaseIterable {
+    /// Flat shapes and the title: small files (about 200 KB per 1024×1024 PNG), quick to decode.
+    case simple
+    /// The same pictures with photographic texture, grain and light, so that their files are as
+    /// large and as slow to decode as a real model's (about 1.5 MB per 1024×1024 PNG): for benchmarks.
+    case photo
 }
 
 /// One build in memory, passed from step to step: the project as loaded, the lockfile (read once

@@ -262,7 +262,8 @@ extension GatewaySession {
         let endpoint: GatewayEndpoint
         if options.simulate {
             guard let start = options.startSimulator else { throw FolioError("--simulate needs a simulator, and none was given") }
-            let started = try await start(timeScale, environment["FOLIO_SIM_IMAGE_SCALE"].flatMap(Int.init) ?? 1)
+            let started = try await start(
+                timeScale, environment["FOLIO_SIM_IMAGE_SCALE"].flatMap(Int.init) ?? 1, options.simulatedImageDetail)
             simulator = started
             do {
                 endpoint = try GatewayEndpoint(baseURL: started.baseURL, key: "simulated")
