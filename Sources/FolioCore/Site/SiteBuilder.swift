@@ -5,6 +5,8 @@ import Glibc
 /// What rendering the site did.
 public struct RenderReport: Sendable {
     public var pages = 0
+    /// Pages made by this render; the others were left as an earlier render made them from the same inputs.
+    public var pagesRendered = 0
     public var written = 0
     public var unchanged = 0
     public var removed = 0
@@ -82,23 +84,52 @@ public struct SiteBuilder: Sendable {
         }
     }
 
-    /// A digest of everything the site's bytes depend on: Folio's version, folio.yml, the theme, and
-    /// each published prompt's file, lock entry and images.
-    func fingerprint(items: [SiteItem], formats: [ImageOutputFormat], statics: [StaticFiles.File]) -> String {
-        // The running binary itself counts: a new Folio may render the same inputs differently.
+    /// Folio itself: the running binary and its libraries. A new Folio may render the same inputs differently.
+    static let build: String = {
         var binary = stat()
         let build = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size)-\(binary.st_mtim.tv_sec)" : "unknown"
-        var bytes: [UInt8] = Array("folio-site 1 \(build) \(Libraries.versions)\n".utf8)
-        bytes += FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []
-        bytes += Array("\n\(formats.map(\.rawValue))\n\(theme.digest)\n".utf8)
-        for file in statics { bytes += Array("static \(file.path) \(file.stamp)\n".utf8) }
-        for item in items {
-            bytes += Array("\(item.id)\n".utf8)
-            bytes += Array("\(item.prompt.sourceSHA256)\n\(item.prompt.inputHash)\n".utf8)
-            if let entry = item.entry { bytes += Array(entry.json.compact.utf8) }
-            bytes += Array("\n\(item.images.map(\.sha256).joined(separator: ","))\n".utf8)
+        return "\(build) \(Libraries.versions)"
+    }()
+
+    /// A digest of what every page depends on besides the items: Folio itself, `folio.yml` (the
+    /// settings and the prompts' defaults), the formats rendered and the theme.
+    func pageInputs(formats: [ImageOutputFormat]) -> String {
+        var digest = InputDigest("site inputs 1")
+        digest.add(Self.build)
+        digest.add(SHA256Hex.of(FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []))
+        digest.add(formats.map(\.rawValue).joined(separator: ","))
+        digest.add(theme.digest)
+        return digest.finish()
+    }
+
+    /// A digest of one item: its prompt file, lock entry, images, and what the site says in place of
+    /// missing ones. With `pageInputs`, what its page is made from.
+    static func digest(_ item: SiteItem) -> String {
+        var digest = InputDigest("item 1")
+        // A prompt not read from its file (no digest of it) is never taken for unchanged.
+        let source = item.prompt.sourceSHA256.isEmpty ? UUID().uuidString : item.prompt.sourceSHA256
+        for part in [item.id, item.prompt.file, source, item.prompt.inputHash, item.entry?.json.compact ?? "-"] {
+            digest.add(part)
         }
-        return SHA256Hex.of(bytes)
+        for (image, output) in zip(item.images, item.outputs) {
+            digest.add("\(image.sha256) \(image.source) \(image.width)x\(image.height) \(output.index) \(output.asset?.mime ?? "-")")
+            for rendition in image.renditions { digest.add(rendition.path) }
+        }
+        digest.add(item.placeholder.map { "\($0.kind.rawValue) \($0.explanation)" } ?? "-")
+        digest.add(item.incomplete?.explanation ?? "-")
+        for problem in item.problems { digest.add(problem) }
+        return digest.finish()
+    }
+
+    /// A digest of everything the site's bytes depend on: what every page does (`pageInputs`), the
+    /// project's static files, and each published item (`digests`, in the items' order).
+    func fingerprint(pageInputs: String, digests: [String], statics: [StaticFiles.File]) -> String {
+        var digest = InputDigest("folio-site 2")
+        digest.add(pageInputs)
+        for file in statics { digest.add("static \(file.path) \(file.stamp)") }
+        digest.add(digests.count)
+        for item in digests { digest.add(item) }
+        return digest.finish()
     }
 
     /// One original's record in `.folio/images.json`.

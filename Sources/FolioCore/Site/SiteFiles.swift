@@ -76,6 +76,12 @@ struct SiteFiles {
         }
     }
 
+    /// Marks a file an earlier render wrote, left as it is, as part of the site (`claim` it first).
+    mutating func keepUnchanged(_ path: String) {
+        produced.insert(path)
+        unchanged += 1
+    }
+
     /// Marks files the image step made as part of the site.
     mutating func keep(_ paths: some Sequence<String>) {
         produced.formUnion(paths)

@@ -9,10 +9,21 @@ extension SitePages {
         files.append(("gallery.json", Array(manifest().pretty.utf8)))
         files.append(("feed.xml", Array(feed().utf8)))
         if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
-        for item in items where item.showsSource {
-            if let bytes = FastFiles.read(project.path + "/" + item.prompt.file) { files.append((item.folder + "prompt.md", bytes)) }
-        }
         return files
+    }
+
+    /// The prompt files published beside their pages (`p/<id>/prompt.md`, when nothing in them is
+    /// private), each read only when the last render did not publish this very file.
+    func sources() -> [SiteText] {
+        items.filter(\.showsSource).compactMap { item in
+            let path = item.folder + "prompt.md"
+            var digest = InputDigest("source 1")
+            // A prompt not read from its file (no digest of it) is never taken for unchanged.
+            digest.add(item.prompt.sourceSHA256.isEmpty ? UUID().uuidString : item.prompt.sourceSHA256)
+            let key = digest.finish()
+            if previous?.holds(path, key: key) == true { return SiteText(path: path, key: key, bytes: nil) }
+            return FastFiles.read(project.path + "/" + item.prompt.file).map { SiteText(path: path, key: key, bytes: $0) }
+        }
     }
 
     /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too.

@@ -11,6 +11,13 @@ struct SitePages: Sendable {
     var contentCredentials: Set<String> = []
     /// The icons every page declares (`icons(statics:)`).
     var icons = SitePages.icons(statics: [])
+    /// A digest of the inputs every page shares that `SitePages` is not given: Folio itself,
+    /// `folio.yml`, the formats and the theme (`SiteBuilder.pageInputs`).
+    var inputs = ""
+    /// Each item's digest, in `items`' order (`SiteBuilder.digest(_:)`): its prompt, lock entry and images.
+    var itemDigests: [String] = []
+    /// What the last render made each page from: a page with the same key is not made again.
+    var previous: PageRecord?
     /// Album names, sorted.
     let albums: [String]
     /// Tags with their items, by slug.
@@ -45,69 +52,98 @@ struct SitePages: Sendable {
 
     // MARK: - Pages
 
-    /// Every page, rendered on all cores: the listings on one worker, the prompt pages shared out.
-    func all() async -> [(String, String)] {
+    /// Every page, made on all cores: the listings on one worker, the prompt pages shared out. A page
+    /// the last render made from the same inputs (`previous`) is not made again: its bytes are nil.
+    func all() async -> [SiteText] {
+        let keys = pageKeys()
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chunk = max(1, (items.count + workers - 1) / workers)
-        return await withTaskGroup(of: (Int, [(String, String)]).self) { group in
-            group.addTask { (-1, listings()) }
+        return await withTaskGroup(of: (Int, [SiteText]).self) { group in
+            group.addTask { (-1, listings(keys: keys)) }
             for start in stride(from: 0, to: items.count, by: chunk) {
                 group.addTask {
-                    (
-                        start,
-                        (start..<min(start + chunk, items.count)).map { index in
-                            (
-                                items[index].page,
-                                detail(
-                                    items[index], previous: index > 0 ? items[index - 1] : nil,
-                                    next: index + 1 < items.count ? items[index + 1] : nil)
-                            )
-                        }
-                    )
+                    (start, (start..<min(start + chunk, items.count)).map { detailPage($0, keys: keys) })
                 }
             }
-            var parts: [(Int, [(String, String)])] = []
+            var parts: [(Int, [SiteText])] = []
             for await part in group { parts.append(part) }
             return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
     }
 
+    /// The prompt page of `items[index]`, unless the last render made it from the same inputs.
+    func detailPage(_ index: Int, keys: PageKeys) -> SiteText {
+        let item = items[index]
+        let previous = index > 0 ? items[index - 1] : nil
+        let next = index + 1 < items.count ? items[index + 1] : nil
+        // The page shows its own item whole, and of each neighbour its page and title.
+        var digest = InputDigest("page 1")
+        digest.add(keys.shared)
+        digest.add(keys.items[index])
+        for neighbour in [previous, next] {
+            digest.add(neighbour.map { "\($0.page) \($0.prompt.title)" } ?? "-")
+        }
+        let key = digest.finish()
+        if self.previous?.holds(item.page, key: key) == true { return SiteText(path: item.page, key: key, bytes: nil) }
+        return SiteText(path: item.page, key: key, bytes: Array(detail(item, previous: previous, next: next).utf8))
+    }
+
     /// The index, album and tag pages.
-    func listings() -> [(String, String)] {
-        var pages: [(String, String)] = []
-        pages += listing(items, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
+    func listings(keys: PageKeys) -> [SiteText] {
+        let positions = Dictionary(items.indices.map { (items[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
+        func keyed(_ list: [SiteItem]) -> [(SiteItem, String)] { list.map { ($0, positions[$0.id].map { keys.items[$0] } ?? "") } }
+        var pages: [SiteText] = []
+        pages += listing(
+            keyed(items), shared: keys.shared, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
         for album in albums {
             pages += listing(
-                items.filter { $0.prompt.album == album }, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
+                keyed(items.filter { $0.prompt.album == album }), shared: keys.shared, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
                 currentAlbum: album, currentTag: nil, home: false)
         }
         for tag in tags {
             pages += listing(
-                tag.items, base: "tags/\(tag.slug)/", heading: "#\(tag.name)",
+                keyed(tag.items), shared: keys.shared, base: "tags/\(tag.slug)/", heading: "#\(tag.name)",
                 intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
                 currentAlbum: nil, currentTag: tag.slug, home: false)
         }
         return pages
     }
 
-    /// Paginated grid pages under `base`: `base/index.html`, `base/page/2/index.html`, …
-    func listing(_ list: [SiteItem], base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?, home: Bool) -> [(
-        String, String
-    )] {
+    /// Paginated grid pages under `base`: `base/index.html`, `base/page/2/index.html`, … `keyed` pairs
+    /// each item with its key (`pageKeys()`).
+    func listing(
+        _ keyed: [(SiteItem, String)], shared sharedKey: String, base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?,
+        home: Bool
+    ) -> [SiteText] {
+        let list = keyed.map(\.0)
         let size = max(1, settings.pagination)
-        let chunks = stride(from: 0, to: max(list.count, 1), by: size).map { Array(list[min($0, list.count)..<min($0 + size, list.count)]) }
+        let starts = Array(stride(from: 0, to: max(list.count, 1), by: size))
         func path(_ number: Int) -> String { number == 1 ? "\(base)index.html" : "\(base)page/\(number)/index.html" }
         let chips = tagChips(for: home ? items : list, current: currentTag)
-        return chunks.enumerated().map { offset, chunk in
+        // What every page of this listing shows besides its own cards.
+        var shared = InputDigest("listing 1")
+        for part in [sharedKey, base, heading, intro ?? "-", currentAlbum ?? "-", currentTag ?? "-", home ? "home" : "-"] { shared.add(part) }
+        shared.add(starts.count)
+        for chip in chips { shared.add("\(chip.url) \(chip.name) \(chip.count) \(chip.current)") }
+        let listingKey = shared.finish()
+        return starts.enumerated().map { offset, start in
             let number = offset + 1
             let here = path(number)
+            let range = min(start, list.count)..<min(start + size, list.count)
+            var digest = InputDigest("listing page 1")
+            digest.add(listingKey)
+            digest.add(number)
+            for (_, key) in keyed[range] { digest.add(key) }
+            let key = digest.finish()
+            if previous?.holds(here, key: key) == true { return SiteText(path: here, key: key, bytes: nil) }
+            let chunk = list[range]
             let root = Self.root(of: here)
             let pagination =
-                chunks.count == 1
+                starts.count == 1
                 ? nil
                 : PaginationView(
-                    pages: (1...chunks.count).map { PageNumber(url: path($0), number: $0, current: $0 == number) },
-                    prev: number > 1 ? path(number - 1) : nil, next: number < chunks.count ? path(number + 1) : nil)
+                    pages: (1...starts.count).map { PageNumber(url: path($0), number: $0, current: $0 == number) },
+                    prev: number > 1 ? path(number - 1) : nil, next: number < starts.count ? path(number + 1) : nil)
             let grid = GridView(
                 root: root, site: siteView, heading: heading, intro: intro, hasTags: home || currentAlbum != nil, tags: chips,
                 cards: chunk.enumerated().map { card($1, root: root, position: $0) }, pagination: pagination)
@@ -115,7 +151,7 @@ struct SitePages: Sendable {
             let html = page(
                 here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
                 body: theme.render("grid", grid), currentAlbum: currentAlbum, home: home && number == 1, bodyClass: "listing")
-            return (here, html)
+            return SiteText(path: here, key: key, bytes: Array(html.utf8))
         }
     }
 

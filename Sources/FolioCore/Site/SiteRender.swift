@@ -18,6 +18,14 @@ public struct SiteRender: Sendable {
     /// Every image to publish, by its SHA-256.
     var plans: [String: ImagePlan] = [:]
     var fingerprint = ""
+    /// What every page depends on besides the items (`SiteBuilder.pageInputs`).
+    var pageInputs = ""
+    /// Each item's digest, in `items`' order (`SiteBuilder.digest`).
+    var digests: [String] = []
+    /// Every page and prompt source with the key it was made from, for `.folio/pages.txt`.
+    var texts: [(path: String, key: String)] = []
+    /// The pages and sources this render made (not left as the last one made them): the links to check.
+    var remade: Set<String> = []
     /// What earlier renders wrote here: the only files this one may replace or prune.
     var owned: Set<String> = []
     var files: SiteFiles
@@ -65,7 +73,9 @@ public struct SiteRender: Sendable {
             }
         }
 
-        fingerprint = builder.fingerprint(items: items, formats: formats, statics: statics)
+        pageInputs = builder.pageInputs(formats: formats)
+        digests = items.map(SiteBuilder.digest)
+        fingerprint = builder.fingerprint(pageInputs: pageInputs, digests: digests, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
         if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint,
             record.filesPresent(in: site)
@@ -151,24 +161,40 @@ public struct SiteRender: Sendable {
         var pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
         pages.contentCredentials = Set(plans.values.filter(\.carries.c2pa).map(\.sha256))
         pages.icons = SitePages.icons(statics: statics.map(\.path))
-        let texts = await pages.all()
+        pages.inputs = pageInputs
+        pages.itemDigests = digests
+        // Pages the last render made from the same inputs are left as they are; until this render
+        // succeeds, no record is trusted (a failed one may have replaced some of them).
+        pages.previous = ours ? PageRecord.read(site: site) : nil
+        PageRecord.remove(site: site)
+        let texts = await pages.all() + pages.sources()
         let extras = pages.extras()
         // Files of the project's static/ are published as they are, where nothing is generated.
-        let generated = Set(texts.map(\.0) + extras.map(\.0) + imageFiles)
+        let generated = Set(texts.map(\.path) + extras.map(\.0) + imageFiles)
         try checkStaticClashes(generated: generated)
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
-        for path in texts.map(\.0) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
+        for path in texts.map(\.path) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
         try SiteManifest.write(
             site: site, project: project.root,
             files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
-        for (path, text) in texts { try files.write(path, text) }
+        for text in texts {
+            if let bytes = text.bytes {
+                try files.write(text.path, bytes)
+                remade.insert(text.path)
+            } else {
+                // Claimed above, and in the record only if an earlier render of this project wrote it.
+                files.keepUnchanged(text.path)
+            }
+        }
         for (path, bytes) in extras { try files.write(path, bytes) }
         for file in statics {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
         }
-        report.pages = texts.count
+        self.texts = texts.map { ($0.path, $0.key) }
+        report.pages = texts.count { $0.path.hasSuffix(".html") }
+        report.pagesRendered = remade.count { $0.hasSuffix(".html") }
         files.keep(imageFiles)
     }
 
@@ -197,10 +223,17 @@ public struct SiteRender: Sendable {
         }
     }
 
-    /// Every link of every page leads to a file the site holds.
+    /// Every link of every page leads to a file the site holds. A page left as the last render made
+    /// it was checked then, and its links still hold while every file that render produced still is:
+    /// each page it links to, and each static file. Its images are its own item's, which this render
+    /// still publishes (the page's key holds their names). So only the pages made now are read, unless
+    /// a page or another file than an image is gone; then every page is.
     public func checkLinks() async throws(FolioError) {
         guard !upToDate else { return }
-        let broken = await LinkChecker.check(site: site, pages: files.produced.filter { $0.hasSuffix(".html") }.sorted(), files: files.produced)
+        let gone = owned.subtracting(files.produced).contains { !$0.hasPrefix(".folio/") && !$0.hasPrefix("img/") }
+        let kept = Set(texts.map(\.path)).subtracting(remade)
+        let pages = files.produced.filter { $0.hasSuffix(".html") && (gone || !kept.contains($0)) }.sorted()
+        let broken = await LinkChecker.check(site: site, pages: pages, files: files.produced)
         if !broken.isEmpty {
             let list = broken.prefix(20).map { "  \($0.page): broken link '\($0.link)'" }.joined(separator: "\n")
             throw FolioError("\(broken.count) broken link\(broken.count == 1 ? "" : "s") in the rendered site:\n\(list)", path: site.path)
@@ -220,8 +253,9 @@ public struct SiteRender: Sendable {
             files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
             try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
+            try PageRecord.write(texts, site: site)
         } catch {
-            report.warnings.append("cannot write \(BuildRecord.path): \(error); the next build renders everything again")
+            report.warnings.append("cannot write \(BuildRecord.path) or \(PageRecord.path): \(error); the next build renders everything again")
         }
         return report
     }

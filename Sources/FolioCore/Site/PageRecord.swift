@@ -1,0 +1,115 @@
+import Crypto
+import Foundation
+import Glibc
+
+/// One generated text file of the site (a page, or a published prompt source): where it goes, a
+/// digest of everything it is made from, and its bytes, or nil when the last render made this very
+/// file from the same inputs and it is still there as written (it is then not made again).
+struct SiteText: Sendable {
+    var path: String
+    var key: String
+    var bytes: [UInt8]?
+}
+
+/// A digest of a file's inputs, fed field by field. Each field ends with a 0 byte, so two fields
+/// never run together into a third's text.
+struct InputDigest {
+    private var hasher = SHA256()
+
+    init(_ kind: String) { add(kind) }
+
+    mutating func add(_ text: String) {
+        hasher.update(data: Array(text.utf8))
+        hasher.update(data: [0])
+    }
+
+    mutating func add(_ number: Int) { add(String(number)) }
+
+    func finish() -> String { SHA256Hex.hex(hasher.finalize()) }
+}
+
+/// `<output>/.folio/pages.txt`: what the last successful render made each page and prompt source
+/// from (``SiteText/key``) and the size it wrote. A render makes again only the files whose inputs
+/// changed or that are no longer there as written; the others are left as they are, so editing one
+/// prompt of 10,000 renders its page, its neighbours and the listings that show it.
+///
+/// The record is removed before any page is written and written again only once the render has
+/// succeeded, so it never describes a file that a failed render replaced.
+struct PageRecord: Sendable {
+    static let path = ".folio/pages.txt"
+    static let header = "folio-pages 1"
+
+    let site: String
+    private let entries: [String: (key: String, size: Int)]
+
+    /// The record of `site`, or nil when there is none (or it is not in the format this Folio writes).
+    static func read(site: URL) -> PageRecord? {
+        guard RenderStamp.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20)
+        else { return nil }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"))
+        guard let first = lines.first, String(decoding: first, as: UTF8.self) == header else { return nil }
+        var entries: [String: (key: String, size: Int)] = [:]
+        entries.reserveCapacity(lines.count)
+        for line in lines.dropFirst() {
+            // `<key> <size> <path>`: the key is 64 hex digits.
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[0].count == 64, let size = Int(String(decoding: fields[1], as: UTF8.self)),
+                SiteManifest.isSafe(fields[2])
+            else { return nil }
+            entries[String(decoding: fields[2], as: UTF8.self)] = (String(decoding: fields[0], as: UTF8.self), size)
+        }
+        return PageRecord(site: site.path, entries: entries)
+    }
+
+    /// Whether the file at `path` was made from inputs with this `key` and is still a regular file
+    /// of the size written (`lstat`: a file swapped for a link is not the file Folio wrote).
+    func holds(_ path: String, key: String) -> Bool {
+        guard let entry = entries[path], entry.key == key else { return false }
+        var info = stat()
+        return lstat(site + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) == entry.size
+    }
+
+    /// Forgets the record before files are written: until the render succeeds, none is trusted.
+    static func remove(site: URL) {
+        guard RenderStamp.stateFolderIsReal(site) else { return }
+        unlink(site.path + "/" + path)
+    }
+
+    /// Records `texts` with the sizes they now have on disk.
+    static func write(_ texts: [(path: String, key: String)], site: URL) throws {
+        var out = header + "\n"
+        for text in texts {
+            guard let size = FastFiles.size(site.path + "/" + text.path) else { continue }
+            out += "\(text.key) \(size) \(text.path)\n"
+        }
+        try AtomicFile.write(Array(out.utf8), to: site.appendingPathComponent(path), sync: false)
+    }
+}
+
+/// The keys pages are made from: what they all share, and each item's own part.
+struct PageKeys: Sendable {
+    var shared: String
+    /// In `SitePages.items`' order.
+    var items: [String]
+}
+
+extension SitePages {
+    /// What every page shares (`inputs`, the icons, the albums of the menu), and each item's key:
+    /// its digest and what this render learned of its images (placeholder colours, Content Credentials).
+    func pageKeys() -> PageKeys {
+        var shared = InputDigest("pages 1")
+        shared.add(inputs)
+        for icon in icons { shared.add("\(icon.url) \(icon.type ?? "-") \(icon.sizes ?? "-")") }
+        shared.add(albums.count)
+        for album in albums { shared.add(album) }
+        let keys = items.indices.map { index in
+            var digest = InputDigest("item 1")
+            digest.add(index < itemDigests.count ? itemDigests[index] : UUID().uuidString)
+            for image in items[index].images {
+                digest.add("\(image.sha256) \(colors[image.sha256] ?? "-") \(contentCredentials.contains(image.sha256))")
+            }
+            return digest.finish()
+        }
+        return PageKeys(shared: shared.finish(), items: keys)
+    }
+}
