@@ -9,6 +9,23 @@ struct SiteText: Sendable {
     var path: String
     var key: String
     var bytes: [UInt8]?
+    /// The file's size: its bytes', or the one recorded and found on disk.
+    var size: Int
+
+    init(path: String, key: String, bytes: [UInt8]) {
+        self.path = path
+        self.key = key
+        self.bytes = bytes
+        size = bytes.count
+    }
+
+    /// The file the last render made from inputs with `key`, when `record` says it is still there as written.
+    init?(path: String, key: String, keptBy record: PageRecord?) {
+        guard let size = record?.size(of: path, key: key) else { return nil }
+        self.path = path
+        self.key = key
+        self.size = size
+    }
 }
 
 /// A digest of a file's inputs, fed field by field. Each field ends with a 0 byte, so two fields
@@ -61,12 +78,13 @@ struct PageRecord: Sendable {
         return PageRecord(site: site.path, entries: entries)
     }
 
-    /// Whether the file at `path` was made from inputs with this `key` and is still a regular file
-    /// of the size written (`lstat`: a file swapped for a link is not the file Folio wrote).
-    func holds(_ path: String, key: String) -> Bool {
-        guard let entry = entries[path], entry.key == key else { return false }
+    /// The size of the file at `path` when it was made from inputs with this `key` and is still a
+    /// regular file of the size written (`lstat`: a file swapped for a link is not the file Folio wrote).
+    func size(of path: String, key: String) -> Int? {
+        guard let entry = entries[path], entry.key == key else { return nil }
         var info = stat()
-        return lstat(site + "/" + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) == entry.size
+        guard lstat(site + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == entry.size else { return nil }
+        return entry.size
     }
 
     /// Forgets the record before files are written: until the render succeeds, none is trusted.
@@ -75,13 +93,10 @@ struct PageRecord: Sendable {
         unlink(site.path + "/" + path)
     }
 
-    /// Records `texts` with the sizes they now have on disk.
-    static func write(_ texts: [(path: String, key: String)], site: URL) throws {
+    /// Records `texts`, each with its key and size.
+    static func write(_ texts: [(path: String, key: String, size: Int)], site: URL) throws {
         var out = header + "\n"
-        for text in texts {
-            guard let size = FastFiles.size(site.path + "/" + text.path) else { continue }
-            out += "\(text.key) \(size) \(text.path)\n"
-        }
+        for text in texts { out += "\(text.key) \(text.size) \(text.path)\n" }
         try AtomicFile.write(Array(out.utf8), to: site.appendingPathComponent(path), sync: false)
     }
 }

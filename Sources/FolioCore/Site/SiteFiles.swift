@@ -11,6 +11,8 @@ struct SiteFiles {
     private(set) var produced = Set<String>()
     private(set) var written = 0
     private(set) var unchanged = 0
+    /// The size of every file written or left as it was, by path.
+    private(set) var sizes: [String: Int] = [:]
     /// Folders already checked to be real folders (not symbolic links) inside the site.
     private var safeFolders: Set<String> = [""]
 
@@ -24,6 +26,7 @@ struct SiteFiles {
         // Claimed first: a file Folio did not write is never taken over, not even one with these bytes.
         try claim(path)
         produced.insert(path)
+        sizes[path] = bytes.count
         let full = root.path + "/" + path
         if FastFiles.size(full) == bytes.count, FastFiles.read(full) == bytes {
             unchanged += 1
@@ -77,8 +80,9 @@ struct SiteFiles {
     }
 
     /// Marks a file an earlier render wrote, left as it is, as part of the site (`claim` it first).
-    mutating func keepUnchanged(_ path: String) {
+    mutating func keepUnchanged(_ path: String, size: Int) {
         produced.insert(path)
+        sizes[path] = size
         unchanged += 1
     }
 

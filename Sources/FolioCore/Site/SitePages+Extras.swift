@@ -2,12 +2,16 @@ import Foundation
 
 /// The files beside the pages: theme files, the search index, the manifest, the feed, the sitemap, prompt sources.
 extension SitePages {
-    func extras() -> [(String, [UInt8])] {
+    /// Each lists every item, so each is made on every render; the three largest at once.
+    func extras() async -> [(String, [UInt8])] {
         var files: [(String, [UInt8])] = []
         for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
-        files.append(("static/search-index.js", Array(searchIndex().utf8)))
-        files.append(("gallery.json", Array(manifest().pretty.utf8)))
-        files.append(("feed.xml", Array(feed().utf8)))
+        async let search = Array(searchIndex().utf8)
+        async let gallery = Array(manifest().pretty.utf8)
+        async let feed = Array(feed().utf8)
+        files.append(("static/search-index.js", await search))
+        files.append(("gallery.json", await gallery))
+        files.append(("feed.xml", await feed))
         if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
         return files
     }
@@ -21,7 +25,7 @@ extension SitePages {
             // A prompt not read from its file (no digest of it) is never taken for unchanged.
             digest.add(item.prompt.sourceSHA256.isEmpty ? UUID().uuidString : item.prompt.sourceSHA256)
             let key = digest.finish()
-            if previous?.holds(path, key: key) == true { return SiteText(path: path, key: key, bytes: nil) }
+            if let kept = SiteText(path: path, key: key, keptBy: previous) { return kept }
             return FastFiles.read(project.path + "/" + item.prompt.file).map { SiteText(path: path, key: key, bytes: $0) }
         }
     }

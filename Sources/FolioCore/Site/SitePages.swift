@@ -20,8 +20,8 @@ struct SitePages: Sendable {
     var previous: PageRecord?
     /// Album names, sorted.
     let albums: [String]
-    /// Tags with their items, by slug.
-    let tags: [(name: String, slug: String, items: [SiteItem])]
+    /// Tags with their items (positions in `items`), by slug.
+    let tags: [(name: String, slug: String, items: [Int])]
     /// The URL slug of every tag.
     let slugs: [String: String]
 
@@ -33,12 +33,12 @@ struct SitePages: Sendable {
         self.project = project
         albums = Array(Set(items.compactMap(\.prompt.album))).sorted()
         var slugs: [String: String] = [:]
-        var byKey: [String: (name: String, items: [SiteItem])] = [:]
-        for item in items {
+        var byKey: [String: (name: String, items: [Int])] = [:]
+        for (position, item) in items.enumerated() {
             for tag in item.prompt.tags {
                 let slug = slugs[tag] ?? TagSlug.of(tag)
                 slugs[tag] = slug
-                byKey[slug, default: (tag, [])].items.append(item)
+                byKey[slug, default: (tag, [])].items.append(position)
             }
         }
         self.slugs = slugs
@@ -84,45 +84,42 @@ struct SitePages: Sendable {
             digest.add(neighbour.map { "\($0.page) \($0.prompt.title)" } ?? "-")
         }
         let key = digest.finish()
-        if self.previous?.holds(item.page, key: key) == true { return SiteText(path: item.page, key: key, bytes: nil) }
+        if let kept = SiteText(path: item.page, key: key, keptBy: self.previous) { return kept }
         return SiteText(path: item.page, key: key, bytes: Array(detail(item, previous: previous, next: next).utf8))
     }
 
     /// The index, album and tag pages.
     func listings(keys: PageKeys) -> [SiteText] {
-        let positions = Dictionary(items.indices.map { (items[$0].id, $0) }, uniquingKeysWith: { a, _ in a })
-        func keyed(_ list: [SiteItem]) -> [(SiteItem, String)] { list.map { ($0, positions[$0.id].map { keys.items[$0] } ?? "") } }
         var pages: [SiteText] = []
         pages += listing(
-            keyed(items), shared: keys.shared, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
+            Array(items.indices), keys: keys, base: "", heading: settings.title, intro: settings.description, currentAlbum: nil, currentTag: nil, home: true)
         for album in albums {
             pages += listing(
-                keyed(items.filter { $0.prompt.album == album }), shared: keys.shared, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
+                items.indices.filter { items[$0].prompt.album == album }, keys: keys, base: "albums/\(album)/", heading: Slug.title(album), intro: nil,
                 currentAlbum: album, currentTag: nil, home: false)
         }
         for tag in tags {
             pages += listing(
-                keyed(tag.items), shared: keys.shared, base: "tags/\(tag.slug)/", heading: "#\(tag.name)",
+                tag.items, keys: keys, base: "tags/\(tag.slug)/", heading: "#\(tag.name)",
                 intro: "\(tag.items.count) image set\(tag.items.count == 1 ? "" : "s") tagged \(tag.name).",
                 currentAlbum: nil, currentTag: tag.slug, home: false)
         }
         return pages
     }
 
-    /// Paginated grid pages under `base`: `base/index.html`, `base/page/2/index.html`, … `keyed` pairs
-    /// each item with its key (`pageKeys()`).
+    /// Paginated grid pages under `base` of the items at `list` (positions in `items`):
+    /// `base/index.html`, `base/page/2/index.html`, …
     func listing(
-        _ keyed: [(SiteItem, String)], shared sharedKey: String, base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?,
+        _ list: [Int], keys: PageKeys, base: String, heading: String, intro: String?, currentAlbum: String?, currentTag: String?,
         home: Bool
     ) -> [SiteText] {
-        let list = keyed.map(\.0)
         let size = max(1, settings.pagination)
         let starts = Array(stride(from: 0, to: max(list.count, 1), by: size))
         func path(_ number: Int) -> String { number == 1 ? "\(base)index.html" : "\(base)page/\(number)/index.html" }
-        let chips = tagChips(for: home ? items : list, current: currentTag)
+        let chips = tagChips(for: home ? nil : list, current: currentTag)
         // What every page of this listing shows besides its own cards.
         var shared = InputDigest("listing 1")
-        for part in [sharedKey, base, heading, intro ?? "-", currentAlbum ?? "-", currentTag ?? "-", home ? "home" : "-"] { shared.add(part) }
+        for part in [keys.shared, base, heading, intro ?? "-", currentAlbum ?? "-", currentTag ?? "-", home ? "home" : "-"] { shared.add(part) }
         shared.add(starts.count)
         for chip in chips { shared.add("\(chip.url) \(chip.name) \(chip.count) \(chip.current)") }
         let listingKey = shared.finish()
@@ -133,9 +130,9 @@ struct SitePages: Sendable {
             var digest = InputDigest("listing page 1")
             digest.add(listingKey)
             digest.add(number)
-            for (_, key) in keyed[range] { digest.add(key) }
+            for position in list[range] { digest.add(keys.items[position]) }
             let key = digest.finish()
-            if previous?.holds(here, key: key) == true { return SiteText(path: here, key: key, bytes: nil) }
+            if let kept = SiteText(path: here, key: key, keptBy: previous) { return kept }
             let chunk = list[range]
             let root = Self.root(of: here)
             let pagination =
@@ -146,7 +143,7 @@ struct SitePages: Sendable {
                     prev: number > 1 ? path(number - 1) : nil, next: number < starts.count ? path(number + 1) : nil)
             let grid = GridView(
                 root: root, site: siteView, heading: heading, intro: intro, hasTags: home || currentAlbum != nil, tags: chips,
-                cards: chunk.enumerated().map { card($1, root: root, position: $0) }, pagination: pagination)
+                cards: chunk.enumerated().map { card(items[$1], root: root, position: $0) }, pagination: pagination)
             let title = home ? settings.title : "\(heading) · \(settings.title)"
             let html = page(
                 here, title: number > 1 ? "\(title) · page \(number)" : title, description: intro ?? settings.description,
@@ -155,10 +152,12 @@ struct SitePages: Sendable {
         }
     }
 
-    /// The tags of `list` with their counts, by slug; `current` is the tag page being shown.
-    func tagChips(for list: [SiteItem], current: String?) -> [TagChip] {
+    /// The tags of the items at `list` (every item when nil) with their counts, by slug; `current` is the tag page being shown.
+    func tagChips(for list: [Int]?, current: String?) -> [TagChip] {
         var counts: [String: (name: String, count: Int)] = [:]
-        for item in list { for tag in item.prompt.tags { counts[slugs[tag] ?? TagSlug.of(tag), default: (tag, 0)].count += 1 } }
+        for position in list ?? Array(items.indices) {
+            for tag in items[position].prompt.tags { counts[slugs[tag] ?? TagSlug.of(tag), default: (tag, 0)].count += 1 }
+        }
         return counts.sorted { $0.key < $1.key }.map {
             TagChip(url: "tags/\($0.key)/index.html", name: $0.value.name, count: $0.value.count, current: $0.key == current)
         }

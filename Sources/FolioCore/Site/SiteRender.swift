@@ -22,8 +22,10 @@ public struct SiteRender: Sendable {
     var pageInputs = ""
     /// Each item's digest, in `items`' order (`SiteBuilder.digest`).
     var digests: [String] = []
-    /// Every page and prompt source with the key it was made from, for `.folio/pages.txt`.
-    var texts: [(path: String, key: String)] = []
+    /// Every page and prompt source with the key it was made from and its size, for `.folio/pages.txt`.
+    var texts: [(path: String, key: String, size: Int)] = []
+    /// What the manifest on disk lists, when this render knows it: it is not written again unchanged.
+    var listed: Set<String>?
     /// The pages and sources this render made (not left as the last one made them): the links to check.
     var remade: Set<String> = []
     /// What earlier renders wrote here: the only files this one may replace or prune.
@@ -123,6 +125,7 @@ public struct SiteRender: Sendable {
             throw FolioError("cannot create the output folder \(site.path): \(error.localizedDescription)", path: site.path)
         }
         owned = ours ? SiteManifest.read(site: site) ?? [] : []
+        listed = ours && FastFiles.size(site.path + "/" + SiteManifest.path) != nil ? owned : nil
         files = SiteFiles(root: site, owned: owned)
         try files.makeFolder(".folio")
         try files.makeFolder("img")
@@ -133,7 +136,7 @@ public struct SiteRender: Sendable {
             var info = stat()
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
-        try SiteManifest.write(site: site, project: project.root, files: owned.union(imageFiles))
+        try list(owned.union(imageFiles))
         let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
         label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
@@ -167,24 +170,26 @@ public struct SiteRender: Sendable {
         // succeeds, no record is trusted (a failed one may have replaced some of them).
         pages.previous = ours ? PageRecord.read(site: site) : nil
         PageRecord.remove(site: site)
-        let texts = await pages.all() + pages.sources()
-        let extras = pages.extras()
+        // Pages and the files that list every item (the search index, gallery.json, the feed) at once.
+        let source = pages
+        async let pageTexts = source.all()
+        async let listings = source.extras()
+        let texts = await pageTexts + source.sources()
+        let extras = await listings
         // Files of the project's static/ are published as they are, where nothing is generated.
         let generated = Set(texts.map(\.path) + extras.map(\.0) + imageFiles)
         try checkStaticClashes(generated: generated)
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
         for path in texts.map(\.path) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
-        try SiteManifest.write(
-            site: site, project: project.root,
-            files: owned.union(imageFiles).union(generated).union(statics.map(\.path)))
+        try list(owned.union(imageFiles).union(generated).union(statics.map(\.path)))
         for text in texts {
             if let bytes = text.bytes {
                 try files.write(text.path, bytes)
                 remade.insert(text.path)
             } else {
                 // Claimed above, and in the record only if an earlier render of this project wrote it.
-                files.keepUnchanged(text.path)
+                files.keepUnchanged(text.path, size: text.size)
             }
         }
         for (path, bytes) in extras { try files.write(path, bytes) }
@@ -192,7 +197,7 @@ public struct SiteRender: Sendable {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
         }
-        self.texts = texts.map { ($0.path, $0.key) }
+        self.texts = texts.map { ($0.path, $0.key, $0.size) }
         report.pages = texts.count { $0.path.hasSuffix(".html") }
         report.pagesRendered = remade.count { $0.hasSuffix(".html") }
         files.keep(imageFiles)
@@ -240,6 +245,14 @@ public struct SiteRender: Sendable {
         }
     }
 
+    /// Lists `paths` in the manifest, unless it already lists exactly them.
+    mutating func list(_ paths: Set<String>) throws(FolioError) {
+        let paths = paths.filter { !$0.hasPrefix(".folio/") }
+        if let listed, listed == paths { return }
+        try SiteManifest.write(site: site, project: project.root, files: paths)
+        listed = paths
+    }
+
     /// Files earlier renders wrote and this one did not are removed; the manifest and the build
     /// record then describe exactly what the folder holds.
     public mutating func prune() throws(FolioError) -> RenderReport {
@@ -247,10 +260,11 @@ public struct SiteRender: Sendable {
         report.removed = files.prune()
         report.written = files.written
         report.unchanged = files.unchanged
-        try SiteManifest.write(site: site, project: project.root, files: files.produced)
+        try list(files.produced)
+        // Sizes as written (a page or listing file), else as found (an image).
         let record = BuildRecord(
             fingerprint: fingerprint, pages: report.pages,
-            files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, FastFiles.size(site.path + "/" + $0) ?? -1) })
+            files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
             try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
             try PageRecord.write(texts, site: site)
