@@ -7,7 +7,7 @@ extension SitePages {
         var files: [(String, [UInt8])] = []
         for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
         async let search = Array(searchIndex().utf8)
-        async let gallery = Array(manifest().pretty.utf8)
+        async let gallery = manifest()
         async let feed = Array(feed().utf8)
         files.append(("static/search-index.js", await search))
         files.append(("gallery.json", await gallery))
@@ -63,65 +63,92 @@ extension SitePages {
 
     /// `gallery.json`: every image with its prompt, parameters and files (private fields left out),
     /// as docs/gallery-json.md describes it.
-    func manifest() -> JSONValue {
-        let images: [JSONValue] = items.map { item in
-            var pairs: [(String, JSONValue)] = [
-                ("id", .string(item.id)), ("title", .string(item.prompt.title)), ("alt", .string(item.alt)),
-                ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
-                ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
-                ("state", .string(item.placeholder?.kind.rawValue ?? "published")),
-                ("digital_source_type", .string(ImageProvenance.digitalSourceType)), ("credit_text", .string(creditText(item))),
-            ]
-            if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
-            if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
-            if let g = item.shownGeneration {
-                var parameters: [(String, JSONValue)] = [("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("n", .int(g.n))]
-                for (key, value) in [
-                    ("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
-                    ("result_type", g.resultType),
-                ] {
-                    if let value { parameters.append((key, .string(value))) }
-                }
-                if let seed = g.seed { parameters.append(("seed", .int(seed))) }
-                if let amount = g.seriesAmount { parameters.append(("series_amount", .int(amount))) }
-                if let watermark = g.watermark { parameters.append(("watermark", .bool(watermark))) }
-                if let extend = g.promptExtend { parameters.append(("prompt_extend", .bool(extend))) }
-                pairs.append(("parameters", .object(parameters)))
-                if let cost = item.shownCost { pairs.append(("cost", cost)) }
-            }
-            if let reply = item.shownReply { pairs.append(("text", .string(reply))) }
-            pairs.append(
-                (
-                    "files",
-                    .array(
-                        zip(item.images, item.outputs).map { plan, output -> JSONValue in
-                            var file: [(String, JSONValue)] = [
-                                ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)),
-                                ("height", .int(plan.height)), ("content_credentials", .bool(contentCredentials.contains(plan.sha256))),
-                            ]
-                            // Each variant's own seed: DashScope sends variant i the seed + i.
-                            if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
-                            file.append(
-                                (
-                                    "renditions",
-                                    .array(
-                                        plan.renditions.map {
-                                            .object([
-                                                ("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
-                                                ("format", .string($0.format.rawValue)),
-                                            ])
-                                        })
-                                ))
-                            return .object(file)
-                        })
-                ))
-            return .object(pairs)
-        }
-        return .object([
+    func manifest() -> [UInt8] {
+        let head: [(String, JSONValue)] = [
             ("version", .int(Self.manifestVersion)), ("title", .string(settings.title)), ("description", .string(settings.description)),
             ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(ImageProvenance.digitalSourceType)),
-            ("images", .array(images)),
-        ])
+        ]
+        // Written image by image, as `JSONValue.pretty` writes the whole: at 10,000 images the file
+        // is about 20 MB, and the values of all of them at once several times that.
+        var out: [UInt8] = []
+        out.reserveCapacity(items.count * 2048 + 1024)
+        out.append(UInt8(ascii: "{"))
+        for (key, value) in head {
+            out += Array("\n  ".utf8)
+            JSONValue.writeString(key, into: &out)
+            out += Array(": ".utf8)
+            value.writePretty(into: &out, indent: 1)
+            out.append(UInt8(ascii: ","))
+        }
+        out += Array("\n  \"images\": ".utf8)
+        if items.isEmpty {
+            out += Array("[]".utf8)
+        } else {
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out += Array("\n    ".utf8)
+                manifestImage(item).writePretty(into: &out, indent: 2)
+            }
+            out += Array("\n  ]".utf8)
+        }
+        out += Array("\n}\n".utf8)
+        return out
+    }
+
+    /// One image set of `gallery.json`.
+    func manifestImage(_ item: SiteItem) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("id", .string(item.id)), ("title", .string(item.prompt.title)), ("alt", .string(item.alt)),
+            ("album", item.prompt.album.map { .string($0) } ?? .null), ("tags", .array(item.prompt.tags.map { .string($0) })),
+            ("date", item.prompt.date.map { .string($0) } ?? .null), ("page", .string(item.page)),
+            ("state", .string(item.placeholder?.kind.rawValue ?? "published")),
+            ("digital_source_type", .string(ImageProvenance.digitalSourceType)), ("credit_text", .string(creditText(item))),
+        ]
+        if let prompt = item.shownPrompt { pairs.append(("prompt", .string(prompt))) }
+        if let negative = item.shownNegative { pairs.append(("negative_prompt", .string(negative))) }
+        if let g = item.shownGeneration {
+            var parameters: [(String, JSONValue)] = [("route", .string(g.route.rawValue)), ("model", .string(g.model)), ("n", .int(g.n))]
+            for (key, value) in [
+                ("aspect_ratio", g.aspectRatio), ("size", g.size), ("resolution", g.resolution), ("image_size", g.imageSize),
+                ("result_type", g.resultType),
+            ] {
+                if let value { parameters.append((key, .string(value))) }
+            }
+            if let seed = g.seed { parameters.append(("seed", .int(seed))) }
+            if let amount = g.seriesAmount { parameters.append(("series_amount", .int(amount))) }
+            if let watermark = g.watermark { parameters.append(("watermark", .bool(watermark))) }
+            if let extend = g.promptExtend { parameters.append(("prompt_extend", .bool(extend))) }
+            pairs.append(("parameters", .object(parameters)))
+            if let cost = item.shownCost { pairs.append(("cost", cost)) }
+        }
+        if let reply = item.shownReply { pairs.append(("text", .string(reply))) }
+        pairs.append(
+            (
+                "files",
+                .array(
+                    zip(item.images, item.outputs).map { plan, output -> JSONValue in
+                        var file: [(String, JSONValue)] = [
+                            ("original", .string(plan.original)), ("sha256", .string(plan.sha256)), ("width", .int(plan.width)),
+                            ("height", .int(plan.height)), ("content_credentials", .bool(contentCredentials.contains(plan.sha256))),
+                        ]
+                        // Each variant's own seed: DashScope sends variant i the seed + i.
+                        if let seed = item.seed(variant: output.index) { file.append(("seed", .int(seed))) }
+                        file.append(
+                            (
+                                "renditions",
+                                .array(
+                                    plan.renditions.map {
+                                        .object([
+                                            ("path", .string($0.path)), ("width", .int($0.width)), ("height", .int($0.height)),
+                                            ("format", .string($0.format.rawValue)),
+                                        ])
+                                    })
+                            ))
+                        return .object(file)
+                    })
+            ))
+        return .object(pairs)
     }
 
     /// The Atom feed: one entry per image set, newest first; dates come from the inputs, never the clock.

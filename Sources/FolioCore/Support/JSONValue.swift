@@ -112,7 +112,8 @@ extension JSONValue {
         }
     }
 
-    private func writePretty(into out: inout [UInt8], indent: Int) {
+    /// Writes the value as `pretty` does, its nested lines indented `indent` levels further.
+    func writePretty(into out: inout [UInt8], indent: Int) {
         func newline(_ level: Int) {
             out.append(UInt8(ascii: "\n"))
             out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
