@@ -274,6 +274,7 @@ import Testing
             "gateway.retries": "\(settings.gateway.retries)", "gateway.poll_timeout": "\(Int(settings.gateway.pollTimeout / 60))m",
             "images.widths": "[\(settings.images.widths.map(String.init).joined(separator: ", "))]",
             "images.formats": "[\(settings.images.formats.map(\.rawValue).joined(separator: ", "))]",
+            "images.quality": Self.perFormat(settings.images.encoding.quality), "images.effort": Self.perFormat(settings.images.encoding.effort),
             "pagination": "\(settings.pagination)", "output": settings.output,
         ]
         for row in rows {
@@ -282,6 +283,11 @@ import Testing
         }
         let formats = try #require(rows.first { $0.key == "images.formats" })
         #expect(Set(Self.code(formats.cells[0])) == Set(ImageOutputFormat.allCases.map(\.rawValue)))
+    }
+
+    /// A per-format setting as folio.yml spells it: `{webp: 80, jpeg: 82, avif: 55}`.
+    static func perFormat(_ values: [ImageOutputFormat: Int]) -> String {
+        "{" + ImageOutputFormat.allCases.compactMap { format in values[format].map { "\(format.rawValue): \($0)" } }.joined(separator: ", ") + "}"
     }
 
     // MARK: - templates.md

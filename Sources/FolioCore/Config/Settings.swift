@@ -58,9 +58,11 @@ public struct Settings: Sendable {
         }
     }
 
-    /// Sizes and formats of the published images.
+    /// Sizes, formats and encoding of the published images.
     public struct Images: Sendable {
         public var widths = [480, 960, 1600]
         public var formats: [ImageOutputFormat] = [.webp, .jpeg]
+        /// Each format's quality and encoder effort.
+        public var encoding = ImageEncoding()
     }
 }

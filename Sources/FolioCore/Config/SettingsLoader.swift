@@ -6,7 +6,7 @@ public enum SettingsLoader {
 
     static let topKeys = ["title", "description", "author", "base_url", "language", "gateway", "defaults", "images", "pagination", "output"]
     static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout"]
-    static let imageKeys = ["widths", "formats"]
+    static let imageKeys = ["widths", "formats", "quality", "effort"]
     /// Keys that describe one image, not a gallery's habit, and so make no sense as defaults.
     static let perPromptOnly: Set<FrontMatterKey> = [.title, .alt, .caption, .date, .cover, .weight, .images]
 
@@ -119,7 +119,7 @@ public enum SettingsLoader {
         case "images":
             for item in try v.entries(key: "images") {
                 do {
-                    try applyImages(item, to: &settings.images)
+                    try applyImages(item, to: &settings.images, problems: &problems)
                 } catch {
                     problems.append(error)
                 }
@@ -160,7 +160,7 @@ public enum SettingsLoader {
         }
     }
 
-    private static func applyImages(_ entry: YAMLEntry, to images: inout Settings.Images) throws(Diagnostic) {
+    private static func applyImages(_ entry: YAMLEntry, to images: inout Settings.Images, problems: inout [Diagnostic]) throws(Diagnostic) {
         let v = entry.value
         let key = "images.\(entry.key)"
         switch entry.key {
@@ -191,9 +191,60 @@ public enum SettingsLoader {
                 if !formats.contains(format) { formats.append(format) }
             }
             images.formats = formats
+        case "quality":
+            for item in try formatEntries(v, key: key, example: "{webp: 80, jpeg: 82, avif: 55}") {
+                do {
+                    let (format, value) = try encodingValue(item, in: key, range: { _ in ImageEncoding.qualityRange })
+                    images.encoding.quality[format] = value
+                } catch {
+                    problems.append(error)
+                }
+            }
+        case "effort":
+            for item in try formatEntries(v, key: key, example: "{webp: 2, avif: 3}") {
+                do {
+                    let (format, value) = try encodingValue(item, in: key, range: { ImageEncoding.effortRange[$0] })
+                    images.encoding.effort[format] = value
+                } catch {
+                    problems.append(error)
+                }
+            }
         default:
             throw unknown(entry, in: "images", known: imageKeys)
         }
+    }
+
+    /// The entries of `images.quality` or `images.effort`, which map formats to numbers.
+    private static func formatEntries(_ node: YAMLNode, key: String, example: String) throws(Diagnostic) -> [YAMLEntry] {
+        guard case .mapping = node.value else {
+            throw node.diagnostic("\(key) must map formats to numbers, such as \(key.dropFirst("images.".count)): \(example)", key: key)
+        }
+        return try node.entries(key: key)
+    }
+
+    /// One `format: number` entry of `images.quality` or `images.effort`, checked against the
+    /// values libvips takes for that format (`range` is nil for a format without the setting).
+    private static func encodingValue(
+        _ entry: YAMLEntry, in section: String, range: (ImageOutputFormat) -> ClosedRange<Int>?
+    ) throws(Diagnostic) -> (ImageOutputFormat, Int) {
+        let key = "\(section).\(entry.key)"
+        let formats = ImageOutputFormat.allCases.filter { range($0) != nil }
+        let name = entry.key.lowercased() == "jpg" ? "jpeg" : entry.key.lowercased()
+        guard let format = ImageOutputFormat(rawValue: name) else {
+            let names = formats.map(\.rawValue)
+            throw entry.keyNode.diagnostic(
+                "unknown format '\(entry.key)' in '\(section)' of folio.yml; it takes: \(names.listed)\(Suggest.didYouMean(entry.key, in: names))", key: key)
+        }
+        guard let allowed = range(format) else {
+            let takes = formats.compactMap { format in range(format).map { "\(format.rawValue) (\($0.lowerBound)–\($0.upperBound))" } }
+            let setting = section.split(separator: ".").last ?? ""
+            throw entry.keyNode.diagnostic("\(key): \(format.rawValue) has no \(setting) setting; \(section) takes \(takes.listed)", key: key)
+        }
+        let value = try entry.value.integer(key: key)
+        guard allowed.contains(value) else {
+            throw entry.value.diagnostic("\(key) must be between \(allowed.lowerBound) and \(allowed.upperBound), not \(value)", key: key)
+        }
+        return (format, value)
     }
 
     private static func applyDefaults(_ node: YAMLNode, to defaults: inout Settings.Defaults) -> [Diagnostic] {

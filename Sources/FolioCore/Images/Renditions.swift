@@ -29,6 +29,11 @@ public struct ImagePlan: Sendable, Hashable {
     public var carries = OriginalMetadata()
     /// The labelling prompt keeps fields private: every other text in the original is removed.
     public var hasPrivateFields = false
+    /// How each format's renditions are encoded.
+    public var encoding = ImageEncoding()
+
+    /// What the renditions are encoded with (`ImageEncoding.record`), remembered once they are made.
+    public var encodingRecord: String { encoding.record(formats) }
 
     /// The renditions of one format, smallest first.
     public func renditions(_ format: ImageOutputFormat) -> [Rendition] {
@@ -77,21 +82,12 @@ public struct ImagePlan: Sendable, Hashable {
     }
 }
 
-extension ImageOutputFormat {
-    /// libvips save options: quality tuned per format, metadata stripped.
-    var saveOptions: String {
-        switch self {
-        case .webp: "[Q=80]"
-        case .jpeg: "[Q=82]"
-        case .avif: "[Q=55]"
-        }
-    }
-}
-
 /// Which renditions an original gets: every configured width not larger than it, in every format.
 public enum ImagePlanner {
     /// The plan for a downloaded asset.
-    public static func plan(_ asset: StoredAsset, widths: [Int], formats: [ImageOutputFormat]) -> ImagePlan {
+    public static func plan(
+        _ asset: StoredAsset, widths: [Int], formats: [ImageOutputFormat], encoding: ImageEncoding = ImageEncoding()
+    ) -> ImagePlan {
         let ext = (asset.file as NSString).pathExtension
         var chosen = widths.filter { $0 <= asset.width }.sorted()
         // An original between two configured widths also gets a copy at its own width (never more),
@@ -111,7 +107,7 @@ public enum ImagePlanner {
         }
         return ImagePlan(
             sha256: asset.sha256, source: asset.file, original: "img/\(asset.sha256).\(ext)",
-            width: asset.width, height: asset.height, renditions: renditions)
+            width: asset.width, height: asset.height, renditions: renditions, encoding: encoding)
     }
 }
 
@@ -127,8 +123,8 @@ public struct ImageRenderer: Sendable {
         self.workers = max(1, workers)
     }
 
-    /// What an earlier render made of one original: its placeholder colour and the digest of the
-    /// metadata its renditions carry (`.folio/images.json`).
+    /// What an earlier render made of one original: its placeholder colour, the digest of the
+    /// metadata its renditions carry and what they were encoded with (`.folio/images.json`).
     public struct Made: Sendable, Hashable {
         public var color: String
         public var metadata: String
@@ -138,6 +134,8 @@ public struct ImageRenderer: Sendable {
         public var carries: OriginalMetadata
         /// The identity (device, inode, size, times) of the asset file `carries` was read from.
         public var asset: String
+        /// The renditions' quality and effort (`ImagePlan.encodingRecord`); empty when not known.
+        public var encoding = ""
     }
 
     /// What rendering did.
@@ -151,8 +149,8 @@ public struct ImageRenderer: Sendable {
         public var failures: [(sha256: String, message: String)]
     }
 
-    /// Renders every plan whose files are missing or carry other metadata; `known` is what earlier
-    /// renders made. `progress` hears `(0, total)` first, then the count after each original.
+    /// Renders every plan whose files are missing, carry other metadata or were encoded with other
+    /// settings; `known` is what earlier renders made. `progress` hears `(0, total)` first, then the count after each original.
     public func render(
         _ plans: [ImagePlan], known: [String: Made], progress: @escaping @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in }
     ) async -> Result {
@@ -166,7 +164,9 @@ public struct ImageRenderer: Sendable {
         for plan in plans {
             // A regular file, not a link: a rendition replaced by a link to anything is made again.
             let complete = plan.renditions.allSatisfy { Self.isRegularFile(site.path + "/" + $0.path) }
-            if complete, let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "" {
+            if complete, let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "",
+                plan.encoding.matches(made.encoding, formats: plan.formats)
+            {
                 result.colors[plan.sha256] = made.color
                 result.skipped += 1
                 // The published original as this metadata made it: kept when it is still that size.
@@ -255,7 +255,7 @@ public struct ImageRenderer: Sendable {
                 unlink(temporary)
                 finals.append(final)
                 temporaries.append(temporary)
-                targets.append(temporary + format.saveOptions)
+                targets.append(temporary + plan.encoding.saveOptions(format))
             }
         }
         var rgb = [0.0, 0.0, 0.0]

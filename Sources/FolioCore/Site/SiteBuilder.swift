@@ -136,7 +136,7 @@ public struct SiteBuilder: Sendable {
     static func json(_ made: ImageRenderer.Made) -> JSONValue {
         .object([
             ("color", .string(made.color)), ("metadata", .string(made.metadata)), ("published", .int(made.published)),
-            ("carries", made.carries.json), ("asset", .string(made.asset)),
+            ("carries", made.carries.json), ("asset", .string(made.asset)), ("encoding", .string(made.encoding)),
         ])
     }
 
@@ -151,7 +151,9 @@ public struct SiteBuilder: Sendable {
                 let published = value["published"]?.intValue, let carries = value["carries"].flatMap(OriginalMetadata.init(json:)),
                 let asset = value["asset"]?.stringValue
             else { return nil }
-            return (key, ImageRenderer.Made(color: color, metadata: metadata, published: published, carries: carries, asset: asset))
+            // A record from before encodings were remembered has none: its renditions are made again.
+            let encoding = value["encoding"]?.stringValue ?? ""
+            return (key, ImageRenderer.Made(color: color, metadata: metadata, published: published, carries: carries, asset: asset, encoding: encoding))
         }
         return Dictionary(made, uniquingKeysWith: { a, _ in a })
     }

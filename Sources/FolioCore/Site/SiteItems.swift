@@ -34,7 +34,9 @@ struct SiteItem: Sendable {
         // Only a finished generation is shown: a pending one's images so far wait for the rest.
         let checked: [CheckedOutput] = if case .succeeded(let outputs) = state { outputs } else { [] }
         outputs = checked.filter(\.isUsable).map(\.output).sorted { $0.index < $1.index }
-        images = outputs.compactMap { $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats) } }
+        images = outputs.compactMap {
+            $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats, encoding: settings.images.encoding) }
+        }
         problems = checked.compactMap(\.asset.problem)
         placeholder = images.isEmpty ? Placeholder(id: prompt.id, state: state, error: entry?.error, problems: problems) : nil
         incomplete = images.isEmpty ? nil : IncompletePrompt(id: prompt.id, checked: checked)

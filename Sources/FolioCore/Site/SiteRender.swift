@@ -157,7 +157,7 @@ public struct SiteRender: Sendable {
         let made: [(String, JSONValue)] = colors.sorted { $0.key < $1.key }.map { sha, color in
             let made = ImageRenderer.Made(
                 color: color, metadata: plans[sha]?.metadata?.digest ?? "", published: published[sha] ?? 0,
-                carries: plans[sha]?.carries ?? OriginalMetadata(), asset: assetIdentities[sha] ?? "")
+                carries: plans[sha]?.carries ?? OriginalMetadata(), asset: assetIdentities[sha] ?? "", encoding: plans[sha]?.encodingRecord ?? "")
             return (sha, SiteBuilder.json(made))
         }
         try files.write(Self.colorCache, JSONValue.object(made).pretty)
