@@ -12,20 +12,31 @@ public enum SettingsLoader {
 
     /// Loads `folio.yml` from `project`; a missing file gives the defaults.
     public static func load(project: URL) -> (Settings, [Diagnostic]) {
+        let (settings, problems, _) = loadWithDigest(project: project)
+        return (settings, problems)
+    }
+
+    /// Loads `folio.yml` from `project`, with the SHA-256 of the very bytes read ("none" without the
+    /// file): what the site was made from, even if the file changes while it renders.
+    public static func loadWithDigest(project: URL) -> (Settings, [Diagnostic], digest: String) {
         let url = project.appendingPathComponent(fileName)
         let data: [UInt8]
         switch FastFiles.read(url.path, atMost: SourceText.maxBytes) {
         case .bytes(let bytes): data = bytes
         case .tooLarge(let size):
-            return (Settings(), [Diagnostic(file: fileName, message: "the file is \(SourceText.megabytes(size)); \(fileName) may be at most 1 MB")])
-        case .unreadable: return (Settings(), [])
+            return (
+                Settings(), [Diagnostic(file: fileName, message: "the file is \(SourceText.megabytes(size)); \(fileName) may be at most 1 MB")], "too large"
+            )
+        case .unreadable: return (Settings(), [], "none")
         }
+        let digest = SHA256Hex.of(data)
         let text: String
         switch SourceText.decode(data, file: fileName) {
         case .success(let decoded): text = decoded
-        case .failure(let diagnostic): return (Settings(), [diagnostic])
+        case .failure(let diagnostic): return (Settings(), [diagnostic], digest)
         }
-        return load(text: text, project: project)
+        let (settings, problems) = load(text: text, project: project)
+        return (settings, problems, digest)
     }
 
     /// Loads settings from the text of a `folio.yml`. With `project`, an `output` is checked against the

@@ -8,6 +8,8 @@ public struct LoadedProject: Sendable {
     public var prompts: [Prompt]
     /// Sorted by file and position.
     public var diagnostics: [Diagnostic]
+    /// The SHA-256 of the `folio.yml` bytes `settings` were read from; empty when not read from a file.
+    public var settingsDigest = ""
 
     /// The prompts a build generates and publishes.
     public var published: [Prompt] { prompts.filter { !$0.draft } }
@@ -20,7 +22,7 @@ public enum ProjectLoader {
     /// Loads the project at `root`.
     public static func load(_ root: URL) async -> LoadedProject {
         let root = root.standardizedFileURL
-        let (settings, settingsProblems) = SettingsLoader.load(project: root)
+        let (settings, settingsProblems, settingsDigest) = SettingsLoader.loadWithDigest(project: root)
         var diagnostics = settingsProblems
         let promptsURL = root.appendingPathComponent(promptsFolder)
         var isFolder: ObjCBool = false
@@ -29,7 +31,7 @@ public enum ProjectLoader {
                 Diagnostic(
                     file: promptsFolder,
                     message: "the project has no prompts/ folder; create it and add a prompt file (prompts/first.md), or run 'folio init'"))
-            return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation())
+            return LoadedProject(root: root, settings: settings, prompts: [], diagnostics: diagnostics.sortedByLocation(), settingsDigest: settingsDigest)
         }
 
         let (files, pathProblems) = promptFiles(in: promptsURL, project: root)
@@ -50,7 +52,7 @@ public enum ProjectLoader {
             }
         }
         prompts.sort { $0.id < $1.id }
-        return LoadedProject(root: root, settings: settings, prompts: prompts, diagnostics: diagnostics.sortedByLocation())
+        return LoadedProject(root: root, settings: settings, prompts: prompts, diagnostics: diagnostics.sortedByLocation(), settingsDigest: settingsDigest)
     }
 
     /// A prompt file found on disk, with the id its path gives.

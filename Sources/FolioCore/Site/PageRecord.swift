@@ -11,6 +11,8 @@ struct SiteText: Sendable {
     var bytes: [UInt8]?
     /// The file's size: its bytes', or the one recorded and found on disk.
     var size: Int
+    /// For a file left as it was, its identity on disk (device, inode, size, times), as recorded.
+    var identity: FileIdentity?
 
     init(path: String, key: String, bytes: [UInt8]) {
         self.path = path
@@ -21,10 +23,11 @@ struct SiteText: Sendable {
 
     /// The file the last render made from inputs with `key`, when `record` says it is still there as written.
     init?(path: String, key: String, keptBy record: PageRecord?) {
-        guard let size = record?.size(of: path, key: key) else { return nil }
+        guard let identity = record?.identity(of: path, key: key) else { return nil }
         self.path = path
         self.key = key
-        self.size = size
+        self.size = identity.size
+        self.identity = identity
     }
 }
 
@@ -46,7 +49,8 @@ struct InputDigest {
 }
 
 /// `<output>/.folio/pages.txt`: what the last successful render made each page and prompt source
-/// from (``SiteText/key``) and the size it wrote. A render makes again only the files whose inputs
+/// from (``SiteText/key``), and the file it left (device, inode, size and times: a file edited,
+/// replaced or restored from a backup is not that file, whatever its size). A render makes again only the files whose inputs
 /// changed or that are no longer there as written; the others are left as they are, so editing one
 /// prompt of 10,000 renders its page, its neighbours and the listings that show it.
 ///
@@ -57,46 +61,45 @@ struct PageRecord: Sendable {
     static let header = "folio-pages 1"
 
     let site: String
-    private let entries: [String: (key: String, size: Int)]
+    private let entries: [String: (key: String, identity: FileIdentity)]
 
     /// The record of `site`, or nil when there is none (or it is not in the format this Folio writes).
     static func read(site: URL) -> PageRecord? {
-        guard RenderStamp.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20)
+        guard RenderStamp.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 64 << 20)
         else { return nil }
         let lines = bytes.split(separator: UInt8(ascii: "\n"))
         guard let first = lines.first, String(decoding: first, as: UTF8.self) == header else { return nil }
-        var entries: [String: (key: String, size: Int)] = [:]
+        var entries: [String: (key: String, identity: FileIdentity)] = [:]
         entries.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
-            // `<key> <size> <path>`: the key is 64 hex digits.
-            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[0].count == 64, let size = Int(String(decoding: fields[1], as: UTF8.self)),
-                SiteManifest.isSafe(fields[2])
+            // `<key> <device> <inode> <size> <mtime> <ctime> <path>`: the key is 64 hex digits.
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 6, omittingEmptySubsequences: false)
+            guard fields.count == 7, fields[0].count == 64, SiteManifest.isSafe(fields[6]),
+                let identity = FileIdentity(line: Substring(String(decoding: line[fields[1].startIndex..<fields[5].endIndex], as: UTF8.self)))
             else { return nil }
-            entries[String(decoding: fields[2], as: UTF8.self)] = (String(decoding: fields[0], as: UTF8.self), size)
+            entries[String(decoding: fields[6], as: UTF8.self)] = (String(decoding: fields[0], as: UTF8.self), identity)
         }
         return PageRecord(site: site.path, entries: entries)
     }
 
-    /// The size of the file at `path` when it was made from inputs with this `key` and is still a
-    /// regular file of the size written (`lstat`: a file swapped for a link is not the file Folio wrote).
-    func size(of path: String, key: String) -> Int? {
+    /// The identity of the file at `path` when it was made from inputs with this `key` and is still
+    /// the very file this record names (`lstat`: a file swapped for a link is not the file Folio wrote).
+    func identity(of path: String, key: String) -> FileIdentity? {
         guard let entry = entries[path], entry.key == key else { return nil }
         var info = stat()
-        guard lstat(site + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == entry.size else { return nil }
-        return entry.size
+        guard lstat(site + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, FileIdentity(info) == entry.identity else { return nil }
+        return entry.identity
     }
 
-    /// Forgets the record before files are written: until the render succeeds, none is trusted.
-    static func remove(site: URL) {
-        guard RenderStamp.stateFolderIsReal(site) else { return }
-        unlink(site.path + "/" + path)
-    }
-
-    /// Records `texts`, each with its key and size.
-    static func write(_ texts: [(path: String, key: String, size: Int)], site: URL) throws {
+    /// Records `texts`, each with its key and the identity of its file (as recorded for a file left
+    /// as it was, else as found now).
+    static func write(_ texts: [(path: String, key: String, identity: FileIdentity?)], site: URL) throws {
         var out = header + "\n"
-        for text in texts { out += "\(text.key) \(text.size) \(text.path)\n" }
+        for text in texts {
+            var info = stat()
+            guard let identity = text.identity ?? (lstat(site.path + "/" + text.path, &info) == 0 ? FileIdentity(info) : nil) else { continue }
+            out += "\(text.key) \(identity.text) \(text.path)\n"
+        }
         try AtomicFile.write(Array(out.utf8), to: site.appendingPathComponent(path), sync: false)
     }
 }

@@ -96,7 +96,8 @@ public struct SiteBuilder: Sendable {
     func pageInputs(formats: [ImageOutputFormat]) -> String {
         var digest = InputDigest("site inputs 1")
         digest.add(Self.build)
-        digest.add(SHA256Hex.of(FastFiles.read(project.root.path + "/" + SettingsLoader.fileName) ?? []))
+        // The bytes the settings were read from, not the file now: it may have changed since.
+        digest.add(project.settingsDigest.isEmpty ? UUID().uuidString : project.settingsDigest)
         digest.add(formats.map(\.rawValue).joined(separator: ","))
         digest.add(theme.digest)
         return digest.finish()

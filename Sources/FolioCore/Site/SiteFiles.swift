@@ -177,6 +177,15 @@ enum SiteManifest {
         return steps.isEmpty ? "." : steps.joined(separator: "/")
     }
 
+    /// Whether the manifest names this project (not only a file list, as an older Folio's did).
+    static func namesProject(site: URL, project: URL) -> Bool {
+        guard RenderStamp.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) else {
+            return false
+        }
+        let lines = bytes.prefix(8192).split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        return lines.count >= 2 && String(decoding: lines[1], as: UTF8.self) == "project " + projectName(project, site: site)
+    }
+
     /// The listed files, or nil when there is no manifest (then a `.folio/build.txt` of an older Folio
     /// lists them).
     static func read(site: URL) -> Set<String>? {

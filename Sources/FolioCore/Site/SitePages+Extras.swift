@@ -17,17 +17,27 @@ extension SitePages {
     }
 
     /// The prompt files published beside their pages (`p/<id>/prompt.md`, when nothing in them is
-    /// private), each read only when the last render did not publish this very file.
-    func sources() -> [SiteText] {
-        items.filter(\.showsSource).compactMap { item in
+    /// private), each read only when the last render did not publish this very file. A file that
+    /// changed since the project was loaded is not published: the page was made from what was loaded.
+    func sources() throws(FolioError) -> [SiteText] {
+        var texts: [SiteText] = []
+        for item in items where item.showsSource {
             let path = item.folder + "prompt.md"
             var digest = InputDigest("source 1")
             // A prompt not read from its file (no digest of it) is never taken for unchanged.
             digest.add(item.prompt.sourceSHA256.isEmpty ? UUID().uuidString : item.prompt.sourceSHA256)
             let key = digest.finish()
-            if let kept = SiteText(path: path, key: key, keptBy: previous) { return kept }
-            return FastFiles.read(project.path + "/" + item.prompt.file).map { SiteText(path: path, key: key, bytes: $0) }
+            if let kept = SiteText(path: path, key: key, keptBy: previous) {
+                texts.append(kept)
+                continue
+            }
+            guard let bytes = FastFiles.read(project.path + "/" + item.prompt.file) else { continue }
+            guard item.prompt.sourceSHA256.isEmpty || SHA256Hex.of(bytes) == item.prompt.sourceSHA256 else {
+                throw FolioError("\(item.prompt.file) changed while the site was rendered; render again", path: item.prompt.file)
+            }
+            texts.append(SiteText(path: path, key: key, bytes: bytes))
         }
+        return texts
     }
 
     /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too.

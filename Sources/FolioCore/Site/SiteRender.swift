@@ -22,8 +22,11 @@ public struct SiteRender: Sendable {
     var pageInputs = ""
     /// Each item's digest, in `items`' order (`SiteBuilder.digest`).
     var digests: [String] = []
-    /// Every page and prompt source with the key it was made from and its size, for `.folio/pages.txt`.
-    var texts: [(path: String, key: String, size: Int)] = []
+    /// Every page and prompt source with the key it was made from, its size and (for one left as
+    /// it was) its identity, for `.folio/pages.txt`.
+    var texts: [(path: String, key: String, size: Int, identity: FileIdentity?)] = []
+    /// What the last render made each page from (read before the records are removed).
+    var previousPages: PageRecord?
     /// What the manifest on disk lists, when this render knows it: it is not written again unchanged.
     var listed: Set<String>?
     /// The pages and sources this render made (not left as the last one made them): the links to check.
@@ -125,7 +128,17 @@ public struct SiteRender: Sendable {
             throw FolioError("cannot create the output folder \(site.path): \(error.localizedDescription)", path: site.path)
         }
         owned = ours ? SiteManifest.read(site: site) ?? [] : []
-        listed = ours && FastFiles.size(site.path + "/" + SiteManifest.path) != nil ? owned : nil
+        // A manifest that does not name this project (an older Folio's) is written again in any case.
+        listed = ours && SiteManifest.namesProject(site: site, project: project.root) ? owned : nil
+        // The records say what an earlier, successful render left. Until this one succeeds they
+        // are gone: a render that fails after writing some files must not leave a record that
+        // vouches for them (the build record would take the site for up to date, the page record
+        // a page for made from inputs it was not made from).
+        if ours, RenderStamp.stateFolderIsReal(site) {
+            previousPages = PageRecord.read(site: site)
+            unlink(site.path + "/" + BuildRecord.path)
+            unlink(site.path + "/" + PageRecord.path)
+        }
         files = SiteFiles(root: site, owned: owned)
         try files.makeFolder(".folio")
         try files.makeFolder("img")
@@ -166,15 +179,14 @@ public struct SiteRender: Sendable {
         pages.icons = SitePages.icons(statics: statics.map(\.path))
         pages.inputs = pageInputs
         pages.itemDigests = digests
-        // Pages the last render made from the same inputs are left as they are; until this render
-        // succeeds, no record is trusted (a failed one may have replaced some of them).
-        pages.previous = ours ? PageRecord.read(site: site) : nil
-        PageRecord.remove(site: site)
+        // Pages the last render made from the same inputs are left as they are.
+        pages.previous = previousPages
         // Pages and the files that list every item (the search index, gallery.json, the feed) at once.
         let source = pages
         async let pageTexts = source.all()
         async let listings = source.extras()
-        let texts = await pageTexts + source.sources()
+        async let sourceTexts = Result<[SiteText], FolioError> { () throws(FolioError) in try source.sources() }
+        let texts = try await pageTexts + sourceTexts.get()
         let extras = await listings
         // Files of the project's static/ are published as they are, where nothing is generated.
         let generated = Set(texts.map(\.path) + extras.map(\.0) + imageFiles)
@@ -197,7 +209,7 @@ public struct SiteRender: Sendable {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
         }
-        self.texts = texts.map { ($0.path, $0.key, $0.size) }
+        self.texts = texts.map { ($0.path, $0.key, $0.size, $0.identity) }
         report.pages = texts.count { $0.path.hasSuffix(".html") }
         report.pagesRendered = remade.count { $0.hasSuffix(".html") }
         files.keep(imageFiles)
@@ -229,13 +241,12 @@ public struct SiteRender: Sendable {
     }
 
     /// Every link of every page leads to a file the site holds. A page left as the last render made
-    /// it was checked then, and its links still hold while every file that render produced still is:
-    /// each page it links to, and each static file. Its images are its own item's, which this render
-    /// still publishes (the page's key holds their names). So only the pages made now are read, unless
-    /// a page or another file than an image is gone; then every page is.
+    /// it was checked then, and its links still hold while every file that render produced still
+    /// is. So only the pages made now are read, unless a file is gone; then every page is (a caption
+    /// may link any file: another prompt's image, a file of static/).
     public func checkLinks() async throws(FolioError) {
         guard !upToDate else { return }
-        let gone = owned.subtracting(files.produced).contains { !$0.hasPrefix(".folio/") && !$0.hasPrefix("img/") }
+        let gone = owned.subtracting(files.produced).contains { !$0.hasPrefix(".folio/") }
         let kept = Set(texts.map(\.path)).subtracting(remade)
         let pages = files.produced.filter { $0.hasSuffix(".html") && (gone || !kept.contains($0)) }.sorted()
         let broken = await LinkChecker.check(site: site, pages: pages, files: files.produced)
@@ -267,7 +278,7 @@ public struct SiteRender: Sendable {
             files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
             try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
-            try PageRecord.write(texts, site: site)
+            try PageRecord.write(texts.map { ($0.path, $0.key, $0.identity) }, site: site)
         } catch {
             report.warnings.append("cannot write \(BuildRecord.path) or \(PageRecord.path): \(error); the next build renders everything again")
         }
