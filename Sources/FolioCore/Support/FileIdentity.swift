@@ -17,6 +17,11 @@ struct FileIdentity: Hashable {
         changedNanoseconds = info.st_ctim.tv_nsec
     }
 
+    init(device: Int, inode: Int, size: Int, modified: Int, modifiedNanoseconds: Int, changed: Int, changedNanoseconds: Int) {
+        (self.device, self.inode, self.size, self.modified) = (device, inode, size, modified)
+        (self.modifiedNanoseconds, self.changed, self.changedNanoseconds) = (modifiedNanoseconds, changed, changedNanoseconds)
+    }
+
     /// `dev ino size mtime ctime` as the cache file writes it.
     init?(line: Substring) {
         let numbers = line.split(separator: " ").flatMap { $0.split(separator: ".") }.compactMap { Int($0) }
