@@ -21,10 +21,15 @@ if [ ! -f "$CORPUS/folio.lock" ]; then
     for i in $(seq 1 "$N"); do
         printf -- '---\nroute: kling\naspect_ratio: "1:1"\nresolution: 1k\ntags: [t%d]\n---\nBenchmark image %d, a lighthouse at dusk\n' "$((i % 20))" "$i" > "$CORPUS/prompts/p-$i.md"
     done
-    "$FOLIO" sim --latency 0 --key bench > "$CORPUS/.sim.url" 2>/dev/null & SIM=$!
+    # Simulated durations at 1/1000: Kling's half-minute tasks take milliseconds, and the image
+    # URLs still live long enough to download (at time scale 0 they expire before it).
+    "$FOLIO" sim --time-scale 0.001 --key bench > "$CORPUS/.sim.url" 2>/dev/null & SIM=$!
     for _ in $(seq 1 100); do [ -s "$CORPUS/.sim.url" ] && break; sleep 0.05; done
-    ANYINT_BASE_URL=$(head -1 "$CORPUS/.sim.url") ANYINT_API_KEY=bench FOLIO_TIME_SCALE=0 "$FOLIO" generate --project "$CORPUS" --jobs 8 --quiet
+    ANYINT_BASE_URL=$(head -1 "$CORPUS/.sim.url") ANYINT_API_KEY=bench FOLIO_TIME_SCALE=0.001 "$FOLIO" generate --project "$CORPUS" --jobs 8 --quiet || true
     kill $SIM
+    MADE=$( (find "$CORPUS/assets" -name '*.png' 2>/dev/null || true) | wc -l)
+    # A short corpus is removed, so the next run makes it again instead of timing fewer images.
+    [ "$MADE" = "$N" ] || { echo "the corpus has $MADE images, not $N" >&2; rm -rf "$CORPUS"; exit 1; }
 fi
 
 seconds() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
