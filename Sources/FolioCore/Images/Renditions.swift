@@ -152,7 +152,8 @@ public struct ImageRenderer: Sendable {
     /// Renders every plan whose files are missing, carry other metadata or were encoded with other
     /// settings; `known` is what earlier renders made. `progress` hears `(0, total)` first, then the count after each original.
     public func render(
-        _ plans: [ImagePlan], known: [String: Made], progress: @escaping @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in }
+        _ plans: [ImagePlan], known: [String: Made], progress: @escaping @Sendable (_ done: Int, _ total: Int) async -> Void = { _, _ in },
+        beforeRendering: (_ redone: Set<String>) -> Void = { _ in }
     ) async -> Result {
         _ = Libraries.startVips
         // Our own workers run in parallel (one original each); libvips stays single-threaded per
@@ -180,7 +181,10 @@ public struct ImageRenderer: Sendable {
             }
         }
         let queue = WorkQueue(todo), total = todo.count
-        if total > 0 { await progress(0, total) }
+        if total > 0 {
+            beforeRendering(Set(todo.map(\.sha256)))
+            await progress(0, total)
+        }
         await withTaskGroup(of: [(String, Int, Swift.Result<String, FolioError>)].self) { group in
             for _ in 0..<min(workers, max(todo.count, 1)) {
                 group.addTask {

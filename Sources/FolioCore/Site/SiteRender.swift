@@ -153,7 +153,14 @@ public struct SiteRender: Sendable {
         let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
         label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
-        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress)
+        let cache = site.appendingPathComponent(Self.colorCache)
+        let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress) { redone in
+            // The record must not vouch for an original whose files are about to be replaced: a
+            // render that fails or is stopped part way would leave them taken for what it says.
+            guard known.keys.contains(where: redone.contains) else { return }
+            let kept = known.filter { !redone.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, SiteBuilder.json($0.value)) }
+            try? AtomicFile.write(Array(JSONValue.object(kept).pretty.utf8), to: cache, sync: false)
+        }
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors

@@ -171,3 +171,33 @@ import Testing
         try await Self.expectSameAsFullRender(fixture, "a forged record")
     }
 }
+
+/// From review: `.folio/images.json` must not vouch for an original while its files are replaced.
+@Suite struct ImageRecordTests {
+    @Test func originalsAboutToBeMadeAgainAreNamedBeforeAnyOfTheirFilesChanges() async throws {
+        let fixture = try await SiteFixture.make(
+            items: [SiteFixture.Item(id: "fox", text: "A fox\n"), SiteFixture.Item(id: "owl", text: "An owl\n")])
+        defer { fixture.remove() }
+        _ = try await fixture.build()
+        let site = fixture.root.appendingPathComponent("site")
+        let lock = try Lockfile.load(project: fixture.root)
+        let assets = lock.entries.values.flatMap(\.outputs).compactMap(\.asset)
+        var encoding = ImageEncoding()
+        encoding.quality[.jpeg] = 30
+        let plans = assets.map { ImagePlanner.plan($0, widths: [32, 48], formats: [.webp, .jpeg], encoding: encoding) }
+        let known = SiteBuilder.readMadeImages(site.appendingPathComponent(SiteRender.colorCache))
+        #expect(known.count == 2)
+        let before = Dictionary(uniqueKeysWithValues: plans.flatMap(\.renditions).map { ($0.path, FastFiles.read(site.path + "/" + $0.path)) })
+        var heard: Set<String> = []
+        var unchangedWhenHeard = false
+        let result = await ImageRenderer(project: fixture.root, site: site).render(
+            plans, known: known,
+            beforeRendering: { redone in
+                heard = redone
+                unchangedWhenHeard = before.allSatisfy { FastFiles.read(site.path + "/" + $0.key) == $0.value }
+            })
+        #expect(heard == Set(plans.map(\.sha256)))
+        #expect(unchangedWhenHeard, "no file of theirs was replaced before the renderer said so")
+        #expect(result.rendered == 2)
+    }
+}
