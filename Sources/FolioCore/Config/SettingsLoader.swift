@@ -203,18 +203,20 @@ public enum SettingsLoader {
             }
             images.formats = formats
         case "quality":
+            var seen: Set<ImageOutputFormat> = []
             for item in try formatEntries(v, key: key, example: "{webp: 80, jpeg: 82, avif: 55}") {
                 do {
-                    let (format, value) = try encodingValue(item, in: key, range: { _ in ImageEncoding.qualityRange })
+                    let (format, value) = try encodingValue(item, in: key, range: { _ in ImageEncoding.qualityRange }, seen: &seen)
                     images.encoding.quality[format] = value
                 } catch {
                     problems.append(error)
                 }
             }
         case "effort":
+            var seen: Set<ImageOutputFormat> = []
             for item in try formatEntries(v, key: key, example: "{webp: 2, avif: 3}") {
                 do {
-                    let (format, value) = try encodingValue(item, in: key, range: { ImageEncoding.effortRange[$0] })
+                    let (format, value) = try encodingValue(item, in: key, range: { ImageEncoding.effortRange[$0] }, seen: &seen)
                     images.encoding.effort[format] = value
                 } catch {
                     problems.append(error)
@@ -236,7 +238,7 @@ public enum SettingsLoader {
     /// One `format: number` entry of `images.quality` or `images.effort`, checked against the
     /// values libvips takes for that format (`range` is nil for a format without the setting).
     private static func encodingValue(
-        _ entry: YAMLEntry, in section: String, range: (ImageOutputFormat) -> ClosedRange<Int>?
+        _ entry: YAMLEntry, in section: String, range: (ImageOutputFormat) -> ClosedRange<Int>?, seen: inout Set<ImageOutputFormat>
     ) throws(Diagnostic) -> (ImageOutputFormat, Int) {
         let key = "\(section).\(entry.key)"
         let formats = ImageOutputFormat.allCases.filter { range($0) != nil }
@@ -245,6 +247,10 @@ public enum SettingsLoader {
             let names = formats.map(\.rawValue)
             throw entry.keyNode.diagnostic(
                 "unknown format '\(entry.key)' in '\(section)' of folio.yml; it takes: \(names.listed)\(Suggest.didYouMean(entry.key, in: names))", key: key)
+        }
+        // `jpg` and `JPEG` name the same format as `jpeg`: YAML's duplicate-key check cannot see it.
+        guard seen.insert(format).inserted else {
+            throw entry.keyNode.diagnostic("\(key): \(format.rawValue) is already set in \(section) (names ignore case, and jpg is jpeg); keep one", key: key)
         }
         guard let allowed = range(format) else {
             let takes = formats.compactMap { format in range(format).map { "\(format.rawValue) (\($0.lowerBound)–\($0.upperBound))" } }

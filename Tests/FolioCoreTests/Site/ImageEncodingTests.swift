@@ -87,6 +87,17 @@ import Testing
         try Data(config.utf8).write(to: fixture.root.appendingPathComponent("folio.yml"))
     }
 
+    /// From review: `jpg` and `JPEG` are `jpeg`, which YAML's duplicate-key check cannot see.
+    @Test func oneFormatNamedTwiceIsRefused() {
+        let (settings, problems) = SettingsLoader.load(text: "images:\n  quality: {jpeg: 30, jpg: 90}\n  effort: {webp: 1, WEBP: 5}\n")
+        #expect(
+            problems.map(\.description) == [
+                "folio.yml:2:23: error: images.quality.jpg: jpeg is already set in images.quality (names ignore case, and jpg is jpeg); keep one",
+                "folio.yml:3:21: error: images.effort.WEBP: webp is already set in images.effort (names ignore case, and jpg is jpeg); keep one",
+            ])
+        #expect(settings.images.encoding.quality[.jpeg] == 30 && settings.images.encoding.effort[.webp] == 1)
+    }
+
     @Test func aChangedQualityOrEffortRendersAgainAndAnUnchangedOneDoesNot() async throws {
         let fixture = try await SiteFixture.make(config: Self.config(), items: Self.items)
         defer { fixture.remove() }
