@@ -64,7 +64,7 @@ extension SitePages {
             }
             return .object(pairs)
         }
-        return "window.FOLIO_SEARCH = " + JSONValue.array(entries).compact.replacingOccurrences(of: "<", with: "\\u003c") + ";\n"
+        return "window.FOLIO_SEARCH = " + String(decoding: JSONValue.array(entries).scriptSafe, as: UTF8.self) + ";\n"
     }
 
     /// The version of `gallery.json`'s schema (docs/gallery-json.md): raised only when a key is

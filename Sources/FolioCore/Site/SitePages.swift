@@ -301,7 +301,7 @@ struct SitePages: Sendable {
         if let date = item.prompt.date { ld.append(("dateCreated", .string(date))) }
         if let base { ld.append(("url", .string(base + item.folder))) }
         // `<` never appears raw inside the script element.
-        let json = JSONValue.object(ld).compact.replacingOccurrences(of: "<", with: "\\u003c")
+        let json = String(decoding: JSONValue.object(ld).scriptSafe, as: UTF8.self)
         return SocialView(
             title: item.prompt.title, description: description, image: base.map { $0 + shared.path } ?? root + shared.path,
             width: shared.width, height: shared.height, alt: item.alt, jsonLD: json, url: base.map { $0 + item.folder })

@@ -79,6 +79,20 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Compact JSON for inside an HTML `<script>`: every `<` (only ever inside a string) written as
+    /// `\u003c`, so no `</script>` can end the element early.
+    public var scriptSafe: [UInt8] {
+        var json: [UInt8] = []
+        writeCompact(into: &json, sorted: false)
+        guard json.contains(UInt8(ascii: "<")) else { return json }
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + 64)
+        for byte in json {
+            if byte == UInt8(ascii: "<") { out += Array("\\u003c".utf8) } else { out.append(byte) }
+        }
+        return out
+    }
+
     /// Two-space indented JSON with `"key": value` and a trailing newline, as Folio's files are written.
     public var pretty: String {
         var out: [UInt8] = []
