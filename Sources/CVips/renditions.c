@@ -2,6 +2,7 @@
 #include "cvips.h"
 #include <vips/vips.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 // Building an operation compiles its SIMD code with liborc, whose code allocator is not safe to
@@ -47,6 +48,35 @@ static void replace_metadata(VipsImage *image, const FolioMetadata *metadata) {
     }
     if (metadata->png_parameters != NULL && metadata->png_parameters[0] != '\0') {
         vips_image_set_string(image, "png-comment-0-parameters", metadata->png_parameters);
+    }
+}
+
+// The mean of each of the first three bands (the only one, for a one-band image) of an image held
+// in memory. An 8-bit image, the usual case, is summed in one pass over its bytes: three
+// extract_band and avg operations walked the rendition three times and cost more than encoding it.
+static void mean_colour(VipsImage *image, double rgb[3]) {
+    const int bands = vips_image_get_bands(image);
+    const VipsPel *data = vips_image_get_data(image);
+    if (vips_image_get_format(image) == VIPS_FORMAT_UCHAR && data != NULL) {
+        const size_t pixels = (size_t)vips_image_get_width(image) * vips_image_get_height(image);
+        uint64_t sums[3] = {0, 0, 0};
+        for (size_t i = 0; i < pixels; i++, data += bands) {
+            for (int band = 0; band < 3; band++) sums[band] += data[band < bands ? band : 0];
+        }
+        for (int band = 0; band < 3; band++) rgb[band] = pixels > 0 ? (double)sums[band] / pixels : 0;
+        return;
+    }
+    for (int band = 0; band < 3; band++) {
+        VipsImage *one = NULL;
+        double mean = 0;
+        pthread_mutex_lock(&build_lock);
+        int extracted = vips_extract_band(image, &one, bands > band ? band : 0, NULL);
+        pthread_mutex_unlock(&build_lock);
+        if (extracted == 0) {
+            vips_avg(one, &mean, NULL);
+            g_object_unref(one);
+        }
+        rgb[band] = mean;
     }
 }
 
@@ -116,21 +146,7 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
             }
         }
         // The placeholder colour: the mean of the smallest rendition.
-        if (i == count - 1 && status == 0 && rgb != NULL) {
-            for (int band = 0; band < 3; band++) {
-                VipsImage *one = NULL;
-                double mean = 0;
-                int b = vips_image_get_bands(ready) > band ? band : 0;
-                pthread_mutex_lock(&build_lock);
-                int extracted = vips_extract_band(ready, &one, b, NULL);
-                pthread_mutex_unlock(&build_lock);
-                if (extracted == 0) {
-                    vips_avg(one, &mean, NULL);
-                    g_object_unref(one);
-                }
-                rgb[band] = mean;
-            }
-        }
+        if (i == count - 1 && status == 0 && rgb != NULL) mean_colour(ready, rgb);
         g_object_unref(ready);
     }
     g_object_unref(opaque);

@@ -67,22 +67,35 @@ public enum FastFiles {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
-        var offset = 0
-        while true {
-            if offset == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count))) }
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        // Read straight into a buffer one byte larger than the file, never zero-filled: the end
+        // shows as a short read, with no buffer doubled and copied to find it (which once cost
+        // more than the read itself for each published original).
+        var failed = false, grew = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: max(Int(info.st_size), 0) + 1) { buffer, count in
+            count = 0
+            while count < buffer.count {
+                let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 {
+                    failed = n < 0
+                    return
+                }
+                count += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            offset += n
+            grew = true
         }
-        bytes.removeLast(bytes.count - offset)
-        return bytes
+        // The file grew after fstat: the rest, a chunk at a time.
+        var chunk = [UInt8](repeating: 0, count: grew ? 65536 : 0)
+        while grew, !failed {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                failed = n < 0
+                break
+            }
+            bytes += chunk[0..<n]
+        }
+        return failed ? nil : bytes
     }
 
     /// The size of a regular file, or nil when there is none.
