@@ -242,9 +242,7 @@ final class ServeProcess: @unchecked Sendable {
         FileManager.default.createFile(atPath: errFile.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errFile)
         try process.run()
-        var line = [UInt8]()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-        let url = String(decoding: line, as: UTF8.self)
+        let url = try firstLine(of: out.fileHandleForReading)
         guard url.hasPrefix("http://127.0.0.1:"), url.hasSuffix("/"), let port = Int(url.dropFirst(17).dropLast()) else {
             killAndWait(process)
             throw RawHTTP.Failure("folio serve printed '\(url)' first")

@@ -97,21 +97,8 @@ import Testing
     }
 
     @Test func folioSimTakesImageDetail() async throws {
-        let process = Process()
-        process.executableURL = TestPaths.folio
-        process.arguments = ["sim", "--time-scale", "0.001", "--image-detail", "photo"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { killAndWait(process) }
-        var line = [UInt8]()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-        let base = String(decoding: line, as: UTF8.self)
-        #expect(base.hasPrefix("http://127.0.0.1:"))
-
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
+        let (_, status) = try await withFolioSim(["--time-scale", "0.001", "--image-detail", "photo"]) { client, base in
+            #expect(base.hasPrefix("http://127.0.0.1:"))
             var request = HTTPClientRequest(url: base + Paths.dashscope)
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer any")
@@ -123,14 +110,8 @@ import Testing
             let bytes = try await image.body.collect(upTo: 16 << 20)
             #expect(image.status.code == 200)
             #expect(Self.weighsLikeAPhoto(bytes.readableBytes, width: 1328, height: 1328), "\(bytes.readableBytes) bytes")
-            try await client.shutdown()
-        } catch {
-            try? await client.shutdown()
-            throw error
         }
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
 
         let unknown = try runFolio(["sim", "--image-detail", "glossy"])
         #expect(unknown.status == 2)

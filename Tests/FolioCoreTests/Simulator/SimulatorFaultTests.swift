@@ -171,24 +171,11 @@ import Testing
 /// `folio sim`, run as a user would.
 @Suite(.serialized) struct SimCommandTests {
     @Test func startsInUnderASecondPrintsItsURLAndAnswers() async throws {
-        let process = Process()
-        process.executableURL = TestPaths.folio
-        process.arguments = ["sim", "--time-scale", "0.001", "--image-scale", "8", "--key", "k-123"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
         let start = ContinuousClock.now
-        try process.run()
-        defer { killAndWait(process) }
-        var line = [UInt8]()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-        let elapsed = ContinuousClock.now - start
-        let base = String(decoding: line, as: UTF8.self)
-        #expect(base.hasPrefix("http://127.0.0.1:"))
-        #expect(elapsed < .seconds(10), "started in \(elapsed)")
-
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
+        let (_, status) = try await withFolioSim(["--time-scale", "0.001", "--image-scale", "8", "--key", "k-123"]) { client, base in
+            let elapsed = ContinuousClock.now - start
+            #expect(base.hasPrefix("http://127.0.0.1:"))
+            #expect(elapsed < .seconds(10), "started in \(elapsed)")
             var request = HTTPClientRequest(url: base + Paths.dashscope)
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer k-123")
@@ -197,13 +184,7 @@ import Testing
             #expect(response.status.code == 200)
             request.headers.replaceOrAdd(name: "Authorization", value: "Bearer other")
             #expect(try await client.execute(request, timeout: .seconds(10)).status.code == 401)
-            try await client.shutdown()
-        } catch {
-            try? await client.shutdown()
-            throw error
         }
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
     }
 }

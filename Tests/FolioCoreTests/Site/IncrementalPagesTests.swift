@@ -21,6 +21,9 @@ import Testing
             """
     }
 
+    /// The text of the built-in template `name`.
+    static func builtIn(_ name: String) -> String { String(decoding: Theme.builtIn["\(name).mustache"]!, as: UTF8.self) }
+
     /// `even/p02`: the album is the prompt's folder.
     static func id(_ number: Int) -> String { "\(number % 2 == 0 ? "even" : "odd")/p\(String(format: "%02d", number))" }
 
@@ -96,7 +99,7 @@ import Testing
         #expect(retitled.pagesRendered == retitled.pages)
         try await Self.expectSameAsFullRender(fixture, "folio.yml")
 
-        let template = String(decoding: Theme.builtIn["prompt.mustache"]!, as: UTF8.self)
+        let template = Self.builtIn("prompt")
         try write(fixture, "templates/prompt.mustache", template.replacingOccurrences(of: "</article>", with: "<p>Own theme</p></article>"))
         let themed = try await fixture.build()
         #expect(themed.pagesRendered >= 24, "every prompt page: \(themed.pagesRendered)")
@@ -113,7 +116,7 @@ import Testing
         _ = try await fixture.build()
         #expect(FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/\(PageRecord.path)").path))
         // A template with a broken link: every page is written, then the link check fails the render.
-        let template = String(decoding: Theme.builtIn["prompt.mustache"]!, as: UTF8.self)
+        let template = Self.builtIn("prompt")
         try write(fixture, "templates/prompt.mustache", template.replacingOccurrences(of: "</article>", with: "<a href=\"nowhere.html\">x</a></article>"))
         await #expect(throws: FolioError.self) { try await fixture.build() }
         #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("site/\(PageRecord.path)").path))
@@ -145,7 +148,7 @@ import Testing
         let fixture = try await Self.fixture()
         defer { fixture.remove() }
         _ = try await fixture.build()
-        let head = String(decoding: Theme.builtIn["head.mustache"]!, as: UTF8.self)
+        let head = Self.builtIn("head")
         #expect(head.contains("feed.xml"))
         // The same length, and a broken link: every page is rewritten at its size, then the check fails.
         try write(fixture, "templates/head.mustache", head.replacingOccurrences(of: "feed.xml", with: "feed.xmx"))
@@ -163,7 +166,7 @@ import Testing
         // A record that names a path outside the site, or is not in the format, is not read at all.
         let record = fixture.root.appendingPathComponent("site/\(PageRecord.path)")
         let text = try String(contentsOf: record, encoding: .utf8)
-        try Data((text + "\(String(repeating: "0", count: 64)) 10 ../../etc/passwd\n").utf8).write(to: record)
+        try Data((text + "\(String(repeating: "0", count: 64)) 1 2 10 0.0 0.0 ../../etc/passwd\n").utf8).write(to: record)
         #expect(PageRecord.read(site: fixture.root.appendingPathComponent("site")) == nil)
         try write(fixture, Self.file(10), Self.prompt(10, title: "Picture ten, renamed"))
         let report = try await fixture.build()

@@ -5,6 +5,33 @@ import FolioSimulator
 import NIOCore
 import NIOHTTP1
 
+/// `folio sim` run as a user runs it (`arguments` after `sim`), with an HTTP client: `body` gets the
+/// client and the URL the simulator printed first. The client is shut down however `body` ends, then
+/// the simulator is interrupted as Ctrl-C would; its exit status comes back with `body`'s result.
+func withFolioSim<T>(_ arguments: [String], _ body: (HTTPClient, String) async throws -> T) async throws -> (result: T, status: Int32) {
+    let process = Process()
+    process.executableURL = TestPaths.folio
+    process.arguments = ["sim"] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { killAndWait(process) }
+    let base = try firstLine(of: out.fileHandleForReading)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let result: T
+    do {
+        result = try await body(client, base)
+        try await client.shutdown()
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    return (result, process.terminationStatus)
+}
+
 /// A simulator on loopback and an HTTP client to talk to it, always stopped by `with`.
 struct SimulatorHarness {
     let simulator: GatewaySimulator

@@ -73,6 +73,13 @@ func killAndWait(_ process: Process) {
     process.waitUntilExit()
 }
 
+/// The first line a child process writes to `handle` (a server's URL), read byte by byte so nothing after it is taken.
+func firstLine(of handle: FileHandle) throws -> String {
+    var line = [UInt8]()
+    while let byte = try handle.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
+    return String(decoding: line, as: UTF8.self)
+}
+
 /// Writes `files` (path → text) under a new temporary project and returns its folder.
 func makeProject(_ files: [String: String]) -> URL {
     let root = TestPaths.temporaryFolder("folio-project")
