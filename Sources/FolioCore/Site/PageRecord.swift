@@ -76,34 +76,11 @@ struct PageRecord: Sendable {
             // times `seconds.nanoseconds`.
             let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 6, omittingEmptySubsequences: false)
             guard fields.count == 7, fields[0].count == 64, SiteManifest.isSafe(fields[6]),
-                let device = number(fields[1]), let inode = number(fields[2]), let size = number(fields[3]),
-                let modified = time(fields[4]), let changed = time(fields[5])
+                let identity = FileIdentity(text: line[fields[1].startIndex..<fields[5].endIndex])
             else { return nil }
-            let identity = FileIdentity(
-                device: device, inode: inode, size: size, modified: modified.seconds, modifiedNanoseconds: modified.nanoseconds,
-                changed: changed.seconds, changedNanoseconds: changed.nanoseconds)
             entries[String(decoding: fields[6], as: UTF8.self)] = (String(decoding: fields[0], as: UTF8.self), identity)
         }
         return PageRecord(site: site.path, entries: entries)
-    }
-
-    /// A decimal number of at most 18 digits.
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        var value = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(digit - UInt8(ascii: "0"))
-        }
-        return value
-    }
-
-    /// `seconds.nanoseconds`.
-    private static func time(_ text: ArraySlice<UInt8>) -> (seconds: Int, nanoseconds: Int)? {
-        guard let dot = text.firstIndex(of: UInt8(ascii: ".")), let seconds = number(text[..<dot]),
-            let nanoseconds = number(text[(dot + 1)...])
-        else { return nil }
-        return (seconds, nanoseconds)
     }
 
     /// The identity of the file at `path` when it was made from inputs with this `key` and is still

@@ -141,6 +141,11 @@ public struct SiteBuilder: Sendable {
         ])
     }
 
+    /// The text of `.folio/images.json` for `made`, by SHA-256.
+    static func madeImagesText(_ made: [String: ImageRenderer.Made]) -> String {
+        JSONValue.object(made.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }).pretty
+    }
+
     /// `.folio/images.json`: for each original an earlier render made, its colour and metadata
     /// digest. Anything else there (an older Folio's bare colours) counts as not made.
     static func readMadeImages(_ url: URL) -> [String: ImageRenderer.Made] {

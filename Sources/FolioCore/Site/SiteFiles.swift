@@ -177,33 +177,34 @@ enum SiteManifest {
         return steps.isEmpty ? "." : steps.joined(separator: "/")
     }
 
-    /// Whether the manifest names this project (not only a file list, as an older Folio's did).
-    static func namesProject(site: URL, project: URL) -> Bool {
-        guard RenderStamp.stateFolderIsReal(site), case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) else {
-            return false
-        }
-        let lines = bytes.prefix(8192).split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
-        return lines.count >= 2 && String(decoding: lines[1], as: UTF8.self) == "project " + projectName(project, site: site)
-    }
-
     /// The listed files, or nil when there is no manifest (then a `.folio/build.txt` of an older Folio
     /// lists them).
     static func read(site: URL) -> Set<String>? {
+        listing(site: site)?.files
+    }
+
+    /// The listed files and the project the manifest names (nil for an older Folio's manifest, which
+    /// names none, or a build record read in its place); nil when there is neither.
+    static func listing(site: URL) -> (files: Set<String>, project: String?)? {
         guard RenderStamp.stateFolderIsReal(site) else { return nil }
         if case .bytes(let bytes) = FastFiles.read(site.path + "/" + path, atMost: 256 << 20) {
             var files = Set<String>()
+            var project: String?
             for (number, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
                 if number == 0 {
                     guard String(decoding: line, as: UTF8.self) == header else { return nil }
                     continue
                 }
-                if number == 1, line.starts(with: Array("project ".utf8)) { continue }
+                if number == 1, line.starts(with: Array("project ".utf8)) {
+                    project = String(decoding: line.dropFirst("project ".utf8.count), as: UTF8.self)
+                    continue
+                }
                 if isSafe(line) { files.insert(String(decoding: line, as: UTF8.self)) }
             }
-            return files
+            return (files, project)
         }
         if let record = BuildRecord.read(site.appendingPathComponent(BuildRecord.path)) {
-            return Set(record.files.map(\.0).filter { isSafe(Array($0.utf8)[...]) })
+            return (Set(record.files.map(\.0).filter { isSafe(Array($0.utf8)[...]) }), nil)
         }
         return nil
     }

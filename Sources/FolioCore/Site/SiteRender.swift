@@ -22,9 +22,9 @@ public struct SiteRender: Sendable {
     var pageInputs = ""
     /// Each item's digest, in `items`' order (`SiteBuilder.digest`).
     var digests: [String] = []
-    /// Every page and prompt source with the key it was made from, its size and (for one left as
-    /// it was) its identity, for `.folio/pages.txt`.
-    var texts: [(path: String, key: String, size: Int, identity: FileIdentity?)] = []
+    /// Every page and prompt source with the key it was made from and (for one left as it was)
+    /// its identity, for `.folio/pages.txt`.
+    var texts: [(path: String, key: String, identity: FileIdentity?)] = []
     /// What the last render made each page from (read before the records are removed).
     var previousPages: PageRecord?
     /// What the manifest on disk lists, when this render knows it: it is not written again unchanged.
@@ -127,9 +127,10 @@ public struct SiteRender: Sendable {
         } catch {
             throw FolioError("cannot create the output folder \(site.path): \(error.localizedDescription)", path: site.path)
         }
-        owned = ours ? SiteManifest.read(site: site) ?? [] : []
+        let listing = ours ? SiteManifest.listing(site: site) : nil
+        owned = listing?.files ?? []
         // A manifest that does not name this project (an older Folio's) is written again in any case.
-        listed = ours && SiteManifest.namesProject(site: site, project: project.root) ? owned : nil
+        listed = listing?.project == SiteManifest.projectName(project.root, site: site) ? owned : nil
         // The records say what an earlier, successful render left. Until this one succeeds they
         // are gone: a render that fails after writing some files must not leave a record that
         // vouches for them (the build record would take the site for up to date, the page record
@@ -158,8 +159,8 @@ public struct SiteRender: Sendable {
             // The record must not vouch for an original whose files are about to be replaced: a
             // render that fails or is stopped part way would leave them taken for what it says.
             guard known.keys.contains(where: redone.contains) else { return }
-            let kept = known.filter { !redone.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, SiteBuilder.json($0.value)) }
-            try? AtomicFile.write(Array(JSONValue.object(kept).pretty.utf8), to: cache, sync: false)
+            let kept = known.filter { !redone.contains($0.key) }
+            try? AtomicFile.write(Array(SiteBuilder.madeImagesText(kept).utf8), to: cache, sync: false)
         }
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
@@ -174,13 +175,13 @@ public struct SiteRender: Sendable {
     /// Every page, the feed and search index, and the project's `static/` files.
     public mutating func writePages() async throws(FolioError) {
         guard !upToDate else { return }
-        let made: [(String, JSONValue)] = colors.sorted { $0.key < $1.key }.map { sha, color in
-            let made = ImageRenderer.Made(
+        let made = colors.reduce(into: [String: ImageRenderer.Made]()) { made, entry in
+            let (sha, color) = entry
+            made[sha] = ImageRenderer.Made(
                 color: color, metadata: plans[sha]?.metadata?.digest ?? "", published: published[sha] ?? 0,
                 carries: plans[sha]?.carries ?? OriginalMetadata(), asset: assetIdentities[sha] ?? "", encoding: plans[sha]?.encodingRecord ?? "")
-            return (sha, SiteBuilder.json(made))
         }
-        try files.write(Self.colorCache, JSONValue.object(made).pretty)
+        try files.write(Self.colorCache, SiteBuilder.madeImagesText(made))
         var pages = SitePages(settings: project.settings, items: items, colors: colors, theme: builder.theme, project: project.root)
         pages.contentCredentials = Set(plans.values.filter(\.carries.c2pa).map(\.sha256))
         pages.icons = SitePages.icons(statics: statics.map(\.path))
@@ -216,7 +217,7 @@ public struct SiteRender: Sendable {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
         }
-        self.texts = texts.map { ($0.path, $0.key, $0.size, $0.identity) }
+        self.texts = texts.map { ($0.path, $0.key, $0.identity) }
         report.pages = texts.count { $0.path.hasSuffix(".html") }
         report.pagesRendered = remade.count { $0.hasSuffix(".html") }
         files.keep(imageFiles)
@@ -285,7 +286,7 @@ public struct SiteRender: Sendable {
             files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
             try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
-            try PageRecord.write(texts.map { ($0.path, $0.key, $0.identity) }, site: site)
+            try PageRecord.write(texts, site: site)
         } catch {
             report.warnings.append("cannot write \(BuildRecord.path) or \(PageRecord.path): \(error); the next build renders everything again")
         }

@@ -11,6 +11,9 @@ public struct ImageEncoding: Sendable, Hashable {
 
     public init() {}
 
+    /// What a format left out of `quality` or `effort` is encoded with.
+    static let defaults = ImageEncoding()
+
     /// The formats that take an effort, and the values libvips accepts for each (JPEG has none).
     public static let effortRange: [ImageOutputFormat: ClosedRange<Int>] = [.webp: 0...6, .avif: 0...9]
     /// The quality factors libvips accepts, for every format.
@@ -18,8 +21,8 @@ public struct ImageEncoding: Sendable, Hashable {
 
     /// libvips save options for `format`, in the brackets a target path takes: `[Q=80,effort=2]`.
     public func saveOptions(_ format: ImageOutputFormat) -> String {
-        var options = ["Q=\(quality[format] ?? Self().quality[format]!)"]
-        if Self.effortRange[format] != nil, let effort = effort[format] ?? Self().effort[format] {
+        var options = ["Q=\(quality[format] ?? Self.defaults.quality[format]!)"]
+        if Self.effortRange[format] != nil, let effort = effort[format] ?? Self.defaults.effort[format] {
             options.append("effort=\(effort)")
         }
         return "[" + options.joined(separator: ",") + "]"
