@@ -33,7 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let build = try await options.run(Pipeline.plan)
         guard let plan = build.plan else { return }
-        let status = Status.json(plan, lock: build.lock)
+        let status = Status.json(plan, lock: build.lock, prompts: build.project?.prompts ?? [])
         if options.json { Console.json(status) } else { print(Status.table(status)) }
     }
 }

@@ -107,7 +107,7 @@ import Testing
         case .images: return g.images.isEmpty ? nil : "\(g.images.count)"
         case .extra: return g.extra?.compact
         case .route: return g.route.rawValue
-        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private: return nil
+        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .hide, .private: return nil
         }
     }
 

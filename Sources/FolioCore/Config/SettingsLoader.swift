@@ -8,7 +8,7 @@ public enum SettingsLoader {
     static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout"]
     static let imageKeys = ["widths", "formats", "quality", "effort"]
     /// Keys that describe one image, not a gallery's habit, and so make no sense as defaults.
-    static let perPromptOnly: Set<FrontMatterKey> = [.title, .alt, .caption, .date, .cover, .weight, .images]
+    static let perPromptOnly: Set<FrontMatterKey> = [.title, .alt, .caption, .date, .cover, .hide, .weight, .images]
 
     /// Loads `folio.yml` from `project`; a missing file gives the defaults.
     public static func load(project: URL) -> (Settings, [Diagnostic]) {

@@ -3,8 +3,9 @@ import Foundation
 /// `folio status`: each prompt's state, as the plan decided it, without network.
 public enum Status {
     /// One line per entry of `plan` (the published prompts): its state's name, and from its lock
-    /// entry the task id, the outputs, the error and the cost.
-    public static func json(_ plan: Plan, lock: Lockfile) -> JSONValue {
+    /// entry the task id, the outputs, the error and the cost; from `prompts`, the variants hidden.
+    public static func json(_ plan: Plan, lock: Lockfile, prompts: [Prompt] = []) -> JSONValue {
+        let hidden = Dictionary(prompts.map { ($0.id, $0.hidden) }, uniquingKeysWith: { first, _ in first })
         var totals: [RouteID: [String: Int]] = [:]
         var costs: [RouteID: [JSONValue]] = [:]
         var entries: [JSONValue] = []
@@ -29,6 +30,7 @@ public enum Status {
                 .object([
                     ("id", .string(planned.id)), ("route", .string(planned.route.rawValue)), ("model", .string(planned.model)), ("state", .string(state)),
                     ("task_id", entry?.taskID.map { .string($0) } ?? .null), ("outputs", outputs), ("error", error), ("cost", entry?.cost ?? .null),
+                    ("hidden", .array((hidden[planned.id] ?? []).map { .int($0) })),
                 ]))
         }
         let totalsJSON: [(String, JSONValue)] = totals.keys.sorted().map { route in
@@ -50,6 +52,9 @@ public enum Status {
                 + (entry["route"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0) + id
             if let task = entry["task_id"]?.stringValue, state == "pending" { line += "  task \(task)" }
             if let message = entry["error"]?["message"]?.stringValue { line += "  — \(entry["error"]?["kind"]?.stringValue ?? ""): \(message)" }
+            if let hidden = entry["hidden"]?.arrayValue, !hidden.isEmpty {
+                line += "  hidden \(hidden.compactMap(\.intValue).map(String.init).joined(separator: ", "))"
+            }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -17,6 +17,8 @@ public struct Prompt: Sendable, Hashable {
     public var draft: Bool
     /// Which variant leads the card.
     public var cover: Int
+    /// Variants kept off the site (`hide: [2, 3]`), sorted: still in `assets/` and the lockfile.
+    public var hidden: [Int] = []
     /// Fields withheld from the page, the manifest and the embedded metadata.
     public var privateFields: Set<PrivateField>
     /// What is sent to the gateway, defaults applied.

@@ -131,7 +131,14 @@ public struct PromptDecoder: Sendable {
         problems.run { prompt.draft = try context.bool(.draft) ?? false }
         problems.run {
             let count = generation.expectedImages
-            prompt.cover = try context.int(.cover, in: 0...max(count - 1, 0), hint: "the variants are numbered 0 to \(max(count - 1, 0))") ?? 0
+            let numbering = "the variants are numbered 0 to \(max(count - 1, 0))"
+            prompt.hidden = try context.variants(.hide, count: count, hint: numbering)
+            let cover = try context.int(.cover, in: 0...max(count - 1, 0), hint: numbering)
+            if let cover, prompt.hidden.contains(cover), let node = context.node(.cover) {
+                throw node.diagnostic("cover \(cover) is a hidden variant (hide: \(prompt.hidden)); choose a variant that is shown", key: "cover")
+            }
+            // Without a cover, the first variant shown leads.
+            prompt.cover = cover ?? (0..<count).first { !prompt.hidden.contains($0) } ?? 0
         }
 
         let diagnostics = problems.finish(draft: prompt.draft)
@@ -306,6 +313,34 @@ struct FrontMatterReader {
                     key: "negative_prompt"))
         }
         return value
+    }
+
+    /// A list of variant numbers (`hide: [2, 3]`, or one number), each below `count`, sorted and
+    /// without repeats; naming every variant is an error (a draft is how a prompt leaves the site).
+    func variants(_ key: FrontMatterKey, count: Int, hint: String) throws(Diagnostic) -> [Int] {
+        guard let node = node(key) else { return [] }
+        let items: [YAMLNode]
+        switch node.value {
+        case .sequence(let list): items = list
+        case .scalar: items = [node]
+        case .mapping: throw blame(node.diagnostic("'\(key.rawValue)' must be a list of variant numbers, such as [2, 3]", key: key.rawValue))
+        }
+        var numbers = Set<Int>()
+        for item in items {
+            let value: Int
+            do { value = try item.integer(key: key.rawValue) } catch { throw blame(error) }
+            guard (0..<count).contains(value) else {
+                throw blame(item.diagnostic("\(key.rawValue): there is no variant \(value); \(hint)", key: key.rawValue))
+            }
+            numbers.insert(value)
+        }
+        guard numbers.count < count else {
+            throw blame(
+                node.diagnostic(
+                    "\(key.rawValue) names every variant, so nothing of this prompt would be shown; to keep it off the site, set 'draft: true'",
+                    key: key.rawValue))
+        }
+        return numbers.sorted()
     }
 
     func tags() throws(Diagnostic) -> [String] {

@@ -1,7 +1,7 @@
 /// The keys of a prompt file's front matter.
 public enum FrontMatterKey: String, CaseIterable, Sendable, Hashable {
     // Display keys: changing them never regenerates.
-    case title, alt, tags, caption, date, weight, draft, cover, `private`
+    case title, alt, tags, caption, date, weight, draft, cover, hide, `private`
     // Generation keys: changing them regenerates.
     case route, model, n
     case negativePrompt = "negative_prompt"
@@ -18,13 +18,13 @@ public enum FrontMatterKey: String, CaseIterable, Sendable, Hashable {
     /// Whether a change to this key changes the input hash.
     public var isGenerationKey: Bool {
         switch self {
-        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private: false
+        case .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .hide, .private: false
         default: true
         }
     }
 
     /// Keys every route takes, whatever its rules.
     static let everyRoute: Set<FrontMatterKey> = [
-        .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .private, .route, .model, .n, .extra,
+        .title, .alt, .tags, .caption, .date, .weight, .draft, .cover, .hide, .private, .route, .model, .n, .extra,
     ]
 }

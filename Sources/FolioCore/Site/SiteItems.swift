@@ -19,7 +19,11 @@ struct SiteItem: Sendable {
     /// `p/<id>/index.html`.
     var page: String { "p/\(prompt.id)/index.html" }
     var folder: String { "p/\(prompt.id)/" }
-    var cover: ImagePlan? { images.isEmpty ? nil : images[min(max(prompt.cover, 0), images.count - 1)] }
+    /// The variant `cover` names, else (not usable) the first image shown.
+    var cover: ImagePlan? {
+        guard let first = images.first else { return nil }
+        return outputs.firstIndex { $0.index == prompt.cover }.map { images[$0] } ?? first
+    }
     var showsPrompt: Bool { !prompt.privateFields.contains(.prompt) }
     var showsNegative: Bool { !prompt.privateFields.contains(.negativePrompt) }
     var showsParameters: Bool { !prompt.privateFields.contains(.parameters) }
@@ -32,7 +36,9 @@ struct SiteItem: Sendable {
         self.prompt = prompt
         self.entry = entry
         // Only a finished generation is shown: a pending one's images so far wait for the rest.
-        let checked: [CheckedOutput] = if case .succeeded(let outputs) = state { outputs } else { [] }
+        let all: [CheckedOutput] = if case .succeeded(let outputs) = state { outputs } else { [] }
+        // Hidden variants (`hide`) are not shown, listed, published or missed: as if not generated.
+        let checked = prompt.hidden.isEmpty ? all : all.filter { !prompt.hidden.contains($0.output.index) }
         outputs = checked.filter(\.isUsable).map(\.output).sorted { $0.index < $1.index }
         images = outputs.compactMap {
             $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats, encoding: settings.images.encoding) }
