@@ -13,6 +13,12 @@ struct GenerateOptions: ParsableArguments {
 
     @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.") var regenerate = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Follow a plan saved by 'folio plan --out FILE': send exactly its requests, or refuse (exit 2) when any input changed since.",
+            valueName: "FILE"))
+    var plan: String?
+
     func validate() throws {
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
         try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
@@ -21,6 +27,7 @@ struct GenerateOptions: ParsableArguments {
     func apply(to options: inout BuildOptions) {
         (options.jobs, options.simulate, options.retryFailed, options.regenerate) = (jobs, simulate, retryFailed, regenerate)
         options.simulatedImageDetail = imageDetail ?? .simple
+        options.savedPlan = plan
     }
 }
 

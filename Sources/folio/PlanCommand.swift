@@ -1,5 +1,6 @@
 import ArgumentParser
 import FolioCore
+import Foundation
 
 /// `folio plan`: what `folio build` would do and send, without sending anything.
 struct PlanCommand: AsyncParsableCommand {
@@ -15,9 +16,19 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Plan as 'build --simulate' would: simulated images count as made, real ones are not mixed in.") var simulate = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the plan to FILE, with the digest of every input, for 'folio build --plan FILE' to follow exactly.", valueName: "FILE"))
+    var out: String?
+
     func run() async throws {
         let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate, $0.simulate) = (retryFailed, regenerate, simulate) }
         guard let plan = build.plan else { return }
+        if let out {
+            try SavedPlan(build).write(to: SavedPlan.file(out, in: build.options.workingFolder))
+            if !options.quiet { Console.error("wrote \(out); 'folio build --plan \(out)' sends exactly its \(plan.requests) requests, or nothing", tone: .dim) }
+        }
         if options.json { Console.json(plan.json) } else { print(plan.table()) }
     }
 }

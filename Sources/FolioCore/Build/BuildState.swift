@@ -15,6 +15,9 @@ public struct BuildOptions: Sendable {
     public var jobs: Int?
     public var retryFailed = false
     public var regenerate = false
+    /// `--plan FILE`, as given (read from `workingFolder`): a plan saved by `folio plan --out`, which
+    /// the build follows exactly or refuses.
+    public var savedPlan: String?
     /// `folio publish DEST`: where the rendered site goes, and how.
     public var publish: (target: PublishTarget, label: String, allowPartial: Bool, dryRun: Bool)?
     /// `folio clean --yes`: delete what no prompt refers to (holding the run lock).
@@ -72,7 +75,8 @@ public enum SimulatedImageDetail: String, Sendable, CaseIterable {
 /// One build in memory, passed from step to step: the project as loaded, the lockfile (read once
 /// and kept up to date by generation), the plan (computed once), and what each step produced.
 public struct BuildState: Sendable {
-    public let options: BuildOptions
+    /// What the command asked for; a saved plan (`--plan`) sets its own options here in the `plan` step.
+    public internal(set) var options: BuildOptions
     let observer: @Sendable (BuildEvent) async -> Void
     public internal(set) var project: LoadedProject?
     public internal(set) var lock = Lockfile()

@@ -66,7 +66,9 @@ extension BuildStep {
                 Run --simulate on a copy of the project, or without --simulate to use the gateway.
                 """, path: Lockfile.fileName)
         }
+        let saved = try state.adoptSavedPlan()
         state.plan = Planner.plan(project.prompts, lock: state.lock, project: project.root, options: state.options.planOptions)
+        if let saved, let plan = state.plan { try saved.check(plan, project: project, name: state.options.savedPlan ?? "") }
     }
 
     /// Every planned prompt that needs the gateway: created, polled, and each image downloaded as

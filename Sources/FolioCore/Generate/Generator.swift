@@ -186,7 +186,7 @@ public struct Generator: Sendable {
             try await store.commit(prompt.id) { entry in
                 entry = LockEntry(
                     inputHash: prompt.inputHash, route: g.route, model: g.model, state: state, externalTaskID: externalID,
-                    createdAt: now, updatedAt: now, simulated: simulated)
+                    createdAt: now, updatedAt: now, simulated: simulated, generation: g.record)
             }
         } catch {
             throw StopJob(outcome: .failed(LockError(kind: .server, code: nil, message: "cannot write folio.lock: \(error)")))

@@ -49,13 +49,29 @@ extension Lockfile {
                     throw FolioError("\(fileName) is damaged: entry '\(id)', outputs[\(position)].\(problem). \(recovery)", path: fileName)
                 }
             }
+            if let problem = generationProblem(e.generation, inputHash: e.input_hash) {
+                throw FolioError("\(fileName) is damaged: entry '\(id)', generation \(problem). \(recovery)", path: fileName)
+            }
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
                 taskID: e.task_id, requestID: e.request_id, createdAt: e.created_at, updatedAt: e.updated_at,
                 outputs: (e.outputs ?? []).map(\.output), text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false,
-                inFlight: e.in_flight ?? [])
+                inFlight: e.in_flight ?? [], generation: e.generation)
         }
         return Lockfile(entries: entries)
+    }
+
+    /// What is wrong with an entry's recorded `generation`, or nil: absent (an entry written before
+    /// Folio recorded it), or an object whose canonical JSON hashes to the entry's `input_hash`. It
+    /// is only ever shown, never followed, but one that disagrees with the hash was edited or merged
+    /// from another entry, and would name changes that are not the ones that made the entry stale.
+    static func generationProblem(_ generation: JSONValue?, inputHash: String) -> String? {
+        guard let generation, !generation.isNull else { return nil }
+        guard case .object = generation else { return "is not an object" }
+        guard "sha256:" + SHA256Hex.of(Array(generation.canonical.utf8)) == inputHash else {
+            return "does not hash to its input_hash (edited by hand, or merged from another entry)"
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -116,6 +132,7 @@ extension Lockfile {
         var cost: JSONValue?
         var simulated: Bool?
         var in_flight: [Int]?
+        var generation: JSONValue?
     }
     // swiftlint:enable identifier_name
 
@@ -188,6 +205,7 @@ extension LockEntry {
         if let cost { pairs.append(("cost", cost)) }
         if simulated { pairs.append(("simulated", .bool(true))) }
         if !inFlight.isEmpty { pairs.append(("in_flight", .array(inFlight.map { .int($0) }))) }
+        if let generation { pairs.append(("generation", generation)) }
         return .object(pairs)
     }
 }

@@ -45,12 +45,16 @@ public struct LockEntry: Sendable, Equatable {
     /// Sync-route variants whose create request is being sent: written before the request, cleared
     /// when its answer is recorded. One left by a run that stopped may have been charged.
     public var inFlight: [Int]
+    /// The normalised generation `inputHash` was taken over (`Generation.hashInput`), recorded with
+    /// the hash so `folio plan` can say which keys a stale entry's prompt changed; nil for an entry
+    /// written before Folio recorded it.
+    public var generation: JSONValue?
 
     public init(
         inputHash: String, route: RouteID, model: String, state: State, externalTaskID: String? = nil,
         taskID: String? = nil, requestID: String? = nil, createdAt: String? = nil, updatedAt: String? = nil,
         outputs: [LockOutput] = [], text: String? = nil, error: LockError? = nil, cost: JSONValue? = nil, simulated: Bool = false,
-        inFlight: [Int] = []
+        inFlight: [Int] = [], generation: JSONValue? = nil
     ) {
         self.inputHash = inputHash
         self.route = route
@@ -67,6 +71,7 @@ public struct LockEntry: Sendable, Equatable {
         self.cost = cost
         self.simulated = simulated
         self.inFlight = inFlight
+        self.generation = generation
     }
 }
 

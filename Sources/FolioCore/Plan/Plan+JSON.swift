@@ -8,6 +8,7 @@ extension Plan {
                 ("downloads", .int(e.downloads)), ("file", .string(e.file)), ("input_hash", .string(e.inputHash)),
             ]
             if let reason = e.reason { pairs.append(("reason", .string(reason))) }
+            if let changes = e.changes { pairs.append(("changes", changes.json)) }
             return .object(pairs)
         }
         let totals = self.totals
@@ -37,6 +38,7 @@ extension Plan {
             var line = "\(pad(e.action.rawValue, 9)) \(pad(e.route.rawValue, 11)) \(pad(e.model, modelWidth)) \(left(String(e.requests), 4))  \(e.id)"
             if let reason = e.reason, e.action != .new { line += "  — \(reason)" }
             lines.append(line)
+            lines += (e.changes?.lines ?? []).map { "          " + $0 }
         }
         lines.append("")
         let columns: [PlanAction] = [.new, .cached, .stale, .resume, .failed, .download, .missing]

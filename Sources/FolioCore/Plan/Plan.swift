@@ -37,6 +37,8 @@ public struct PlanEntry: Sendable, Hashable {
     public var inputHash: String
     /// What the gateway reported for this prompt's current entry, if anything.
     public var cost: JSONValue?
+    /// A stale entry's changed generation keys; nil for every other action.
+    public var changes: GenerationChanges? = nil
 }
 
 /// Per-route counts of a plan.
@@ -135,11 +137,13 @@ public enum Planner {
         if state == .stale {
             entry.action = .stale
             entry.reason = "the prompt changed since it was generated"
+            entry.changes = GenerationChanges.between(recorded: lock.generation, prompt: prompt)
             return entry
         }
         guard lock.simulated == options.simulated else {
             entry.action = .stale
             entry.reason = "made by the simulator (--simulate); a real build generates it"
+            entry.changes = GenerationChanges.between(recorded: lock.generation, prompt: prompt)
             return entry
         }
         switch state {
