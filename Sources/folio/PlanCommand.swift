@@ -27,7 +27,8 @@ struct PlanCommand: AsyncParsableCommand {
         guard let plan = build.plan else { return }
         if let out {
             try SavedPlan(build).write(to: SavedPlan.file(out, in: build.options.workingFolder))
-            if !options.quiet { Console.error("wrote \(out); 'folio build --plan \(out)' sends exactly its \(plan.requests) requests, or nothing", tone: .dim) }
+            let requests = "\(plan.requests) request\(plan.requests == 1 ? "" : "s")"
+            if !options.quiet { Console.error("wrote \(out); 'folio build --plan \(out)' sends exactly its \(requests), or nothing", tone: .dim) }
         }
         if options.json { Console.json(plan.json) } else { print(plan.table()) }
     }
