@@ -11,6 +11,12 @@ struct GenerateOptions: ParsableArguments {
 
     @Flag(help: "Generate prompts that failed before (moderation, billing) again.") var retryFailed = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The most this run may spend, in the unit of prices: in folio.yml (default: gateway.max_cost). Over it or unknown, the build refuses to start (exit 2); reached, it sends no more creates and leaves the rest for the next run (exit 3).",
+            valueName: "AMOUNT"))
+    var maxCost: Double?
+
     @Flag(help: "Generate prompts whose assets are gone and whose URLs expired again.") var regenerate = false
 
     @Option(
@@ -22,11 +28,13 @@ struct GenerateOptions: ParsableArguments {
     func validate() throws {
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
         try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
+        if let maxCost, !(maxCost >= 0 && maxCost.isFinite) { throw ValidationError("--max-cost must be an amount of 0 or more, such as 5.00") }
     }
 
     func apply(to options: inout BuildOptions) {
         (options.jobs, options.simulate, options.retryFailed, options.regenerate) = (jobs, simulate, retryFailed, regenerate)
         options.simulatedImageDetail = imageDetail ?? .simple
+        options.maxCost = maxCost
         options.savedPlan = plan
     }
 }

@@ -27,6 +27,7 @@ extension GenerationReport {
         }
         for (id, reason) in missing { lines.append("  missing \(id): \(reason)") }
         for (id, reason) in pending { lines.append("  pending \(id): \(reason)") }
+        lines += spendingLines
         if uncertain > 0 {
             let them = uncertain == 1 ? "it" : "them"
             lines.append(

@@ -15,6 +15,8 @@ public struct BuildOptions: Sendable {
     public var jobs: Int?
     public var retryFailed = false
     public var regenerate = false
+    /// `--max-cost`: the most this run may spend at `prices:`; nil takes `gateway.max_cost`.
+    public var maxCost: Double?
     /// `--plan FILE`, as given (read from `workingFolder`): a plan saved by `folio plan --out`, which
     /// the build follows exactly or refuses.
     public var savedPlan: String?

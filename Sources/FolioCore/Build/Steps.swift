@@ -68,6 +68,7 @@ extension BuildStep {
         }
         let saved = try state.adoptSavedPlan()
         state.plan = Planner.plan(project.prompts, lock: state.lock, project: project.root, options: state.options.planOptions)
+            .priced(project.settings.prices, prompts: project.prompts)
         if let saved, let plan = state.plan { try saved.check(plan, project: project, name: state.options.savedPlan ?? "") }
     }
 
@@ -77,6 +78,9 @@ extension BuildStep {
     /// a Kling task to finish.
     public static let generate = BuildStep("generate") { state in
         guard let project = state.project, let plan = state.plan else { return }
+        // A cap the plan's estimate is over, or cannot be checked against, stops the build here:
+        // before the simulator or the gateway is even opened.
+        try SpendingCap.check(plan, limit: state.options.maxCost ?? project.settings.gateway.maxCost, flag: state.options.maxCost != nil)
         let session = try await GatewaySession.open(
             state.options, project: project, plan: plan, lock: state.lock,
             observer: state.observer)
@@ -293,6 +297,8 @@ extension GatewaySession {
             regenerate: options.regenerate,
             timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
         generation.simulated = options.simulate
+        generation.prices = project.settings.prices
+        generation.spending = (options.maxCost ?? project.settings.gateway.maxCost).map { SpendingCap(limit: $0, currency: project.settings.prices.currency) }
         options.tuneGeneration?(&generation)
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)

@@ -8,6 +8,8 @@ public struct Settings: Sendable {
     public var baseURL: String?
     public var language = "en"
     public var gateway = Gateway()
+    /// The user's own prices, for estimates and what was spent (`prices:`); Folio ships none.
+    public var prices = Prices()
     public var defaults = Defaults.builtIn
     public var images = Images()
     /// Images per index page.
@@ -28,6 +30,8 @@ public struct Settings: Sendable {
         public var pollTimeout: Double = 600
         /// Largest download accepted, in bytes.
         public var maxDownloadBytes = 50 * 1024 * 1024
+        /// `gateway.max_cost`: the most one build may spend, in the unit of `prices`; `--max-cost` wins.
+        public var maxCost: Double?
     }
 
     /// Values applied to prompts that leave a key unset: for every route, or for one route.

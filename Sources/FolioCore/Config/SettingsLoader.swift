@@ -4,8 +4,8 @@ import Foundation
 public enum SettingsLoader {
     public static let fileName = "folio.yml"
 
-    static let topKeys = ["title", "description", "author", "base_url", "language", "gateway", "defaults", "images", "pagination", "output"]
-    static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout"]
+    static let topKeys = ["title", "description", "author", "base_url", "language", "gateway", "prices", "defaults", "images", "pagination", "output"]
+    static let gatewayKeys = ["base_url", "concurrency", "retries", "poll_timeout", "max_cost"]
     static let imageKeys = ["widths", "formats", "quality", "effort"]
     /// Keys that describe one image, not a gallery's habit, and so make no sense as defaults.
     static let perPromptOnly: Set<FrontMatterKey> = [.title, .alt, .caption, .date, .cover, .hide, .weight, .images]
@@ -137,6 +137,8 @@ public enum SettingsLoader {
             }
         case "defaults":
             problems += applyDefaults(v, to: &settings.defaults)
+        case "prices":
+            problems += applyPrices(v, to: &settings.prices)
         default:
             throw unknown(entry, in: nil, known: topKeys)
         }
@@ -166,6 +168,8 @@ public enum SettingsLoader {
                 throw v.diagnostic("\(key) must be a duration such as 90s, 10m or 1h, not \(v.describe)", key: key)
             }
             gateway.pollTimeout = seconds
+        case "max_cost":
+            gateway.maxCost = v.isNull ? nil : try amount(v, key: key)
         default:
             throw unknown(entry, in: "gateway", known: gatewayKeys)
         }

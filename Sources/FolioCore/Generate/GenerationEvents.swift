@@ -25,8 +25,12 @@ public struct GenerationReport: Sendable {
     public var pending: [(id: String, reason: String)] = []
     public var failed: [(id: String, error: LockError)] = []
     public var missing: [(id: String, reason: String)] = []
+    /// Prompts the cost cap left for the next run: nothing more was sent for them.
+    public var deferred: [(id: String, reason: String)] = []
     /// Create requests sent to the gateway.
     public var requests = 0
+    /// What the run spent under its cost cap, when one was set.
+    public var spending: SpendingReport?
     public var seconds: Double = 0
 
     /// Calls that were sent and got no usable answer, so may have been charged (failures of kind `uncertain`).
@@ -39,15 +43,18 @@ public struct GenerationReport: Sendable {
         if !downloaded.isEmpty { parts.append("\(downloaded.count) downloaded again") }
         parts.append("\(cached.count) cached")
         if !pending.isEmpty { parts.append("\(pending.count) pending") }
+        if !deferred.isEmpty { parts.append("\(deferred.count) left for the next run") }
         parts.append("\(failed.count) failed")
         if !missing.isEmpty { parts.append("\(missing.count) missing") }
         let time = seconds < 10 ? String(format: "%.1f s", seconds) : "\(Int(seconds.rounded())) s"
-        return parts.joined(separator: ", ") + " in \(time)"
+        let spent = spending.map { "; spent \(Money.text($0.spent, currency: nil)) of a cap of \(Money.text($0.limit, currency: $0.currency))" } ?? ""
+        return parts.joined(separator: ", ") + " in \(time)" + spent
     }
 
-    /// SPEC §4: 3 while tasks are pending, 4 when prompts failed or lost their assets, else 0.
+    /// SPEC §4: 3 while tasks are pending or prompts were left for the next run by the cost cap
+    /// (either way, running again finishes the work), 4 when prompts failed or lost their assets, else 0.
     public var exitStatus: ExitStatus {
-        if !pending.isEmpty { return .pending }
+        if !pending.isEmpty || !deferred.isEmpty { return .pending }
         if !failed.isEmpty || !missing.isEmpty { return .partial }
         return .ok
     }
@@ -61,7 +68,10 @@ public struct GenerationReport: Sendable {
         sum.pending = (pending + other.pending).sorted { $0.id < $1.id }
         sum.failed = (failed + other.failed).sorted { $0.id < $1.id }
         sum.missing = (missing + other.missing).sorted { $0.id < $1.id }
+        sum.deferred = (deferred + other.deferred).sorted { $0.id < $1.id }
         sum.requests += other.requests
+        // Both runs share one cap: the later report has spent at least what the earlier one did.
+        sum.spending = [spending, other.spending].compactMap { $0 }.max { $0.spent < $1.spent }
         sum.uncertain += other.uncertain
         // The two runs overlap (downloads run beside generation): the longer is the time taken.
         sum.seconds = max(seconds, other.seconds)

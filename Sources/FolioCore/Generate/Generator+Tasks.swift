@@ -42,7 +42,11 @@ extension Generator {
         let resumable =
             resume && entry?.inputHash == prompt.inputHash && entry?.simulated == options.simulated
             && (entry?.state == .pending || entry?.state == .submitting)
+        // What this job's create reserved under the cost cap, until the task reports its cost.
+        var reservation: Double?
         if !resumable {
+            // The cap first: a prompt it leaves for the next run keeps its lock entry as it was.
+            reservation = try await reserve(estimate(prompt.generation, images: prompt.generation.expectedImages))
             // Write-ahead: the external id is on disk before the create is sent.
             let external = "folio-" + UUID().uuidString.lowercased()
             try await begin(prompt, state: .submitting, externalID: external)
@@ -54,7 +58,15 @@ extension Generator {
             guard let external = current.externalTaskID else {
                 throw StopJob(outcome: .failed(LockError(kind: .invalid, code: nil, message: "a submitting entry without external_task_id")))
             }
-            let snapshot = try await createOnce(prompt, route: route, external: external, lookupFirst: resumable, counter: counter)
+            let snapshot: TaskSnapshot
+            do {
+                snapshot = try await createOnce(
+                    prompt, route: route, external: external, lookupFirst: resumable, reservation: &reservation, counter: counter)
+            } catch {
+                // Refused at create: no task was made, so nothing was spent.
+                if case .failed = error.outcome, let reservation { await options.spending?.settle(reservation, spent: 0) }
+                throw error
+            }
             try await commit(prompt.id) { e in
                 e.state = .pending
                 e.taskID = snapshot.taskID
@@ -90,6 +102,7 @@ extension Generator {
         case .interrupted:
             return .pending("interrupted while polling task \(taskID)")
         }
+        await settle(reservation, task: final, route: prompt.generation.route, model: prompt.generation.model)
         if final.status == "failed" {
             let message = final.message ?? "the task failed"
             let kind: LockError.Kind = message.lowercased().contains("risk control") || message.lowercased().contains("content") ? .moderation : .server
@@ -136,8 +149,9 @@ extension Generator {
     }
 
     /// Finds the task by its external id (when resuming) or creates it; never creates twice for one external id.
-    private func createOnce(_ prompt: Prompt, route: any TaskRoute, external: String, lookupFirst: Bool, counter: Counter) async throws(StopJob) -> TaskSnapshot
-    {
+    private func createOnce(
+        _ prompt: Prompt, route: any TaskRoute, external: String, lookupFirst: Bool, reservation: inout Double?, counter: Counter
+    ) async throws(StopJob) -> TaskSnapshot {
         let g = prompt.generation
         var lookup = lookupFirst
         var tries = 0
@@ -152,6 +166,8 @@ extension Generator {
             }
             let references = try referenceBytes(g)
             let body = route.body(g, externalID: external, references: references)
+            // A create resumed from `submitting` asks the cost cap here, once: the gateway did not know it.
+            if reservation == nil { reservation = try await reserve(estimate(g, images: g.expectedImages)) }
             counter.add()
             let result = await taskCall(route, .POST, route.path, body: body)
             switch result {

@@ -16,6 +16,10 @@ public struct GenerationOptions: Sendable {
     public var regenerate = false
     /// Running against the simulator: entries are marked `simulated`.
     public var simulated = false
+    /// `prices:`, for what each create is expected to cost and what it spent.
+    public var prices = Prices()
+    /// The run's cost cap, when one is set: every create asks it first.
+    public var spending: SpendingCap?
     public var timing = Timing()
 
     public init() {}
@@ -75,6 +79,7 @@ public struct Generator: Sendable {
                 case .downloaded: report.downloaded.append(result.id)
                 case .cached: report.cached.append(result.id)
                 case .pending(let reason): report.pending.append((result.id, reason))
+                case .deferred(let reason): report.deferred.append((result.id, reason))
                 case .failed(let error):
                     report.failed.append((result.id, error))
                     if error.kind == .uncertain, result.requests > 0 || result.foundUncertain { report.uncertain += 1 }
@@ -88,6 +93,8 @@ public struct Generator: Sendable {
         report.pending.sort { $0.id < $1.id }
         report.failed.sort { $0.id < $1.id }
         report.missing.sort { $0.id < $1.id }
+        report.deferred.sort { $0.id < $1.id }
+        if let spending = options.spending { report.spending = await spending.report }
         let elapsed = start.duration(to: clock.now)
         report.seconds = elapsed / .seconds(1)
         return report
@@ -98,6 +105,8 @@ public struct Generator: Sendable {
     enum Outcome: Sendable {
         case generated, downloaded, cached
         case pending(String)
+        /// Not sent: the cost cap was reached; the next run makes it.
+        case deferred(String)
         case failed(LockError)
         case missing(String)
     }
@@ -152,7 +161,7 @@ public struct Generator: Sendable {
         switch outcome {
         case .generated, .downloaded:
             await events(.generated(id: prompt.id, images: await store.entry(prompt.id)?.outputs.count ?? 0))
-        case .pending(let reason): await events(.pending(id: prompt.id, reason: reason))
+        case .pending(let reason), .deferred(let reason): await events(.pending(id: prompt.id, reason: reason))
         case .failed(let error): await events(.failed(id: prompt.id, error: error))
         case .missing(let reason): await events(.missing(id: prompt.id, reason: reason))
         case .cached: break
@@ -270,6 +279,9 @@ extension Generator {
         let g = prompt.generation
         let references = try referenceBytes(g)
         var entry = await store.entry(prompt.id)
+        // As it was before this job: put back when the cost cap leaves the prompt for the next run.
+        let before = entry
+        let callEstimate = estimate(g, images: 1)
         let resumable = entry?.state == .pending || entry?.state == .failed || (entry?.state == .succeeded && options.regenerate)
         if entry?.inputHash == prompt.inputHash, entry?.simulated == options.simulated, resumable {
             // Variants already received were paid for: keep them, make only the rest. With
@@ -309,8 +321,19 @@ extension Generator {
                     let path = route.path(g)
                     let body = route.body(g, variant: variant, references: references)
                     var marked = false
+                    var reserved: Double?
+                    var deferred = false
                     let result = await withRetries(prompt.id) { () async -> Result<SyncResult, CallFailure> in
                         await slots.acquire(1)
+                        // The cost cap is asked once per call, when it holds its slot: as it would be sent.
+                        if !marked, reserved == nil, let spending = options.spending {
+                            guard await spending.reserve(callEstimate) else {
+                                await slots.release(1)
+                                deferred = true
+                                return .failure(CallFailure(kind: .server, message: "the cost cap is reached", retryable: false))
+                            }
+                            reserved = callEstimate
+                        }
                         // Write-ahead, as Kling's `submitting`, once the request holds its slot: a run
                         // that stops before the answer is recorded leaves this mark, and the next run
                         // does not send the request again. One still waiting for a slot was never sent.
@@ -336,6 +359,8 @@ extension Generator {
                         await slots.release(1)
                         return answer
                     }
+                    if deferred { return try await leaveForNextRun(prompt, before: before, sentAny: counter.count > 0) }
+                    await settle(reserved, result, route: g.route, model: g.model)
                     let answer: SyncResult
                     switch result {
                     case .success(let value): answer = value

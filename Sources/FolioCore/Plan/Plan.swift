@@ -37,6 +37,12 @@ public struct PlanEntry: Sendable, Hashable {
     public var inputHash: String
     /// What the gateway reported for this prompt's current entry, if anything.
     public var cost: JSONValue?
+    /// What the creates a build would send are expected to cost at `prices:` (0 with none to
+    /// send); nil when no price applies. Set by `Plan.priced`.
+    public var estimatedCost: Double? = nil
+    /// What the prompt's whole generation is expected to cost at `prices:`, whatever its state:
+    /// what `folio status` sets beside what was spent. Set by `Plan.priced`.
+    public var generationCost: Double? = nil
     /// A stale entry's changed generation keys; nil for every other action.
     public var changes: GenerationChanges? = nil
 }
@@ -54,6 +60,8 @@ public struct PlanTotals: Sendable, Hashable {
 public struct Plan: Sendable {
     public var entries: [PlanEntry]
     public var drafts: Int
+    /// The prices the estimates were made with (`Plan.priced`).
+    public var prices = Prices()
 
     public var totals: [RouteID: PlanTotals] {
         var totals: [RouteID: PlanTotals] = [:]
