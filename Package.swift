@@ -28,7 +28,8 @@ let package = Package(
         .systemLibrary(name: "CCmark", path: "Sources/CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // libvips' API is variadic, which Swift cannot call: fixed-argument wrappers live here.
-        .target(name: "CVips", dependencies: ["Vips"]),
+        // libdeflate inflates the PNGs of the fast path (Sources/CVips/pngdecode.c).
+        .target(name: "CVips", dependencies: ["Vips"], linkerSettings: [.linkedLibrary("deflate")]),
         // The simulator's procedural test images, drawn in C; only the simulator and the tests link it.
         .target(name: "CSimulatorDrawing", dependencies: ["Vips"]),
         // The built-in theme, at the top of the repository as the sample project's `templates/`.
@@ -87,7 +88,7 @@ let package = Package(
             name: "FolioCoreTests",
             // `folio` is built so tests can run it as a user would.
             dependencies: [
-                "FolioCore", "FolioServer", "FolioSimulator", "folio", "CSimulatorDrawing", "CLibXML2",
+                "FolioCore", "FolioServer", "FolioSimulator", "folio", "CSimulatorDrawing", "CLibXML2", "CVips",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

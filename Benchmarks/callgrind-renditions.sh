@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SOURCE=$1; COUNT=${2:-10}
 WORK=$(mktemp -d /tmp/folio-callgrind.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
-cc -O2 -g -o "$WORK/harness" Benchmarks/renditions-harness.c Sources/CVips/renditions.c Sources/CVips/cvips.c \
+cc -O2 -g -o "$WORK/harness" Benchmarks/renditions-harness.c Sources/CVips/renditions.c Sources/CVips/pngdecode.c Sources/CVips/cvips.c -ldeflate \
     -ISources/CVips/include $(pkg-config --cflags --libs vips)
 mapfile -t ORIGINALS < <(find "$SOURCE" -maxdepth 1 -name '*.png' | sort | head -n "$COUNT")
 for mode in folio floor; do

@@ -11,6 +11,7 @@
  */
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SIM_PI 3.14159265358979323846
@@ -878,4 +879,44 @@ int folio_sim_render_detail(int width, int height, uint64_t seed, const char *ti
 
 void folio_sim_free(void *bytes) {
     g_free(bytes);
+}
+
+int folio_sim_write_test_png(const char *path, int width, int height, int bands, int bits, int filter, int interlace, uint64_t seed) {
+    if (width < 1 || height < 1 || (bands != 1 && bands != 3 && bands != 4) || (bits != 8 && bits != 16) || filter < 0 || filter > 5) return -1;
+    const size_t count = (size_t)width * height * bands;
+    unsigned char *pixels = malloc(count);
+    if (pixels == NULL) return -1;
+    // Half noise, half gradient, so every filter and every branch of Paeth's predictor is taken.
+    SimRng rng = {seed};
+    for (size_t i = 0; i < count; i++) {
+        const uint64_t z = sim_next(&rng);
+        const size_t pixel = i / bands, x = pixel % width, y = pixel / width;
+        pixels[i] = (z & 1) ? (unsigned char)(z >> 8) : (unsigned char)((x * 7 + y * 3 + (i % bands) * 50) & 0xff);
+    }
+    VipsImage *image = vips_image_new_from_memory(pixels, count, width, height, bands, VIPS_FORMAT_UCHAR);
+    int status = -1;
+    if (image != NULL) {
+        VipsImage *wide = NULL;
+        image->Type = bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
+        if (bits == 16) {
+            // 16-bit PNGs are written from a 16-bit interpretation.
+            if (vips_cast(image, &wide, VIPS_FORMAT_USHORT, NULL) == 0) {
+                wide->Type = bands >= 3 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_GREY16;
+            }
+        } else {
+            wide = image;
+            g_object_ref(wide);
+        }
+        static const VipsForeignPngFilter filters[] = {
+            VIPS_FOREIGN_PNG_FILTER_NONE, VIPS_FOREIGN_PNG_FILTER_SUB, VIPS_FOREIGN_PNG_FILTER_UP,
+            VIPS_FOREIGN_PNG_FILTER_AVG, VIPS_FOREIGN_PNG_FILTER_PAETH, VIPS_FOREIGN_PNG_FILTER_ALL};
+        if (wide != NULL) {
+            status = vips_pngsave(wide, path, "filter", filters[filter], "interlace", interlace ? TRUE : FALSE, "bitdepth", bits, NULL) ? -1 : 0;
+            g_object_unref(wide);
+        }
+        g_object_unref(image);
+    }
+    if (status != 0) vips_error_clear();
+    free(pixels);
+    return status;
 }

@@ -23,6 +23,12 @@ int folio_sim_render(int width, int height, uint64_t seed, const char *title, co
 int folio_sim_render_detail(int width, int height, uint64_t seed, const char *title, const char *format, int detail,
                             void **out, size_t *length);
 
+/// Writes a PNG of noise over gradients (width×height, 1, 3 or 4 bands, 8 or 16 bits) to path
+/// with one PNG row filter for every row (0 none … 4 Paeth, 5 the encoder's choice per row),
+/// interlaced or not: the shapes of PNG that Folio's fast decoder (CVips' pngdecode.c) takes or
+/// leaves to libvips. Returns 0, or -1.
+int folio_sim_write_test_png(const char *path, int width, int height, int bands, int bits, int filter, int interlace, uint64_t seed);
+
 /// Frees an image returned by folio_sim_render or folio_sim_render_detail.
 void folio_sim_free(void *bytes);
 

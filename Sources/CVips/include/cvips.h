@@ -37,6 +37,12 @@ typedef struct {
 int folio_render_renditions(const char *source, int count, const int *widths, int formats,
                             const char *const *targets, double rgb[3], const FolioMetadata *metadata);
 
+/// Whether the PNG at path takes Folio's fast decoder (pngdecode.c) and gives the very pixels,
+/// bands, interpretation and resolution libvips' own loader gives: 1 it does, 0 the fast decoder
+/// leaves this file to libvips, -1 they differ (or libvips cannot read a file the fast decoder
+/// took). For tests and benchmarks.
+int folio_png_fast_path_check(const char *path);
+
 /// The message of the last failed call on this thread's behalf (not thread-safe across failures).
 const char *folio_vips_last_error(void);
 
