@@ -197,6 +197,21 @@ import Testing
         }
     }
 
+    /// A build the cap stopped part way exits 3, as for pending tasks: run again to finish.
+    @Test func aBuildLeftForTheNextRunExitsThree() async throws {
+        try await GenerationHarness.with(files: [
+            "folio.yml": "prices:\n  kling:\n    kling-v2-1: { per_unit: 0.1, units_per_image: 1 }\n",
+            "prompts/a.md": promptFile("kling", "exit three a", "resolution: 2k"),
+            "prompts/b.md": promptFile("kling", "exit three b", "resolution: 2k"),
+        ]) { harness in
+            let run = try runFolio(["build", "--project", harness.root.path, "--max-cost", "0.2", "--jobs", "1"], environment: harness.binaryEnvironment())
+            #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("1 generated, 0 cached, 1 left for the next run, 0 failed in "), "\(run.stdout)")
+            #expect(run.stdout.contains("; spent 0.20 of a cap of 0.20"), "\(run.stdout)")
+            #expect(await harness.simulator.requests().filter { $0.kind == "create" }.count == 1)
+        }
+    }
+
     // MARK: - The cap during the run
 
     /// The simulator deducts 2 units for a 2k Kling image, as Kling does, while the prices say 1:
