@@ -145,13 +145,13 @@ public enum Planner {
         if state == .stale {
             entry.action = .stale
             entry.reason = "the prompt changed since it was generated"
-            entry.changes = GenerationChanges.between(recorded: lock.generation, prompt: prompt)
+            entry.changes = GenerationChanges.between(recorded: lock.generation, inputHash: lock.inputHash, prompt: prompt)
             return entry
         }
         guard lock.simulated == options.simulated else {
             entry.action = .stale
             entry.reason = "made by the simulator (--simulate); a real build generates it"
-            entry.changes = GenerationChanges.between(recorded: lock.generation, prompt: prompt)
+            entry.changes = GenerationChanges.between(recorded: lock.generation, inputHash: lock.inputHash, prompt: prompt)
             return entry
         }
         switch state {

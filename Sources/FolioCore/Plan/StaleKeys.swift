@@ -34,13 +34,18 @@ public struct GenerationChange: Sendable, Hashable {
 public enum GenerationChanges: Sendable, Hashable {
     /// The entry was written before Folio recorded its generation: which keys changed is unknown.
     case unrecorded
+    /// The record does not hash to the entry's `input_hash` (edited by hand, or merged from another
+    /// entry): it would name changes other than the ones that made the entry stale, so it is not shown.
+    case untrusted
     /// Every key whose value differs, in the order the input hash lists them (empty when the
     /// generation is the same and the entry is stale for another reason, such as `--simulate`).
     case keys([GenerationChange])
 
-    /// The changes from `recorded` (a lock entry's `generation`) to `prompt`'s generation now.
-    public static func between(recorded: JSONValue?, prompt: Prompt) -> GenerationChanges {
-        guard case .object(let oldPairs)? = recorded else { return .unrecorded }
+    /// The changes from `recorded` (a lock entry's `generation`, taken with `inputHash`) to `prompt`'s
+    /// generation now.
+    public static func between(recorded: JSONValue?, inputHash: String, prompt: Prompt) -> GenerationChanges {
+        guard let recorded, case .object(let oldPairs) = recorded else { return .unrecorded }
+        guard "sha256:" + SHA256Hex.of(Array(recorded.canonical.utf8)) == inputHash else { return .untrusted }
         guard case .object(let newPairs) = prompt.generation.hashInput else { return .unrecorded }
         let old = Dictionary(oldPairs, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(newPairs, uniquingKeysWith: { first, _ in first })
@@ -88,7 +93,7 @@ public enum GenerationChanges: Sendable, Hashable {
         String((reference.hasPrefix("sha256:") ? reference.dropFirst(7) : Substring(reference)).prefix(8))
     }
 
-    /// The JSON `plan --json` gives a stale entry's `changes`: null when unrecorded.
+    /// The JSON `plan --json` gives a stale entry's `changes`: null when unknown.
     public var json: JSONValue {
         guard case .keys(let changes) = self else { return .null }
         return .array(
@@ -101,12 +106,15 @@ public enum GenerationChanges: Sendable, Hashable {
 
     /// The lines the plan table prints under a stale entry: `aspect_ratio: 1:1 → 16:9`.
     public var lines: [String] {
-        guard case .keys(let changes) = self else {
-            return ["which keys changed is unknown: the entry was written before Folio recorded its generation"]
-        }
-        return changes.map { change in
-            if let summary = change.summary { return "\(change.key): \(summary)" }
-            return "\(change.key): \(Self.shown(change.old)) → \(Self.shown(change.new))"
+        switch self {
+        case .unrecorded: return ["which keys changed is unknown: the entry was written before Folio recorded its generation"]
+        case .untrusted:
+            return ["which keys changed is unknown: the generation recorded in folio.lock does not hash to its input_hash (edited by hand?)"]
+        case .keys(let changes):
+            return changes.map { change in
+                if let summary = change.summary { return "\(change.key): \(summary)" }
+                return "\(change.key): \(Self.shown(change.old)) → \(Self.shown(change.new))"
+            }
         }
     }
 

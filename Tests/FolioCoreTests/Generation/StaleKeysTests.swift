@@ -59,7 +59,7 @@ import Testing
         }
     }
 
-    @Test func theRecordReadsBackAndAnEditedOneIsADamagedLockfile() throws {
+    @Test func theRecordReadsBackAndAnEditedOneIsNotBelieved() throws {
         let (prompt, problems) = decodePrompt("---\nroute: kling\naspect_ratio: \"3:4\"\nnegative_prompt: blurry\n---\nA poster\n")
         #expect(problems.isEmpty)
         let g = try #require(prompt).generation
@@ -71,12 +71,27 @@ import Testing
         #expect(text.contains("      \"generation\": {\n        \"aspect_ratio\": \"3:4\",\n        \"folio_hash\": 1,"), "two-space indent, keys sorted")
         #expect(text.components(separatedBy: "\"generation\"").count == 2, "written only where it is known")
 
-        // Edited by hand: it no longer hashes to input_hash, so it would explain another change.
+        // Edited by hand: it no longer hashes to input_hash, so it would explain another change than
+        // the one that made the entry stale. The lockfile still reads; the record is not shown.
         let edited = text.replacingOccurrences(of: "\"aspect_ratio\": \"3:4\"", with: "\"aspect_ratio\": \"1:1\"")
-        let error = #expect(throws: FolioError.self) { try Lockfile.decode(Data(edited.utf8)) }
-        #expect(error?.message.hasPrefix("folio.lock is damaged: entry 'p', generation does not hash to its input_hash") == true)
+        let read = try Lockfile.decode(Data(edited.utf8))
+        var changed = try #require(prompt)
+        changed.generation.aspectRatio = "16:9"
+        let entry = try #require(read.entries["p"])
+        #expect(GenerationChanges.between(recorded: entry.generation, inputHash: entry.inputHash, prompt: changed) == .untrusted)
+        #expect(GenerationChanges.untrusted.json == .null)
+        #expect(GenerationChanges.untrusted.lines.first?.contains("does not hash to its input_hash") == true)
+        let honest = try #require(lock.entries["p"])
+        #expect(
+            GenerationChanges.between(recorded: honest.generation, inputHash: honest.inputHash, prompt: changed)
+                == .keys([GenerationChange(key: "aspect_ratio", old: .string("3:4"), new: .string("16:9"), summary: nil)]))
+        // Not a record Folio writes: a damaged lockfile, like any value Folio never writes.
         let notObject = text.replacingOccurrences(of: "\"state\": \"failed\"", with: "\"state\": \"failed\", \"generation\": \"../x\"")
-        #expect(throws: FolioError.self) { try Lockfile.decode(Data(notObject.utf8)) }
+        let error = #expect(throws: FolioError.self) { try Lockfile.decode(Data(notObject.utf8)) }
+        #expect(error?.message.hasPrefix("folio.lock is damaged: unexpected value at entries.old.generation") == true, "\(error?.message ?? "")")
+        let noPrompt = text.replacingOccurrences(of: "\"prompt\": \"A poster\",", with: "")
+        #expect(noPrompt != text)
+        #expect(throws: FolioError.self) { try Lockfile.decode(Data(noPrompt.utf8)) }
 
         // The other values are still checked with a record beside them: data, never paths.
         var withOutput = lock
