@@ -106,7 +106,8 @@ extension BuildStep {
         if let project = state.project {
             state.plan = Planner.refresh(
                 plan, prompts: project.prompts, before: before, after: state.lock, project: project.root,
-                options: state.options.planOptions)
+                options: state.options.planOptions
+            ).priced(project.settings.prices, prompts: project.prompts)
         }
         await state.close()
         await state.observe(.generated(report))

@@ -9,8 +9,10 @@ import Testing
     // MARK: - Helpers
 
     /// Runs `folio generate` against the harness's simulator with a cost cap: the report, or the
-    /// error that stopped the build, and the lockfile afterwards.
-    static func generate(_ harness: GenerationHarness, maxCost: Double?, jobs: Int = 4) async throws -> (Result<GenerationReport, FolioError>, Lockfile) {
+    /// error that stopped the build, the lockfile afterwards, and the plan as the build left it.
+    static func generate(
+        _ harness: GenerationHarness, maxCost: Double?, jobs: Int = 4
+    ) async throws -> (Result<GenerationReport, FolioError>, Lockfile, Plan?) {
         var build = BuildOptions(
             project: harness.root, workingFolder: harness.root,
             environment: ["ANYINT_BASE_URL": harness.simulator.baseURL, "ANYINT_API_KEY": GenerationHarness.key])
@@ -28,7 +30,7 @@ import Testing
         } catch {
             result = .failure(error)
         }
-        return (result, try Lockfile.load(project: harness.root))
+        return (result, try Lockfile.load(project: harness.root), state.plan)
     }
 
     /// The plan `folio plan` would print for the project at `root`.
@@ -152,7 +154,7 @@ import Testing
             "prompts/a.md": promptFile("kling", "capped a", "n: 2"),
             "prompts/b.md": promptFile("kling", "capped b"),
         ]) { harness in
-            let (result, lock) = try await Self.generate(harness, maxCost: 0.4)
+            let (result, lock, _) = try await Self.generate(harness, maxCost: 0.4)
             let error = try #require(result.refusal)
             #expect(error.exit == .invalidInput)
             #expect(
@@ -165,14 +167,14 @@ import Testing
             // gateway.max_cost in folio.yml, when no flag is given; the flag wins over it.
             try "gateway:\n  max_cost: 0.1\nprices:\n  kling:\n    kling-v2-1: { per_unit: 0.14, units_per_image: 1 }\n"
                 .write(to: harness.root.appendingPathComponent("folio.yml"), atomically: true, encoding: .utf8)
-            let (fromFile, _) = try await Self.generate(harness, maxCost: nil)
+            let (fromFile, _, _) = try await Self.generate(harness, maxCost: nil)
             #expect(
                 fromFile.refusal?.message.contains("over the cap of 0.10 (gateway.max_cost in folio.yml)") == true, "\(String(describing: fromFile.refusal))")
             #expect(await harness.simulator.requests().isEmpty)
 
             // A prompt with no price: the estimate is unknown, so a cap cannot be kept.
             try "gateway:\n  max_cost: 100\n".write(to: harness.root.appendingPathComponent("folio.yml"), atomically: true, encoding: .utf8)
-            let (unknown, _) = try await Self.generate(harness, maxCost: nil)
+            let (unknown, _, _) = try await Self.generate(harness, maxCost: nil)
             #expect(unknown.refusal?.exit == .invalidInput)
             #expect(
                 unknown.refusal?.message
@@ -225,8 +227,9 @@ import Testing
         for id in ids { files["prompts/\(id).md"] = promptFile("kling", "mid build \(id)", "resolution: 2k") }
         try await GenerationHarness.with(files: files) { harness in
             let cap = 0.5, callPrice = 0.2
-            let (result, lock) = try await Self.generate(harness, maxCost: cap, jobs: 1)
+            let (result, lock, after) = try await Self.generate(harness, maxCost: cap, jobs: 1)
             let report = try result.get()
+            #expect(after?.estimatedCost == 0.2, "the plan brought up to date after the run keeps its estimates: two prompts left at 0.10")
             #expect(report.generated.count == 3, "0 + 0.1, 0.2 + 0.1, 0.4 + 0.1 fit in 0.5; 0.6 + 0.1 does not")
             #expect(report.deferred.count == 2)
             #expect(report.deferred.allSatisfy { $0.reason == "left for the next run: the cost cap of 0.50 is reached" })
@@ -253,7 +256,7 @@ import Testing
             #expect(Status.table(status).contains("spent 0.60 as the gateway reported it, against an estimate of 0.50"))
 
             // The next run, under the same cap, makes what was left.
-            let (again, _) = try await Self.generate(harness, maxCost: cap, jobs: 1)
+            let (again, _, _) = try await Self.generate(harness, maxCost: cap, jobs: 1)
             #expect(try again.get().generated.count == 2)
             #expect(try again.get().deferred.isEmpty)
         }
@@ -270,7 +273,7 @@ import Testing
             let (plan, _) = try await Self.plan(harness.root)
             let cap = try #require(plan.estimatedCost)
             #expect(cap == 0.3096)
-            let (result, lock) = try await Self.generate(harness, maxCost: cap, jobs: 4)
+            let (result, lock, _) = try await Self.generate(harness, maxCost: cap, jobs: 4)
             let report = try result.get()
             #expect(!report.deferred.isEmpty, "the reports pass the estimate: the cap is reached before the end")
             #expect(report.generated.count + report.deferred.count == ids.count)
