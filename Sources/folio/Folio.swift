@@ -14,7 +14,7 @@ struct Folio: AsyncParsableCommand {
         subcommands: [
             BuildCommand.self, GenerateCommand.self, RenderCommand.self, ServeCommand.self, PublishCommand.self, PlanCommand.self, StatusCommand.self,
             CheckCommand.self,
-            NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self,
+            DiffCommand.self, NewCommand.self, InitCommand.self, CleanCommand.self, SimCommand.self, VersionCommand.self,
         ]
     )
 

@@ -480,6 +480,11 @@ enum Publisher {
         var workTree: URL?
 
         func run(_ arguments: [String], input: String? = nil) throws(FolioError) -> String {
+            String(decoding: try data(arguments, input: input), as: UTF8.self)
+        }
+
+        /// What `run` prints, as bytes: a blob may be an image.
+        func data(_ arguments: [String], input: String? = nil) throws(FolioError) -> Data {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["git", "-C", folder.path] + (workTree.map { ["--work-tree", $0.path] } ?? []) + arguments
@@ -514,7 +519,7 @@ enum Publisher {
                 let text = message.withLock { String(decoding: $0, as: UTF8.self) }
                 throw FolioError("git \(arguments.first ?? "") failed: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
-            return String(decoding: data, as: UTF8.self)
+            return data
         }
     }
 }
