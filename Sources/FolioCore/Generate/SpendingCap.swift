@@ -141,11 +141,13 @@ extension GenerationReport {
         guard let spending, !deferred.isEmpty else { return [] }
         let count = deferred.count
         let listed = deferred.prefix(5).map(\.id).joined(separator: ", ") + (count > 5 ? ", …" : "")
+        // A task still running has not reported its cost: it counts at its estimate.
+        let estimated = pending.isEmpty ? "" : " (tasks still running at their estimate)"
         return [
             "  left for the next run: \(listed)",
             """
             The cost cap of \(Money.text(spending.limit, currency: spending.currency)) is reached: this run spent \(Money.text(spending.spent, currency: spending.currency)) \
-            by the gateway's reports, and sent no create for \(count) prompt\(count == 1 ? "" : "s"). Run again to make \(count == 1 ? "it" : "them") \
+            by the gateway's reports\(estimated), and sent no create for \(count) prompt\(count == 1 ? "" : "s"). Run again to make \(count == 1 ? "it" : "them") \
             (each run counts its own spending), or raise --max-cost.
             """,
         ]

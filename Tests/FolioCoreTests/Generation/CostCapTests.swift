@@ -11,7 +11,7 @@ import Testing
     /// Runs `folio generate` against the harness's simulator with a cost cap: the report, or the
     /// error that stopped the build, the lockfile afterwards, and the plan as the build left it.
     static func generate(
-        _ harness: GenerationHarness, maxCost: Double?, jobs: Int = 4
+        _ harness: GenerationHarness, maxCost: Double?, jobs: Int = 4, pollTimeout: Double = 30, spending: SpendingCap? = nil
     ) async throws -> (Result<GenerationReport, FolioError>, Lockfile, Plan?) {
         var build = BuildOptions(
             project: harness.root, workingFolder: harness.root,
@@ -20,7 +20,8 @@ import Testing
         build.maxCost = maxCost
         build.tuneGeneration = { options in
             options.timing.scale = 0.001
-            options.pollTimeout = 30
+            options.pollTimeout = pollTimeout
+            if let spending { options.spending = spending }
         }
         var state = BuildState(options: build)
         let result: Result<GenerationReport, FolioError>
@@ -259,6 +260,36 @@ import Testing
             let (again, _, _) = try await Self.generate(harness, maxCost: cap, jobs: 1)
             #expect(try again.get().generated.count == 2)
             #expect(try again.get().deferred.isEmpty)
+        }
+    }
+
+    /// A cap already reached sends no create, and still polls and downloads a task an earlier run
+    /// created: what was paid for is collected.
+    @Test func aReachedCapStillPollsAndDownloadsTasksAlreadyCreated() async throws {
+        try await GenerationHarness.with(
+            files: [
+                "folio.yml": "prices:\n  kling:\n    kling-v2-1: { per_unit: 0.1, units_per_image: 1 }\n",
+                "prompts/old.md": promptFile("kling", "created earlier"),
+            ],
+            // Tasks take a few tenths of a second, so a run that does not wait leaves one pending.
+            configure: { $0.timeScale = 0.01 }
+        ) { harness in
+            let (first, _, _) = try await Self.generate(harness, maxCost: nil, pollTimeout: 0)
+            #expect(try first.get().pending.map(\.id) == ["old"])
+            try promptFile("kling", "not created").write(to: harness.root.appendingPathComponent("prompts/new.md"), atomically: true, encoding: .utf8)
+
+            let reached = SpendingCap(limit: 0.1)
+            #expect(await reached.reserve(0.2) == false)
+            let (second, lock, _) = try await Self.generate(harness, maxCost: nil, spending: reached)
+            let report = try second.get()
+            #expect(report.generated == ["old"], "the task is polled and its image downloaded")
+            #expect(report.deferred.map(\.id) == ["new"])
+            #expect(report.exitStatus == .pending)
+            #expect(lock.entries["old"]?.state == .succeeded)
+            #expect(lock.entries["old"]?.outputs.allSatisfy { $0.asset != nil } == true)
+            #expect(lock.entries["new"] == nil)
+            #expect(await harness.simulator.requests().filter { $0.kind == "create" }.count == 1, "only the first run's create")
+            #expect(await reached.spent == 0, "a task created by an earlier run is not this run's spending")
         }
     }
 
