@@ -82,6 +82,14 @@ import Testing
         let report = try await fixture.build()
         #expect(report.incomplete.isEmpty, "\(report.incomplete)")
         #expect(!report.hasFailedOrMissing)
+        // Its URL has expired (the fixture's entries are from 2026-11-20): the plan does not ask
+        // to generate the prompt again for a variant nobody sees. Shown, the same loss is missing.
+        let project = await ProjectLoader.load(fixture.root)
+        let plan = Planner.plan(project.prompts, lock: lock, project: fixture.root)
+        #expect(plan.entries.first { $0.id == "foxes" }?.action == .cached)
+        try Data(Self.prompt(hide: "[2]").utf8).write(to: fixture.root.appendingPathComponent("prompts/foxes.md"))
+        let shown = await ProjectLoader.load(fixture.root)
+        #expect(Planner.plan(shown.prompts, lock: lock, project: fixture.root).entries.first { $0.id == "foxes" }?.action == .missing)
     }
 
     @Test func statusNamesTheHiddenVariants() async throws {
