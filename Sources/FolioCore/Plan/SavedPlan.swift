@@ -46,6 +46,8 @@ public struct SavedPlan: Sendable, Equatable {
     public var inputs: [String: String?]
     public var options: Options
     public var entries: [Line]
+    /// The file's content: the `plan --json` object with `version`, `options` and `inputs` added.
+    public private(set) var json: JSONValue = .null
 
     /// The plan `state` computed, with the digests of its inputs as they are now.
     public init(_ state: BuildState) throws(FolioError) {
@@ -56,9 +58,6 @@ public struct SavedPlan: Sendable, Equatable {
         entries = plan.entries.map(Line.init)
         json = Self.document(plan.json, inputs: inputs, options: options)
     }
-
-    /// The file's content: the `plan --json` object with `version`, `options` and `inputs` added.
-    public private(set) var json: JSONValue = .null
 
     /// The plan file `name` (as given on the command line), read from `folder` when relative.
     public static func file(_ name: String, in folder: URL) -> URL {
