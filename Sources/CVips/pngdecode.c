@@ -23,9 +23,17 @@
 // Larger images go through libvips, which has its own limits and messages.
 enum { largest_side = 1 << 15 };
 static const uint64_t largest_pixels = 100u * 1000 * 1000;
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 static uint32_t big_endian(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+// Whether the chunk at `chunk` (length, type, data, CRC; its length already checked against the
+// file) carries the CRC of its type and data.
+static int crc_holds(const uint8_t *chunk) {
+    const uint32_t n = big_endian(chunk);
+    return (uint32_t)libdeflate_crc32(0, chunk + 4, (size_t)n + 4) == big_endian(chunk + 8 + n);
 }
 
 // Paeth's predictor for one byte: whichever of left, up and up-left is closest to left + up - up-left.
@@ -95,16 +103,17 @@ static void paeth_row(uint8_t *row, const uint8_t *up, size_t length, int bpp) {
 }
 #endif
 
-// Undoes the five PNG filters in place; rows are `length` bytes after their filter byte. The row
-// above the first is zeros. Returns -1 for an unknown filter type.
-static int unfilter(uint8_t *filtered, uint8_t *pixels, uint32_t height, size_t length, int bpp) {
+// Undoes the five PNG filters, in place: row y (its filter byte, then `length` bytes) moves left
+// by y + 1 bytes to make the image's row y, over bytes already used, so one buffer serves for both.
+// The row above the first is zeros. Returns -1 for an unknown filter type.
+static int unfilter(uint8_t *buffer, uint32_t height, size_t length, int bpp) {
     uint8_t *zeros = calloc(length, 1);
     if (zeros == NULL) return -1;
     const uint8_t *up = zeros;
     for (uint32_t y = 0; y < height; y++) {
-        const uint8_t type = filtered[y * (length + 1)];
-        uint8_t *row = pixels + (size_t)y * length;
-        memmove(row, filtered + (size_t)y * (length + 1) + 1, length);
+        const uint8_t type = buffer[(size_t)y * (length + 1)];
+        uint8_t *row = buffer + (size_t)y * length;
+        memmove(row, buffer + (size_t)y * (length + 1) + 1, length);
         switch (type) {
         case 0: break;
         case 1:
@@ -131,8 +140,7 @@ static void free_pixels(VipsImage *image, void *pixels) {
 }
 
 VipsImage *folio_png_decode(const uint8_t *file, size_t size) {
-    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (size < 8 + 25 || memcmp(file, signature, 8) != 0) return NULL;
+    if (size < 8 + 25 || memcmp(file, png_signature, 8) != 0) return NULL;
     // IHDR first, 13 bytes.
     const uint8_t *ihdr = file + 8;
     if (big_endian(ihdr) != 13 || memcmp(ihdr + 4, "IHDR", 4) != 0) return NULL;
@@ -144,12 +152,18 @@ VipsImage *folio_png_decode(const uint8_t *file, size_t size) {
     const int bpp = colour == 6 ? 4 : 3;
     const size_t length = (size_t)width * bpp;
 
-    // The IDAT chunks, consecutive by the standard, joined; other chunks are skipped, except
-    // those that change what libvips would give (transparency, which becomes an alpha band) and
-    // unknown critical ones. The resolution is kept: JPEG renditions carry it.
-    size_t at = 8 + 25, joined = 0, capacity = 0;
-    uint8_t *stream = NULL;
-    int ended = 0, idat_done = 0;
+    // Critical chunks whose CRC is wrong make libvips' loader fail: the same file is left to it.
+    if (!crc_holds(ihdr)) return NULL;
+
+    // The IDAT chunks, one run of them by the standard, joined (into at most the file's size);
+    // other chunks are skipped, except those that change what libvips would give: transparency,
+    // which becomes an alpha band, unknown critical chunks, and the first pHYs before the image
+    // data, which libvips reads into the resolution JPEG renditions carry.
+    size_t at = 8 + 25, joined = 0;
+    uint8_t *stream = malloc(size);
+    if (stream == NULL) return NULL;
+    enum { before_idat, in_idat, after_idat } place = before_idat;
+    int ended = 0, resolved = 0;
     // Without pHYs, what libvips says: 72 pixels per inch, as 2.834 per millimetre.
     double xres = 2.834, yres = 2.834;
     while (!ended) {
@@ -159,56 +173,55 @@ VipsImage *folio_png_decode(const uint8_t *file, size_t size) {
         if (n > size - at - 12) goto refuse;
         const uint8_t *data = file + at + 8;
         if (memcmp(type, "IDAT", 4) == 0) {
-            if (idat_done) goto refuse;
-            if (joined + n > capacity) {
-                size_t grown = capacity ? capacity * 2 : (size_t)n * 4 + 65536;
-                while (grown < joined + n) grown *= 2;
-                uint8_t *bigger = realloc(stream, grown);
-                if (bigger == NULL) goto refuse;
-                stream = bigger;
-                capacity = grown;
-            }
-            memcpy(stream + joined, data, n);
+            if (place == after_idat) goto refuse;
+            place = in_idat;
+            if (n > 0) memcpy(stream + joined, data, n);
             joined += n;
         } else {
-            if (joined > 0) idat_done = 1;
+            if (place == in_idat) place = after_idat;
             if (memcmp(type, "IEND", 4) == 0) {
                 ended = 1;
-            } else if (memcmp(type, "pHYs", 4) == 0 && n == 9) {
+            } else if (memcmp(type, "pHYs", 4) == 0) {
                 // As libvips' loader reads it: pixels per metre as pixels per millimetre, any
                 // other unit as it is.
-                xres = data[8] == 1 ? big_endian(data) / 1000.0 : big_endian(data);
-                yres = data[8] == 1 ? big_endian(data + 4) / 1000.0 : big_endian(data + 4);
-            } else if (memcmp(type, "tRNS", 4) == 0 || memcmp(type, "pHYs", 4) == 0 || memcmp(type, "IHDR", 4) == 0 ||
-                       (!(type[0] & 0x20) && memcmp(type, "PLTE", 4) != 0)) {
+                if (n != 9) goto refuse;
+                if (place == before_idat && !resolved) {
+                    xres = data[8] == 1 ? big_endian(data) / 1000.0 : big_endian(data);
+                    yres = data[8] == 1 ? big_endian(data + 4) / 1000.0 : big_endian(data + 4);
+                    resolved = 1;
+                }
+            } else if (memcmp(type, "PLTE", 4) == 0) {
+                if (!crc_holds(file + at)) goto refuse;
+            } else if (memcmp(type, "tRNS", 4) == 0 || !(type[0] & 0x20)) {
                 goto refuse;
             }
         }
         at += 12 + (size_t)n;
     }
-    if (joined == 0) goto refuse;
+    if (joined < 2) goto refuse;
 
+    // zlib refuses a distance beyond the window its header declares, where libdeflate does not
+    // look: a stream whose window may be too small for the image is libvips' to judge.
     const size_t filtered_size = (length + 1) * height;
-    uint8_t *filtered = malloc(filtered_size);
-    uint8_t *pixels = malloc(length * height);
-    if (filtered == NULL || pixels == NULL) {
-        free(filtered);
-        free(pixels);
-        goto refuse;
-    }
+    const unsigned method = stream[0] & 0x0f, window = stream[0] >> 4;
+    if (method != 8 || window > 7 || (window < 7 && filtered_size > ((size_t)1 << (window + 8)))) goto refuse;
+
+    uint8_t *pixels = malloc(filtered_size);
+    if (pixels == NULL) goto refuse;
     struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
     size_t produced = 0;
     enum libdeflate_result result =
-        inflater ? libdeflate_zlib_decompress(inflater, stream, joined, filtered, filtered_size, &produced) : LIBDEFLATE_BAD_DATA;
+        inflater ? libdeflate_zlib_decompress(inflater, stream, joined, pixels, filtered_size, &produced) : LIBDEFLATE_BAD_DATA;
     if (inflater) libdeflate_free_decompressor(inflater);
     free(stream);
     stream = NULL;
-    if (result != LIBDEFLATE_SUCCESS || produced != filtered_size || unfilter(filtered, pixels, height, length, bpp) != 0) {
-        free(filtered);
+    if (result != LIBDEFLATE_SUCCESS || produced != filtered_size || unfilter(pixels, height, length, bpp) != 0) {
         free(pixels);
         return NULL;
     }
-    free(filtered);
+    // The filter bytes are gone: give back the last `height` bytes.
+    uint8_t *fitted = realloc(pixels, length * height);
+    if (fitted != NULL) pixels = fitted;
     VipsImage *image = vips_image_new_from_memory(pixels, length * height, (int)width, (int)height, bpp, VIPS_FORMAT_UCHAR);
     if (image == NULL) {
         vips_error_clear();
@@ -237,6 +250,12 @@ VipsImage *folio_png_decode_file(const char *path) {
         return NULL;
     }
     const size_t size = (size_t)info.st_size;
+    // Not a PNG (a JPEG or WebP original): nothing more is read.
+    uint8_t head[8];
+    if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head || memcmp(head, png_signature, sizeof head) != 0) {
+        close(fd);
+        return NULL;
+    }
     uint8_t *file = malloc(size);
     size_t got = 0;
     while (file != NULL && got < size) {

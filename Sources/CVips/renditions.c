@@ -2,6 +2,7 @@
 #include "cvips.h"
 #include "pngdecode.h"
 #include <vips/vips.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,6 +13,15 @@
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static _Thread_local char folio_last_error[512];
+
+// Dropping the last reference to an image disposes of the operations that made it, and with them
+// their liborc code, whose chunks the same unsafe allocator hands back: a render crashed in
+// orc_code_allocate_codemem while another thread's resize was freed. So images go under the lock too.
+static void release(void *object) {
+    pthread_mutex_lock(&build_lock);
+    g_object_unref(object);
+    pthread_mutex_unlock(&build_lock);
+}
 
 const char *folio_vips_last_error(void) {
     return folio_last_error;
@@ -75,7 +85,7 @@ static void mean_colour(VipsImage *image, double rgb[3]) {
         pthread_mutex_unlock(&build_lock);
         if (extracted == 0) {
             vips_avg(one, &mean, NULL);
-            g_object_unref(one);
+            release(one);
         }
         rgb[band] = mean;
     }
@@ -93,13 +103,13 @@ static VipsImage *decode(const char *source) {
     pthread_mutex_lock(&build_lock);
     int converted = vips_colourspace(original, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
     pthread_mutex_unlock(&build_lock);
-    g_object_unref(original);
+    release(original);
     if (converted) {
         fail("cannot convert to sRGB");
         return NULL;
     }
     VipsImage *decoded = vips_image_copy_memory(srgb);
-    g_object_unref(srgb);
+    release(srgb);
     if (decoded == NULL) fail("cannot decode the original");
     return decoded;
 }
@@ -122,11 +132,11 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
         pthread_mutex_unlock(&build_lock);
         if (flattened) {
             vips_area_unref(VIPS_AREA(white));
-            g_object_unref(decoded);
+            release(decoded);
             return fail("cannot flatten the alpha channel");
         }
         vips_area_unref(VIPS_AREA(white));
-        g_object_unref(decoded);
+        release(decoded);
     }
 
     int status = 0;
@@ -141,12 +151,17 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
         VipsImage *from = opaque;
         if (previous != NULL && widths[i] * 2 <= vips_image_get_width(previous)) from = previous;
         double scale = widths[i] / (double)vips_image_get_width(from);
+        // The height Folio plans (ImagePlanner: the original's, scaled and rounded): from a
+        // rendition, whose own height was rounded, scaling by the width alone could round again
+        // to one pixel more or less.
+        const double planned = fmax(1.0, round(vips_image_get_height(opaque) * (double)widths[i] / vips_image_get_width(opaque)));
+        double vscale = from == opaque ? scale : planned / vips_image_get_height(from);
         if (scale >= 1.0) {
             resized = from;
             g_object_ref(resized);
         } else {
             pthread_mutex_lock(&build_lock);
-            int failed = vips_resize(from, &resized, scale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+            int failed = vips_resize(from, &resized, scale, "vscale", vscale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
             pthread_mutex_unlock(&build_lock);
             if (failed) {
                 status = fail("cannot resize");
@@ -154,7 +169,7 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
             }
         }
         VipsImage *ready = vips_image_copy_memory(resized);
-        g_object_unref(resized);
+        release(resized);
         if (ready == NULL) {
             status = fail("cannot hold the resized image");
             break;
@@ -168,10 +183,10 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
         }
         // The placeholder colour: the mean of the smallest rendition.
         if (i == count - 1 && status == 0 && rgb != NULL) mean_colour(ready, rgb);
-        if (previous != NULL) g_object_unref(previous);
+        if (previous != NULL) release(previous);
         previous = ready;
     }
-    if (previous != NULL) g_object_unref(previous);
-    g_object_unref(opaque);
+    if (previous != NULL) release(previous);
+    release(opaque);
     return status;
 }

@@ -82,6 +82,65 @@ import Testing
         }
     }
 
+    /// Files that libvips' loader reads differently from a plain walk of the chunks: each must be
+    /// declined (0), or decoded to what libvips gives (1), never decoded otherwise (-1).
+    @Test func chunksThatChangeWhatLibvipsGivesAreHandledAsItDoes() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try Self.write(folder, width: 40, height: 30, filter: 4))))
+        let chunk = OriginalMetadataTests.pngChunk
+        let idat = try #require(Self.find("IDAT", in: good)) - 4
+        let end = good.count - 12
+        var cases: [(String, [UInt8], Int32)] = []
+        // Transparency becomes an alpha band in libvips.
+        cases.append(("tRNS", OriginalMetadataTests.png(good, inserting: chunk("tRNS", [0, 0, 0, 0, 0, 0])), 0))
+        // An empty IDAT, then another chunk, then the image data: not one run of IDAT chunks.
+        var split = good
+        split.insert(contentsOf: chunk("IDAT", []) + chunk("tEXt", Array("a\u{0}b".utf8)), at: idat)
+        cases.append(("empty first IDAT", split, 0))
+        // A pHYs after the image data, and a second one, are not what libvips reads.
+        let late = chunk("pHYs", [0, 0, 0x13, 0x88, 0, 0, 0x13, 0x88, 1])
+        cases.append(("pHYs after IDAT", OriginalMetadataTests.png(good, inserting: late, beforeEnd: true), 1))
+        cases.append(("second pHYs", OriginalMetadataTests.png(good, inserting: late), 1))
+        // A wrong CRC on IHDR makes libvips fail.
+        var badHeader = good
+        badHeader[29] ^= 0xff
+        cases.append(("IHDR CRC", badHeader, 0))
+        // A zlib header declaring a 1 KB window for 3.6 KB of rows: zlib may refuse what libdeflate reads.
+        var narrow = good
+        let cmf = idat + 8
+        narrow[cmf] = 0x28
+        narrow[cmf + 1] = UInt8((31 - (0x28 * 256 + Int(narrow[cmf + 1] & 0xe0)) % 31) % 31) | (narrow[cmf + 1] & 0xe0)
+        cases.append(("small window", narrow, 0))
+        #expect(end > idat)
+        for (name, bytes, expected) in cases {
+            let path = folder.appendingPathComponent("\(name).png").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            #expect(folio_png_fast_path_check(path) == expected, "\(name)")
+        }
+    }
+
+    /// A rendition made from a larger one (480 from 960) has the height Folio planned from the
+    /// original (373 for 1152×896), not one rounded twice.
+    @Test func renditionsFromRenditionsKeepThePlannedHeight() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (width, height) in [(1152, 896), (1216, 832), (1080, 1920)] {
+            let source = try Self.write(folder, width: width, height: height, seed: UInt64(width))
+            let widths: [Int32] = [960, 480]
+            let targets = widths.map { folder.appendingPathComponent("\(width)-\($0).jpg").path }
+            let status = withCStrings(targets) { pointers in
+                widths.withUnsafeBufferPointer { folio_render_renditions(source, 2, $0.baseAddress, 1, pointers, nil, nil) }
+            }
+            #expect(status == 0)
+            for (target, made) in zip(targets, widths) {
+                let header = try #require(ImageHeader.read(try [UInt8](Data(contentsOf: URL(fileURLWithPath: target)))))
+                let planned = max(1, Int((Double(height) * Double(made) / Double(width)).rounded()))
+                #expect(header.width == Int(made) && header.height == planned, "\(width)×\(height) at \(made): \(header.width ?? 0)×\(header.height ?? 0)")
+            }
+        }
+    }
+
     /// The offset of a chunk type's four letters in a PNG.
     static func find(_ type: String, in bytes: [UInt8]) -> Int? {
         let pattern = Array(type.utf8)
