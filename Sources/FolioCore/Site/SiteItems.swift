@@ -52,10 +52,9 @@ struct SiteItem: Sendable {
     /// prompt's state is the one `plan` decided.
     static func items(_ prompts: [Prompt], plan: Plan, lock: Lockfile, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
         let states = Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
-        var items: [SiteItem] = []
-        for prompt in prompts where !prompt.draft {
-            guard let state = states[prompt.id] else { continue }
-            items.append(SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: state, settings: settings, formats: formats))
+        let shown = prompts.filter { !$0.draft && states[$0.id] != nil }
+        let items = Parallel.map(shown) { prompt in
+            SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: states[prompt.id]!, settings: settings, formats: formats)
         }
         // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
         let keys = items.map { SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", id: $0.id) }

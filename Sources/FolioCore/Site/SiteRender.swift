@@ -79,7 +79,7 @@ public struct SiteRender: Sendable {
         }
 
         pageInputs = builder.pageInputs(formats: formats)
-        digests = items.map(SiteBuilder.digest)
+        digests = Parallel.map(items) { SiteBuilder.digest($0) }
         fingerprint = builder.fingerprint(pageInputs: pageInputs, digests: digests, statics: statics)
         let recordURL = site.appendingPathComponent(BuildRecord.path)
         if ours, RenderStamp.stateFolderIsReal(site), let record = BuildRecord.read(recordURL), record.fingerprint == fingerprint,

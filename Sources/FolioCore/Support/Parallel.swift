@@ -1,0 +1,22 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Work over many independent items on every core at once, for the steps that visit each of
+/// 10,000 prompts (their digests, for one): a plain `map`, in the same order, in less wall time.
+enum Parallel {
+    /// `transform` of each of `items`, in their order. Few items are mapped on the calling thread.
+    static func map<T: Sendable, U: Sendable>(_ items: [T], minimum: Int = 256, _ transform: @Sendable (T) -> U) -> [U] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard items.count >= minimum, cores > 1 else { return items.map(transform) }
+        // A few pieces per core, so a core that finishes early takes another.
+        let pieces = min(items.count, cores * 4)
+        let done = Mutex<[[U]]>(Array(repeating: [], count: pieces))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let range = (items.count * piece / pieces)..<(items.count * (piece + 1) / pieces)
+            let mapped = items[range].map(transform)
+            done.withLock { $0[piece] = mapped }
+        }
+        return done.withLock { $0.flatMap { $0 } }
+    }
+}
