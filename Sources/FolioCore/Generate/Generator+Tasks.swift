@@ -46,7 +46,7 @@ extension Generator {
         var reservation: Double?
         if !resumable {
             // The cap first: a prompt it leaves for the next run keeps its lock entry as it was.
-            reservation = try await reserve(estimate(prompt.generation, images: prompt.generation.expectedImages))
+            reservation = try await reserve(estimate(prompt.generation, images: prompt.generation.expectedImages), for: prompt.generation)
             // Write-ahead: the external id is on disk before the create is sent.
             let external = "folio-" + UUID().uuidString.lowercased()
             try await begin(prompt, state: .submitting, externalID: external)
@@ -64,7 +64,9 @@ extension Generator {
                     prompt, route: route, external: external, lookupFirst: resumable, reservation: &reservation, counter: counter)
             } catch {
                 // Refused at create: no task was made, so nothing was spent.
-                if case .failed = error.outcome, let reservation { await options.spending?.settle(reservation, spent: 0) }
+                if case .failed = error.outcome, let reservation {
+                    await options.spending?.settle(reservation, spent: 0, key: Self.capKey(prompt.generation.route, prompt.generation.model))
+                }
                 throw error
             }
             try await commit(prompt.id) { e in
@@ -167,7 +169,7 @@ extension Generator {
             let references = try referenceBytes(g)
             let body = route.body(g, externalID: external, references: references)
             // A create resumed from `submitting` asks the cost cap here, once: the gateway did not know it.
-            if reservation == nil { reservation = try await reserve(estimate(g, images: g.expectedImages)) }
+            if reservation == nil { reservation = try await reserve(estimate(g, images: g.expectedImages), for: g) }
             counter.add()
             let result = await taskCall(route, .POST, route.path, body: body)
             switch result {

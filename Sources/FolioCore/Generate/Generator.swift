@@ -327,12 +327,12 @@ extension Generator {
                         await slots.acquire(1)
                         // The cost cap is asked once per call, when it holds its slot: as it would be sent.
                         if !marked, reserved == nil, let spending = options.spending {
-                            guard await spending.reserve(callEstimate) else {
+                            guard let amount = await spending.reserve(callEstimate, key: Self.capKey(g.route, g.model)) else {
                                 await slots.release(1)
                                 deferred = true
                                 return .failure(CallFailure(kind: .server, message: "the cost cap is reached", retryable: false))
                             }
-                            reserved = callEstimate
+                            reserved = amount
                         }
                         // Write-ahead, as Kling's `submitting`, once the request holds its slot: a run
                         // that stops before the answer is recorded leaves this mark, and the next run

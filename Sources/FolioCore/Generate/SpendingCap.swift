@@ -26,21 +26,49 @@ public actor SpendingCap {
         self.currency = currency
     }
 
-    /// Whether a create expected to cost `estimate` may be sent now; if so, it counts as in flight
-    /// until `settle`. An unknown estimate is refused: the cap could not be kept.
-    func reserve(_ estimate: Double?) -> Bool {
-        guard !reached, let estimate, Money.rounded(spent + inFlight + estimate) <= limit else {
-            reached = true
-            return false
+    /// Per route and model: how much more than the prices said the gateway has charged (the
+    /// largest ratio reported, at least 1), and how many creates are in flight with no report yet.
+    private var ratios: [String: Double] = [:]
+    private var unreported: [String: Int] = [:]
+
+    /// The amount reserved for a create of route and model `key` expected to cost `estimate`, if it
+    /// may be sent now (it counts as in flight until `settle`); nil once the cap is reached. An
+    /// unknown estimate is refused: the cap could not be kept.
+    ///
+    /// Until a create of `key` has reported what it cost, it is the only one of `key` in flight:
+    /// the counts a price assumes (tokens or units per image) may be low, and creates sent at once
+    /// on a low estimate would pass the cap by one underestimate each, not by one call. After a
+    /// report, each create reserves its estimate times the largest ratio reported. A create that
+    /// has waited two minutes for that first report goes at its estimate.
+    func reserve(_ estimate: Double?, key: String) async -> Double? {
+        var waited = 0
+        while ratios[key] == nil, unreported[key, default: 0] > 0, !reached, waited < 2400 {
+            try? await Task.sleep(for: .milliseconds(50))
+            waited += 1
         }
-        inFlight = Money.rounded(inFlight + estimate)
-        return true
+        guard !reached, let estimate else {
+            reached = true
+            return nil
+        }
+        let amount = Money.rounded(estimate * (ratios[key] ?? 1))
+        guard Money.rounded(spent + inFlight + amount) <= limit else {
+            reached = true
+            return nil
+        }
+        inFlight = Money.rounded(inFlight + amount)
+        unreported[key, default: 0] += 1
+        return amount
     }
 
-    /// A create counted in flight at `estimate` came to `amount` (0 when it was not charged).
-    func settle(_ estimate: Double, spent amount: Double) {
-        inFlight = max(0, Money.rounded(inFlight - estimate))
+    /// A create of `key` counted in flight at `reserved` came to `amount` (0 when it was not charged).
+    func settle(_ reserved: Double, spent amount: Double, key: String) {
+        inFlight = max(0, Money.rounded(inFlight - reserved))
         spent = Money.rounded(spent + amount)
+        unreported[key] = max(0, unreported[key, default: 0] - 1)
+        if amount > 0, reserved > 0 {
+            let ratio = ratios[key] ?? 1
+            ratios[key] = max(ratio, ratio * amount / reserved)
+        }
     }
 
     /// Why a prompt was left for the next run.
@@ -85,9 +113,9 @@ extension Generator {
         switch result {
         case .success(let answer):
             let amount = options.prices.price(route: route, model: model)?.spent(cost: answer.cost, images: answer.images.count)
-            await spending.settle(reserved, spent: amount ?? reserved)
+            await spending.settle(reserved, spent: amount ?? reserved, key: Self.capKey(route, model))
         case .failure(let failure):
-            await spending.settle(reserved, spent: failure.kind == .uncertain ? reserved : 0)
+            await spending.settle(reserved, spent: failure.kind == .uncertain ? reserved : 0, key: Self.capKey(route, model))
         }
     }
 
@@ -96,7 +124,7 @@ extension Generator {
     func settle(_ reserved: Double?, task: TaskSnapshot, route: RouteID, model: String) async {
         guard let reserved, let spending = options.spending else { return }
         let amount = options.prices.price(route: route, model: model)?.spent(cost: task.cost, images: task.urls.count)
-        await spending.settle(reserved, spent: amount ?? (task.status == "failed" ? 0 : reserved))
+        await spending.settle(reserved, spent: amount ?? (task.status == "failed" ? 0 : reserved), key: Self.capKey(route, model))
     }
 
     /// What `images` images of `g` are expected to cost at `prices:`; nil without a price.
@@ -106,11 +134,16 @@ extension Generator {
 
     /// Asks the cap before a create expected to cost `estimate`: the amount reserved, or nil
     /// without a cap; `StopJob` with the prompt left for the next run when the cap is reached.
-    func reserve(_ estimate: Double?) async throws(StopJob) -> Double? {
+    func reserve(_ estimate: Double?, for g: Generation) async throws(StopJob) -> Double? {
         guard let spending = options.spending else { return nil }
-        guard await spending.reserve(estimate) else { throw StopJob(outcome: .deferred(await spending.reason)) }
-        return estimate ?? 0
+        guard let reserved = await spending.reserve(estimate, key: Self.capKey(g.route, g.model)) else {
+            throw StopJob(outcome: .deferred(await spending.reason))
+        }
+        return reserved
     }
+
+    /// What the cost cap tells creates apart by: their route and model.
+    static func capKey(_ route: RouteID, _ model: String) -> String { "\(route.rawValue) \(model)" }
 
     /// A prompt the cap left for the next run. When this job sent nothing, its lock entry is put
     /// back as it was: a new prompt stays new, a stale one keeps the images it had.
