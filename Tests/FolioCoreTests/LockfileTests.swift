@@ -85,6 +85,39 @@ import Testing
         #expect(a.encoded() == b.encoded())
     }
 
+    /// The file put together from each entry's fragment (how LockStore writes it, re-encoding only
+    /// the entries that changed) is byte for byte the JSON object written whole.
+    @Test func theFileFromFragmentsIsTheObjectWrittenWhole() {
+        for count in [0, 1, 3] {
+            var lock = Lockfile()
+            for i in 0..<count { lock.entries["p/\(i)\u{22}é"] = Self.sampleEntry("sha256:\(i)", state: i == 1 ? .pending : .succeeded) }
+            let whole = JSONValue.object([
+                ("version", .int(Lockfile.currentVersion)),
+                ("entries", .object(lock.entries.keys.sorted().map { ($0, lock.entries[$0]!.json) })),
+            ]).pretty
+            #expect(lock.encoded() == whole, "\(count) entries")
+        }
+    }
+
+    /// LockStore keeps each entry's text between writes: after changes to one entry, another
+    /// added and one removed, the file on disk is what the lockfile encodes whole.
+    @Test func theStoreWritesWhatTheLockfileEncodes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-lockstore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var lock = Lockfile()
+        for id in ["a", "b", "c"] { lock.entries[id] = Self.sampleEntry("sha256:\(id)") }
+        let store = LockStore(project: folder, lock: lock)
+        try await store.commit("b") { $0?.state = .failed }
+        try await store.commit("d") { $0 = Self.sampleEntry("sha256:d") }
+        try await store.commit("a") { $0 = nil }
+        try await store.commit("c") { $0?.taskID = "changed" }
+        let written = try String(contentsOf: folder.appendingPathComponent(Lockfile.fileName), encoding: .utf8)
+        #expect(written == (await store.lock).encoded())
+        #expect(try Lockfile.decode(Data(written.utf8)) == (await store.lock))
+        #expect(Set((await store.lock).entries.keys) == ["b", "c", "d"])
+    }
+
     @Test func writeIsAtomicAndLeavesNoTemporaryFile() throws {
         let root = TestPaths.temporaryFolder("folio-lock")
         defer { try? FileManager.default.removeItem(at: root) }

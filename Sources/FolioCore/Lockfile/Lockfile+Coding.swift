@@ -90,12 +90,36 @@ extension Lockfile {
 
     /// The file's text: version 1, entries sorted by id, two-space indent, trailing newline.
     public func encoded() -> String {
-        let sorted = entries.keys.sorted()
-        let object: JSONValue = .object([
-            ("version", .int(Self.currentVersion)),
-            ("entries", .object(sorted.map { ($0, entries[$0]!.json) })),
-        ])
-        return object.pretty
+        String(decoding: Self.assemble(entries.keys.sorted().map { Self.fragment($0, entries[$0]!) }), as: UTF8.self)
+    }
+
+    /// One entry as it stands in the file: its id, and the entry at the depth of `entries`'s members.
+    static func fragment(_ id: String, _ entry: LockEntry) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONValue.writeString(id, into: &out)
+        out.append(contentsOf: Array(": ".utf8))
+        entry.json.writePretty(into: &out, indent: 2)
+        return out
+    }
+
+    /// The file from its entries' fragments, sorted by id: what `JSONValue.pretty` writes for the
+    /// object {"version", "entries"}, so that a writer keeping each entry's fragment (LockStore,
+    /// which rewrites the file after every change) re-encodes only the entries that changed.
+    static func assemble(_ fragments: [[UInt8]]) -> [UInt8] {
+        var out = Array("{\n  \"version\": \(currentVersion),\n  \"entries\": ".utf8)
+        out.reserveCapacity(fragments.reduce(64) { $0 + $1.count + 6 })
+        if fragments.isEmpty {
+            out.append(contentsOf: Array("{}".utf8))
+        } else {
+            out.append(UInt8(ascii: "{"))
+            for (i, fragment) in fragments.enumerated() {
+                out.append(contentsOf: Array((i > 0 ? ",\n    " : "\n    ").utf8))
+                out.append(contentsOf: fragment)
+            }
+            out.append(contentsOf: Array("\n  }".utf8))
+        }
+        out.append(contentsOf: Array("\n}\n".utf8))
+        return out
     }
 
     // MARK: On-disk schema
