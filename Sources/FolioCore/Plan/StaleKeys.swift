@@ -78,8 +78,11 @@ public enum GenerationChanges: Sendable, Hashable {
 
     /// `bottle.png added, 3f5a1c2b removed`: a reference image still in the prompt by its file name,
     /// one no longer there by the start of its SHA-256 (the lockfile records content, not paths).
+    /// Names and references pass through `shown` like every other value: both come from files
+    /// anyone can edit, and a terminal obeys the escape sequences in them.
     static func imagesSummary(_ before: [String], _ after: [String], images: [ReferenceImage]) -> String {
-        let names = Dictionary(images.map { ("sha256:" + $0.sha256, ($0.path as NSString).lastPathComponent) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(
+            images.map { ("sha256:" + $0.sha256, shown(.string(($0.path as NSString).lastPathComponent))) }, uniquingKeysWith: { a, _ in a })
         let added = after.filter { !before.contains($0) }.map { names[$0] ?? short($0) }
         let removed = before.filter { !after.contains($0) }.map(short)
         var parts: [String] = []
@@ -88,9 +91,10 @@ public enum GenerationChanges: Sendable, Hashable {
         return parts.isEmpty ? "same images, another order" : parts.joined(separator: "; ")
     }
 
-    /// The first 8 hex digits of a `sha256:` reference.
+    /// The first 8 hex digits of a `sha256:` reference, control characters escaped (the reference
+    /// is read from folio.lock, which need not hold a hash at all).
     static func short(_ reference: String) -> String {
-        String((reference.hasPrefix("sha256:") ? reference.dropFirst(7) : Substring(reference)).prefix(8))
+        shown(.string(String((reference.hasPrefix("sha256:") ? reference.dropFirst(7) : Substring(reference)).prefix(8))))
     }
 
     /// The JSON `plan --json` gives a stale entry's `changes`: null when unknown.

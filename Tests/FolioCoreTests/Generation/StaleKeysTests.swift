@@ -119,4 +119,13 @@ import Testing
         #expect(GenerationChanges.shown(.string("1:1\u{1B}[2J")) == "1:1\\u{1B}[2J", "no escape sequence reaches the terminal")
         #expect(GenerationChanges.shown(nil) == "none")
     }
+
+    @Test func referenceImagesFromTheLockfileAreEscaped() {
+        let summary = GenerationChanges.imagesSummary(["\u{1B}[31mRED"], ["\u{1B}[2J"], images: [])
+        #expect(!summary.unicodeScalars.contains("\u{1B}"), "no escape sequence reaches the terminal: \(summary)")
+        #expect(summary == "\\u{1B}[2J added; \\u{1B}[31mRED removed")
+        let image = ReferenceImage(path: "ref/a\u{1B}[2J.png", sha256: String(repeating: "c", count: 64), bytes: 1, format: "png")
+        let named = GenerationChanges.imagesSummary([], ["sha256:" + image.sha256], images: [image])
+        #expect(named == "a\\u{1B}[2J.png added")
+    }
 }
