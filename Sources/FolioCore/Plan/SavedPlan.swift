@@ -161,7 +161,7 @@ extension SavedPlan {
             switch value {
             case .null: inputs[path] = String?.none
             case .string(let hex) where LockOutput.isDigest(hex): inputs[path] = hex
-            default: throw PlanFileProblem(text: "inputs[\"\(path.prefix(120))\"] is not a SHA-256 (64 lowercase hex digits) or null")
+            default: throw PlanFileProblem(text: "inputs[\"\(GenerationChanges.shown(.string(path)))\"] is not a SHA-256 (64 lowercase hex digits) or null")
             }
         }
         guard case .object? = document["options"] else { throw PlanFileProblem(text: "\"options\" is missing or not an object") }
@@ -227,7 +227,9 @@ extension SavedPlan {
     func check(_ plan: Plan, project: LoadedProject, name: String) throws(FolioError) {
         let changed = Self.changedInputs(saved: inputs, now: try Self.inputs(of: project))
         if !changed.isEmpty {
-            let listed = changed.prefix(20).map { "  \($0.change.padding(toLength: 9, withPad: " ", startingAt: 0)) \($0.path)" }
+            let listed = changed.prefix(20).map {
+                "  \($0.change.padding(toLength: 9, withPad: " ", startingAt: 0)) \(GenerationChanges.shown(.string($0.path)))"
+            }
             let more = changed.count > 20 ? ["  … and \(changed.count - 20) more"] : []
             throw FolioError(
                 (["\(name) no longer matches the project; nothing was sent. Since the plan was made:"] + listed + more

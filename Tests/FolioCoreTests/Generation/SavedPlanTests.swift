@@ -173,6 +173,21 @@ import Testing
             #expect(await harness.simulator.requests().isEmpty)
         }
     }
+
+    /// A plan file comes from anyone: its input paths reach stderr escaped and cut short.
+    @Test func aPlanFilesInputPathIsEscapedInItsError() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("plan.json")
+        let path = "\u{1B}[2J" + String(repeating: "a", count: 500)
+        let document = JSONValue.object([("version", .int(1)), ("inputs", .object([(path, .string("x"))])), ("entries", .array([])), ("options", .object([]))])
+        try Data(document.compact.utf8).write(to: url)
+        let error = #expect(throws: FolioError.self) { try SavedPlan.read(url, name: "plan.json") }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(!message.unicodeScalars.contains("\u{1B}"), "no escape sequence reaches stderr")
+        #expect(!message.contains(String(repeating: "a", count: 100)), "a long path is cut short")
+    }
 }
 
 /// Runs the `folio` binary against `harness`'s in-process simulator, waiting on a thread of its own:
@@ -185,4 +200,5 @@ func runFolioBeside(_ harness: GenerationHarness, _ arguments: [String]) async t
             continuation.resume(with: Result { try runFolio(arguments, environment: environment) })
         }
     }
+
 }
