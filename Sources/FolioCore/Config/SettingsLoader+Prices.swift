@@ -117,6 +117,12 @@ extension SettingsLoader {
             throw node.diagnostic("\(key) must be a number such as 0.04, not \(node.describe)", key: key)
         }
         guard value >= 0 else { throw node.diagnostic("\(key) must be 0 or more, not \(text)", key: key) }
+        // A billion per unit, image or token is no price: past it, sums of thousands of images
+        // could reach infinity and an estimate would read as unknown.
+        guard value <= largestAmount else { throw node.diagnostic("\(key) must be at most 1000000000, not \(text)", key: key) }
         return value
     }
+
+    /// The largest amount a price or a cap may name.
+    static let largestAmount = 1e9
 }

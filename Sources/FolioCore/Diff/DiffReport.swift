@@ -243,12 +243,20 @@ extension ProjectDiff {
         return text
     }
 
+    /// `text` with its control characters (C0, DEL, C1) written as `\u{1b}`, so that no terminal acts on them.
+    static func printable(_ text: String) -> String {
+        text.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || (0x7f..<0xa0).contains(scalar.value) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined()
+    }
+
     /// One line per changed prompt, then the summary: what `folio diff` prints.
     public var lines: [String] {
         var lines: [String] = []
         for prompt in prompts {
-            // Ids are plain `[a-z0-9-/]`; values are escaped and cut short by `KeyChange.line`.
-            lines.append(prompt.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + prompt.id)
+            // A prompt's id is plain `[a-z0-9-/]`, but one known only from a lock entry is any text:
+            // its control characters are escaped (whole, not cut). Values are escaped and cut short by `KeyChange.line`.
+            lines.append(prompt.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + Self.printable(prompt.id))
             // A prompt on one side only is named with what it makes; a changed one with every key that changed.
             let changes = prompt.kind == .changed ? prompt.generation + prompt.display + prompt.entry : prompt.entry.filter { $0.key == "images" }
             for change in changes { lines.append("         " + change.line) }

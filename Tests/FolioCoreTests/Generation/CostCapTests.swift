@@ -196,7 +196,7 @@ import Testing
             #expect(run.stderr.contains("the plan's estimated cost is 0.15 for 3 requests, over the cap of 0.10 (--max-cost)"), "\(run.stderr)")
             #expect(await harness.simulator.requests().isEmpty)
             let bad = try runFolio(["build", "--project", harness.root.path, "--max-cost=-1"], environment: harness.binaryEnvironment())
-            #expect(bad.status == 2 && bad.stderr.contains("--max-cost must be an amount of 0 or more"), "\(bad.stderr)")
+            #expect(bad.status == 2 && bad.stderr.contains("--max-cost must be an amount from 0 to 1000000000"), "\(bad.stderr)")
         }
     }
 
@@ -344,5 +344,48 @@ extension Result {
     var refusal: Failure? {
         if case .failure(let error) = self { return error }
         return nil
+    }
+}
+
+/// Review findings of issue 14 outside the cap itself.
+@Suite struct ReviewOfIssue14Tests {
+    /// A hidden variant gone for good (no file, no URL) does not stop the shown ones from being
+    /// fetched again: the build downloads variant 1 and is not left missing on every run.
+    @Test func aHiddenVariantGoneForGoodDoesNotBlockTheOthers() async throws {
+        let files = ["prompts/owl.md": promptFile("dashscope", "two owls", "n: 2", "hide: [0]")]
+        try await GenerationHarness.with(files: files) { harness in
+            let (first, _, _) = try await CostCapTests.generate(harness, maxCost: nil)
+            #expect(try first.get().generated == ["owl"])
+            var lock = try Lockfile.load(project: harness.root)
+            var entry = try #require(lock.entries["owl"])
+            #expect(entry.outputs.count == 2)
+            for output in entry.outputs {
+                try FileManager.default.removeItem(at: harness.root.appendingPathComponent(try #require(output.asset?.file)))
+            }
+            entry.outputs[entry.outputs.firstIndex { $0.index == 0 }!].url = nil
+            lock.entries["owl"] = entry
+            try lock.write(project: harness.root)
+            let (second, _, _) = try await CostCapTests.generate(harness, maxCost: nil)
+            let report = try second.get()
+            #expect(report.missing.isEmpty, "\(report.missing)")
+            #expect(report.downloaded == ["owl"])
+            let shown = try #require(entry.outputs.first { $0.index == 1 }?.asset?.file)
+            #expect(FileManager.default.fileExists(atPath: harness.root.appendingPathComponent(shown).path))
+        }
+    }
+
+    /// `folio diff` escapes control characters in an id known only from a lock entry, whole.
+    @Test func diffLinesEscapeControlCharacters() {
+        let line = ProjectDiff.printable("\u{1b}]0;PWNED\u{07}\u{1b}[2Jevil\u{9b}" + String(repeating: "x", count: 100))
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) })
+        #expect(line.hasPrefix("\\u{1b}]0;PWNED\\u{7}") && line.hasSuffix(String(repeating: "x", count: 100)))
+    }
+
+    /// Prices and caps past a billion are refused where they are written.
+    @Test func hugeAmountsAreRefused() throws {
+        let huge = try #require(try YAMLDocument.parse("1e305\n", file: "folio.yml", firstLine: 1))
+        #expect(throws: Diagnostic.self) { _ = try SettingsLoader.amount(huge, key: "per_image") }
+        let fine = try #require(try YAMLDocument.parse("0.04\n", file: "folio.yml", firstLine: 1))
+        #expect(try SettingsLoader.amount(fine, key: "per_image") == 0.04)
     }
 }
