@@ -191,11 +191,11 @@ import Testing
             "folio.yml": "prices:\n  gemini:\n    gemini-3.1-flash-image-preview: { per_image: 0.05 }\n",
             "prompts/a.md": promptFile("gemini", "cli capped", "n: 3"),
         ]) { harness in
-            let run = try runFolio(["generate", "--project", harness.root.path, "--max-cost", "0.1"], environment: harness.binaryEnvironment())
+            let run = try await runFolioOnAThread(["generate", "--project", harness.root.path, "--max-cost", "0.1"], environment: harness.binaryEnvironment())
             #expect(run.status == 2, "\(run.stderr)")
             #expect(run.stderr.contains("the plan's estimated cost is 0.15 for 3 requests, over the cap of 0.10 (--max-cost)"), "\(run.stderr)")
             #expect(await harness.simulator.requests().isEmpty)
-            let bad = try runFolio(["build", "--project", harness.root.path, "--max-cost=-1"], environment: harness.binaryEnvironment())
+            let bad = try await runFolioOnAThread(["build", "--project", harness.root.path, "--max-cost=-1"], environment: harness.binaryEnvironment())
             #expect(bad.status == 2 && bad.stderr.contains("--max-cost must be an amount from 0 to 1000000000"), "\(bad.stderr)")
         }
     }
@@ -207,7 +207,8 @@ import Testing
             "prompts/a.md": promptFile("kling", "exit three a", "resolution: 2k"),
             "prompts/b.md": promptFile("kling", "exit three b", "resolution: 2k"),
         ]) { harness in
-            let run = try runFolio(["build", "--project", harness.root.path, "--max-cost", "0.2", "--jobs", "1"], environment: harness.binaryEnvironment())
+            let run = try await runFolioOnAThread(
+                ["build", "--project", harness.root.path, "--max-cost", "0.2", "--jobs", "1"], environment: harness.binaryEnvironment())
             #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
             #expect(run.stdout.contains("1 generated, 0 cached, 1 left for the next run, 0 failed in "), "\(run.stdout)")
             #expect(run.stdout.contains("; spent 0.20 of a cap of 0.20"), "\(run.stdout)")
@@ -291,8 +292,9 @@ import Testing
                 "folio.yml": "prices:\n  kling:\n    kling-v2-1: { per_unit: 0.1, units_per_image: 1 }\n",
                 "prompts/old.md": promptFile("kling", "created earlier"),
             ],
-            // Tasks take a few tenths of a second, so a run that does not wait leaves one pending.
-            configure: { $0.timeScale = 0.01 }
+            // Tasks take a few seconds, so a run that does not wait leaves one pending, even with
+            // the other suites loading both cores (a few tenths of a second was not enough there).
+            configure: { $0.timeScale = 0.1 }
         ) { harness in
             let (first, _, _) = try await Self.generate(harness, maxCost: nil, pollTimeout: 0)
             #expect(try first.get().pending.map(\.id) == ["old"])

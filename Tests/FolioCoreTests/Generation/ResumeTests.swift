@@ -45,7 +45,7 @@ import Testing
             #expect(first.terminationReason == .uncaughtSignal)
             #expect(try Lockfile.load(project: h.root).entries["k"]?.state == .pending)
 
-            let second = try runFolio(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
+            let second = try await runFolioOnAThread(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
             #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
             let entry = try #require(try Lockfile.load(project: h.root).entries["k"])
             #expect(entry.state == .succeeded)
@@ -78,7 +78,7 @@ import Testing
             first.waitUntilExit()
             #expect(try Lockfile.load(project: h.root).entries["k"]?.state == .submitting)
 
-            let second = try runFolio(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
+            let second = try await runFolioOnAThread(["generate", "--project", h.root.path], environment: h.binaryEnvironment())
             #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
             let entry = try #require(try Lockfile.load(project: h.root).entries["k"])
             #expect(entry.state == .succeeded)

@@ -26,9 +26,9 @@ import Testing
             process.waitUntilExit()
             #expect(try Lockfile.load(project: h.root).entries["g"]?.inFlight == [0], "written before the request was sent")
 
-            let plan = try runFolio(["plan", "--project", h.root.path, "--json"], environment: env)
+            let plan = try await runFolioOnAThread(["plan", "--project", h.root.path, "--json"], environment: env)
             #expect(plan.stdout.contains("\"action\" : \"failed\"") || plan.stdout.contains("\"action\": \"failed\""), "\(plan.stdout)")
-            let again = try runFolio(["generate", "--project", h.root.path], environment: env)
+            let again = try await runFolioOnAThread(["generate", "--project", h.root.path], environment: env)
             #expect(again.status == 4, "\(again.stdout)\(again.stderr)")
             #expect(again.stdout.contains("1 call may have been charged"), "\(again.stdout)")
             // The simulator logs a request when it answers: after the 3 s the killed run's request shows
@@ -117,7 +117,7 @@ import Testing
             lock.entries["d"]!.outputs[0].url = lock.entries["d"]!.outputs[0].url.map(goneURL)
             try lock.write(project: h.root)
             let env = h.binaryEnvironment(timeScale: "0.001")
-            let result = try runFolio(["generate", "--project", h.root.path, "--regenerate"], environment: env)
+            let result = try await runFolioOnAThread(["generate", "--project", h.root.path, "--regenerate"], environment: env)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(await h.creates("a lone shoe") == 2)
         }
