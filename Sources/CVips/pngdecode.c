@@ -42,6 +42,14 @@ static inline uint8_t paeth_byte(int a, int b, int c) {
     return (uint8_t)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
 }
 
+// Paeth undone byte by byte over row[from..<length]: the whole row without SSE2, the bytes the
+// SIMD loop leaves with it.
+static void paeth_bytes(uint8_t *row, const uint8_t *up, size_t from, size_t length, int bpp) {
+    for (size_t i = from; i < length; i++) {
+        row[i] = (uint8_t)(row[i] + paeth_byte(i >= (size_t)bpp ? row[i - bpp] : 0, up[i], i >= (size_t)bpp ? up[i - bpp] : 0));
+    }
+}
+
 #if defined(__SSE2__)
 // Four bytes from p (a pixel, and for 3-byte pixels the next one's first byte, which is ignored)
 // in the low 16-bit lanes.
@@ -83,9 +91,7 @@ static inline __attribute__((always_inline)) void paeth_pixels(uint8_t *row, con
         a = value;
         c = b;
     }
-    for (; i < length; i++) {
-        row[i] = (uint8_t)(row[i] + paeth_byte(i >= (size_t)bpp ? row[i - bpp] : 0, up[i], i >= (size_t)bpp ? up[i - bpp] : 0));
-    }
+    paeth_bytes(row, up, i, length, bpp);
 }
 
 static void paeth_row(uint8_t *row, const uint8_t *up, size_t length, int bpp) {
@@ -97,9 +103,7 @@ static void paeth_row(uint8_t *row, const uint8_t *up, size_t length, int bpp) {
 }
 #else
 static void paeth_row(uint8_t *row, const uint8_t *up, size_t length, int bpp) {
-    for (size_t i = 0; i < length; i++) {
-        row[i] = (uint8_t)(row[i] + paeth_byte(i >= (size_t)bpp ? row[i - bpp] : 0, up[i], i >= (size_t)bpp ? up[i - bpp] : 0));
-    }
+    paeth_bytes(row, up, 0, length, bpp);
 }
 #endif
 

@@ -28,7 +28,9 @@ struct GenerateOptions: ParsableArguments {
     func validate() throws {
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
         try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
-        if let maxCost, !(maxCost >= 0 && maxCost <= 1e9) { throw ValidationError("--max-cost must be an amount from 0 to 1000000000, such as 5.00") }
+        if let maxCost, !(maxCost >= 0 && maxCost <= SettingsLoader.largestAmount) {
+            throw ValidationError("--max-cost must be an amount from 0 to 1000000000, such as 5.00")
+        }
     }
 
     func apply(to options: inout BuildOptions) {

@@ -17,6 +17,9 @@ public struct BuildOptions: Sendable {
     public var regenerate = false
     /// `--max-cost`: the most this run may spend at `prices:`; nil takes `gateway.max_cost`.
     public var maxCost: Double?
+
+    /// The cost cap this run keeps: `--max-cost`, else `gateway.max_cost`, else none.
+    func costCap(_ settings: Settings) -> Double? { maxCost ?? settings.gateway.maxCost }
     /// `--plan FILE`, as given (read from `workingFolder`): a plan saved by `folio plan --out`, which
     /// the build follows exactly or refuses.
     public var savedPlan: String?

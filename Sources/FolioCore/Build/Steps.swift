@@ -80,7 +80,7 @@ extension BuildStep {
         guard let project = state.project, let plan = state.plan else { return }
         // A cap the plan's estimate is over, or cannot be checked against, stops the build here:
         // before the simulator or the gateway is even opened.
-        try SpendingCap.check(plan, limit: state.options.maxCost ?? project.settings.gateway.maxCost, flag: state.options.maxCost != nil)
+        try SpendingCap.check(plan, limit: state.options.costCap(project.settings), flag: state.options.maxCost != nil)
         let session = try await GatewaySession.open(
             state.options, project: project, plan: plan, lock: state.lock,
             observer: state.observer)
@@ -299,7 +299,7 @@ extension GatewaySession {
             timeScale: GatewaySetup.timeScale(requested: timeScale, endpoint: endpoint))
         generation.simulated = options.simulate
         generation.prices = project.settings.prices
-        generation.spending = (options.maxCost ?? project.settings.gateway.maxCost).map { SpendingCap(limit: $0, currency: project.settings.prices.currency) }
+        generation.spending = options.costCap(project.settings).map { SpendingCap(limit: $0, currency: project.settings.prices.currency) }
         options.tuneGeneration?(&generation)
         let store = LockStore(project: project.root, lock: lock)
         let http = GatewayHTTP(endpoint: endpoint)

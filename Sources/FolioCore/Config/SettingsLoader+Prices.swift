@@ -124,5 +124,5 @@ extension SettingsLoader {
     }
 
     /// The largest amount a price or a cap may name.
-    static let largestAmount = 1e9
+    public static let largestAmount = 1e9
 }

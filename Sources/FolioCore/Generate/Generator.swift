@@ -500,9 +500,7 @@ extension Generator {
         do throws(StopJob) {
             guard let entry = await store.entry(prompt.id) else { return .missing("no lockfile entry") }
             for output in entry.outputs where !AssetCheck.present(output, project: project) {
-                // A hidden variant (`hide`) gone for good is not shown: it blocks none of the others
-                // (as the plan, which counts it neither missing nor to download). One still at its URL is fetched.
-                if prompt.hidden.contains(output.index), !AssetCheck.urlAlive(output, entry: entry, now: Date()) { continue }
+                if AssetCheck.waived(output, of: prompt, entry: entry, now: Date()) { continue }
                 guard let url = output.url else { return .missing("an inline image is gone and has no URL; run with --regenerate") }
                 let saved: Result<StoredAsset, StopJob>
                 do { saved = .success(try await save(.url(url), id: prompt.id)) } catch { saved = .failure(error) }

@@ -41,6 +41,13 @@ public enum AssetCheck {
     }
 
     /// Whether `output`'s URL can still be fetched, by the route's documented lifetime.
+    /// Whether `output` is a variant `prompt` hides (`hide`) whose file cannot come back (its URL is
+    /// dead): not shown, so it is neither missing nor to be fetched, and blocks none of the others.
+    /// One still at its URL is fetched like any other.
+    public static func waived(_ output: LockOutput, of prompt: Prompt, entry: LockEntry, now: Date) -> Bool {
+        prompt.hidden.contains(output.index) && !urlAlive(output, entry: entry, now: now)
+    }
+
     public static func urlAlive(_ output: LockOutput, entry: LockEntry, now: Date) -> Bool {
         guard output.url != nil, let lifetime = entry.route.rules.resultLifetime else { return false }
         // From the generation's start: earlier than the URL's own birth, so never too hopeful.

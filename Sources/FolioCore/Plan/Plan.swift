@@ -192,12 +192,8 @@ public enum Planner {
                 entry.reason = lock.error.map { "\($0.kind.rawValue): \($0.message)" } ?? "failed"
             }
         case .succeeded(let outputs):
-            // A hidden variant (`hide`) whose file is gone for good is not shown: no reason to
-            // generate the prompt again, or to report it. (One still at its URL is fetched.)
-            let missing = outputs.filter { output in
-                !output.isUsable
-                    && !(prompt.hidden.contains(output.output.index) && !AssetCheck.urlAlive(output.output, entry: lock, now: options.now))
-            }
+            // A hidden variant gone for good is no reason to generate the prompt again, or to report it.
+            let missing = outputs.filter { !$0.isUsable && !AssetCheck.waived($0.output, of: prompt, entry: lock, now: options.now) }
             if missing.isEmpty, !outputs.isEmpty {
                 entry.action = .cached
                 entry.requests = 0

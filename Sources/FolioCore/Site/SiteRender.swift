@@ -151,10 +151,10 @@ public struct SiteRender: Sendable {
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
         try list(owned.union(imageFiles))
-        let known = SiteBuilder.readMadeImages(site.appendingPathComponent(Self.colorCache))
+        let cache = site.appendingPathComponent(Self.colorCache)
+        let known = SiteBuilder.readMadeImages(cache)
         label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
-        let cache = site.appendingPathComponent(Self.colorCache)
         let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress) { redone in
             // The record must not vouch for an original whose files are about to be replaced: a
             // render that fails or is stopped part way would leave them taken for what it says.

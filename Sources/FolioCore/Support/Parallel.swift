@@ -5,8 +5,11 @@ import Synchronization
 /// Work over many independent items on every core at once, for the steps that visit each of
 /// 10,000 prompts (their digests, for one): a plain `map`, in the same order, in less wall time.
 enum Parallel {
+    /// Below this many items, mapping on the calling thread costs less than handing out the work.
+    static let minimum = 256
+
     /// `transform` of each of `items`, in their order. Few items are mapped on the calling thread.
-    static func map<T: Sendable, U: Sendable>(_ items: [T], minimum: Int = 256, _ transform: @Sendable (T) -> U) -> [U] {
+    static func map<T: Sendable, U: Sendable>(_ items: [T], _ transform: @Sendable (T) -> U) -> [U] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard items.count >= minimum, cores > 1 else { return items.map(transform) }
         // A few pieces per core, so a core that finishes early takes another.
