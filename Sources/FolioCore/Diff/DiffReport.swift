@@ -243,11 +243,9 @@ extension ProjectDiff {
         return text
     }
 
-    /// `text` with its control characters (C0, DEL, C1) written as `\u{1b}`, so that no terminal acts on them.
+    /// `text` with the characters a terminal acts on (`isUnprintable`) written as `\u{1b}`, whole, not cut.
     static func printable(_ text: String) -> String {
-        text.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || (0x7f..<0xa0).contains(scalar.value) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
-        }.joined()
+        text.unicodeScalars.map { $0.isUnprintable ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 
     /// One line per changed prompt, then the summary: what `folio diff` prints.

@@ -130,7 +130,7 @@ public enum GenerationChanges: Sendable, Hashable {
         let text = value.stringValue ?? value.compact
         var out = ""
         for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+            if scalar.isUnprintable {
                 out += scalar.escaped(asASCII: true)
             } else {
                 out.unicodeScalars.append(scalar)
@@ -190,4 +190,11 @@ struct WordChanges: Equatable {
         if removed > 0 { parts.append("\(parts.isEmpty ? words(removed) : String(removed)) removed") }
         return parts.isEmpty ? "whitespace only" : parts.joined(separator: ", ")
     }
+}
+
+extension Unicode.Scalar {
+    /// A character a terminal acts on or hides rather than shows (C0 and C1 controls, DEL, and
+    /// format characters such as U+202E, which reverses the text after it): what text from a
+    /// lockfile or a plan file is printed with escaped.
+    var isUnprintable: Bool { properties.generalCategory == .control || properties.generalCategory == .format }
 }
