@@ -42,6 +42,7 @@ let package = Package(
                 .embedInCode("layout.mustache"), .embedInCode("head.mustache"),
                 .embedInCode("card.mustache"), .embedInCode("params.mustache"),
                 .embedInCode("grid.mustache"), .embedInCode("prompt.mustache"),
+                .embedInCode("routes.mustache"), .embedInCode("compare.mustache"),
                 .embedInCode("folio.css"), .embedInCode("folio.js"), .embedInCode("favicon.svg"),
             ]
         ),

@@ -13,6 +13,8 @@ public enum BuiltInTheme {
         "params.mustache": PackageResources.params_mustache,
         "grid.mustache": PackageResources.grid_mustache,
         "prompt.mustache": PackageResources.prompt_mustache,
+        "routes.mustache": PackageResources.routes_mustache,
+        "compare.mustache": PackageResources.compare_mustache,
         "folio.css": PackageResources.folio_css,
         "folio.js": PackageResources.folio_js,
         "favicon.svg": PackageResources.favicon_svg,

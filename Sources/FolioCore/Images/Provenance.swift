@@ -112,7 +112,7 @@ public struct ImageProvenance: Sendable, Hashable {
             producer: original.map { $0.producer ?? "" } ?? (showsParameters ? route.provider : ""),
             produceID: original.map { $0.produceID ?? "" } ?? (showsParameters ? own ?? "" : ""),
             reservedCode1: original?.reservedCode1 ?? "",
-            propagator: settings.title, propagateID: settings.baseURL.map { $0 + "p/\(prompt.id)/" } ?? prompt.id)
+            propagator: settings.title, propagateID: settings.baseURL.map { $0 + "p/\(prompt.page)/" } ?? prompt.id)
     }
 
     /// The rows `SitePages.parameters` shows, for one variant: its own seed rather than the range,

@@ -40,8 +40,8 @@ public enum ProjectLoader {
         let results = await decodeAll(files, decoder: decoder, root: root)
         var prompts: [Prompt] = []
         var seenDefaults = Set<String>()
-        for (prompt, problems) in results {
-            if let prompt { prompts.append(prompt) }
+        for (decoded, problems) in results {
+            prompts += decoded
             for problem in problems {
                 // A bad default in folio.yml would otherwise be reported once per prompt.
                 if problem.file == SettingsLoader.fileName {
@@ -146,30 +146,30 @@ public enum ProjectLoader {
         return (found, problems)
     }
 
-    private static func decodeAll(_ files: [Found], decoder: PromptDecoder, root: URL) async -> [(Prompt?, [Diagnostic])] {
+    private static func decodeAll(_ files: [Found], decoder: PromptDecoder, root: URL) async -> [([Prompt], [Diagnostic])] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
         let chunk = (files.count + workers - 1) / max(workers, 1)
-        return await withTaskGroup(of: (Int, [(Prompt?, [Diagnostic])]).self) { group in
+        return await withTaskGroup(of: (Int, [([Prompt], [Diagnostic])]).self) { group in
             for worker in 0..<workers {
                 let slice = Array(files[min(worker * chunk, files.count)..<min((worker + 1) * chunk, files.count)])
                 group.addTask {
                     (worker, slice.map { decodeOne($0, decoder: decoder, root: root) })
                 }
             }
-            var parts = [[(Prompt?, [Diagnostic])]](repeating: [], count: workers)
+            var parts = [[([Prompt], [Diagnostic])]](repeating: [], count: workers)
             for await (worker, results) in group { parts[worker] = results }
             return parts.flatMap { $0 }
         }
     }
 
-    private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> (Prompt?, [Diagnostic]) {
+    private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> ([Prompt], [Diagnostic]) {
         let data: [UInt8]
         switch FastFiles.read(root.path + "/" + found.path, atMost: SourceText.maxBytes) {
         case .bytes(let bytes):
             data = bytes
         case .tooLarge(let size):
             return (
-                nil,
+                [],
                 [
                     Diagnostic(
                         file: found.path,
@@ -177,15 +177,16 @@ public enum ProjectLoader {
                 ]
             )
         case .unreadable:
-            return (nil, [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
+            return ([], [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
         }
         switch SourceText.decode(data, file: found.path) {
         case .failure(let problem):
-            return (nil, [problem])
+            return ([], [problem])
         case .success(let text):
-            var (prompt, problems) = decoder.decode(text: text, file: found.path, id: found.id)
-            prompt?.sourceSHA256 = SHA256Hex.of(data)
-            return (prompt, problems)
+            var (prompts, problems) = decoder.decodeAll(text: text, file: found.path, id: found.id)
+            let digest = SHA256Hex.of(data)
+            for index in prompts.indices { prompts[index].sourceSHA256 = digest }
+            return (prompts, problems)
         }
     }
 }

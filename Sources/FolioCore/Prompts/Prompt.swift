@@ -1,7 +1,11 @@
 /// One prompt file, read and validated: what it shows and what it asks the gateway for.
 public struct Prompt: Sendable, Hashable {
-    /// The path under `prompts/` without `.md`: `posters/launch`.
+    /// The path under `prompts/` without `.md`: `posters/launch`. A file with several routes
+    /// (`routes: [gemini, kling]`) is one prompt per route, each with the route after an `@`:
+    /// `posters/launch@kling`. It names the lock entry.
     public var id: String
+    /// The file's id, whatever its routes: the site's page (`p/<page>/`) shows every route of it.
+    public var page: String
     /// The first folder of the id, if the file is in one.
     public var album: String?
     /// The file, relative to the project: `prompts/posters/launch.md`.
@@ -30,11 +34,19 @@ public struct Prompt: Sendable, Hashable {
     /// SHA-256 of the file's bytes as read, so later steps know it changed without reading it again.
     public var sourceSHA256: String
 
+    /// Where this prompt's route stands in the file's `routes:` (0 for a file with one route): the
+    /// page shows the routes in the order written.
+    public var routePosition = 0
+
+    /// One route of a file with several (`id` is `page@route`).
+    public var isOneOfSeveralRoutes: Bool { id != page }
+
     public init(
         id: String, album: String?, file: String, title: String, alt: String?, tags: [String], caption: String?, date: String?,
         weight: Int?, draft: Bool, cover: Int, privateFields: Set<PrivateField>, generation: Generation, sourceSHA256: String = ""
     ) {
         self.id = id
+        page = id
         self.album = album
         self.file = file
         self.title = title

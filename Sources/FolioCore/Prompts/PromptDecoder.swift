@@ -12,37 +12,56 @@ public struct PromptDecoder: Sendable {
     }
 
     /// Decodes the file at `file` (relative to the project) with id `id`.
-    /// Returns the prompt when it has no errors, and every diagnostic either way.
+    /// Returns the prompt when it has no errors, and every diagnostic either way; for a file that
+    /// names several routes (`routes:`), the first route's prompt (`decodeAll` gives every one).
     public func decode(text: String, file: String, id: String) -> (Prompt?, [Diagnostic]) {
+        let (prompts, problems) = decodeAll(text: text, file: file, id: id)
+        return (prompts.first, problems)
+    }
+
+    /// Decodes the file at `file` with id `id` into its prompts: one, or for a file with
+    /// `routes: [gemini, kling]` one per route (ids `id@gemini`, `id@kling`, one page `id`). None when
+    /// the file has an error; every diagnostic either way.
+    public func decodeAll(text: String, file: String, id: String) -> ([Prompt], [Diagnostic]) {
         var problems = Problems(file: file)
         let split: PromptFile
         do {
             split = try PromptFile.split(text, file: file)
         } catch {
-            return (nil, [error])
+            return ([], [error])
         }
 
         // Front matter: known keys only.
         var fields: [FrontMatterKey: YAMLEntry] = [:]
+        // `routes:` and the keys named after routes (`kling: { … }`) are a prompt's several routes.
+        var routesEntry: YAMLEntry?
+        var routeMaps: [(RouteID, YAMLEntry)] = []
         if let yaml = split.frontMatter {
             do {
                 if let root = try YAMLDocument.parse(yaml, file: file, firstLine: split.frontMatterLine), !root.isNull {
                     guard case .mapping(let entries) = root.value else {
-                        return (nil, [root.diagnostic("the front matter must be 'key: value' lines, not \(root.kindName)", key: nil)])
+                        return ([], [root.diagnostic("the front matter must be 'key: value' lines, not \(root.kindName)", key: nil)])
                     }
                     for entry in entries {
+                        if entry.key == Self.routesKey {
+                            routesEntry = entry
+                            continue
+                        }
+                        if let route = RouteID(rawValue: entry.key) {
+                            routeMaps.append((route, entry))
+                            continue
+                        }
                         guard let key = FrontMatterKey(rawValue: entry.key) else {
                             problems.add(
                                 entry.keyNode.diagnostic(
-                                    "unknown key '\(entry.key)'\(Suggest.didYouMean(entry.key, in: FrontMatterKey.allCases.map(\.rawValue)))",
-                                    key: entry.key))
+                                    "unknown key '\(entry.key)'\(Suggest.didYouMean(entry.key, in: Self.topLevelKeys))", key: entry.key))
                             continue
                         }
                         fields[key] = entry
                     }
                 }
             } catch {
-                return (nil, [error])
+                return ([], [error])
             }
         } else if split.body.split(separator: "\n").contains(where: { $0.trimmingSuffix() == "---" }),
             let first = split.body.split(separator: "\n").first, first.range(of: #"^[a-z_]+:\s"#, options: .regularExpression) != nil
@@ -54,12 +73,138 @@ public struct PromptDecoder: Sendable {
         }
 
         let draft = (try? fields[.draft].map { try $0.value.bool(key: "draft") }) ?? nil
+        guard let routesEntry else {
+            for (route, entry) in routeMaps {
+                problems.add(
+                    entry.keyNode.diagnostic(
+                        "'\(route.rawValue)' holds one route's keys in a prompt with several routes; list them with 'routes: [\(route.rawValue), …]', or set route: \(route.rawValue) and move its keys to the top level",
+                        key: route.rawValue))
+            }
+            let prompt = decodeRoute(fields: fields, forced: nil, split: split, file: file, id: id, draft: draft, problems: &problems)
+            let diagnostics = problems.finish(draft: prompt?.draft ?? draft ?? false)
+            return (diagnostics.errors.isEmpty ? prompt.map { [$0] } ?? [] : [], diagnostics)
+        }
+
+        // Several routes: the top-level keys are every route's, each route's own keys go under its name.
+        var routes: [RouteID] = []
+        do {
+            routes = try Self.routeList(routesEntry)
+        } catch {
+            problems.add(error)
+        }
+        if let route = fields[.route] {
+            problems.add(route.keyNode.diagnostic("set either 'route' or 'routes', not both; 'routes' lists every route this prompt is sent to", key: "route"))
+        }
+        var own: [RouteID: [FrontMatterKey: YAMLEntry]] = [:]
+        for (route, entry) in routeMaps {
+            guard routes.contains(route) else {
+                if !routes.isEmpty {
+                    problems.add(
+                        entry.keyNode.diagnostic(
+                            "'\(route.rawValue)' holds keys for a route this prompt does not list; add \(route.rawValue) to routes (\(routes.map(\.rawValue).joined(separator: ", "))) or remove them",
+                            key: route.rawValue))
+                }
+                continue
+            }
+            do {
+                own[route] = try Self.routeKeys(entry, route: route)
+            } catch {
+                problems.add(error)
+            }
+        }
+        var prompts: [Prompt] = []
+        for (position, route) in routes.enumerated() {
+            var merged = fields
+            for (key, entry) in own[route] ?? [:] { merged[key] = entry }
+            let shared = Set(fields.keys).subtracting((own[route] ?? [:]).keys)
+            let single = routes.count == 1
+            guard
+                var prompt = decodeRoute(
+                    fields: merged, forced: route, shared: single ? [] : shared, split: split, file: file, id: single ? id : "\(id)@\(route.rawValue)",
+                    draft: draft, problems: &problems)
+            else { continue }
+            prompt.page = id
+            prompt.routePosition = position
+            prompts.append(prompt)
+        }
+        let diagnostics = problems.finish(draft: prompts.first?.draft ?? draft ?? false)
+        guard diagnostics.errors.isEmpty, prompts.count == routes.count else { return ([], diagnostics) }
+        return (prompts, diagnostics)
+    }
+
+    /// The top-level key that lists a prompt's routes.
+    static let routesKey = "routes"
+    /// Every key the top level of a front matter may hold, for did-you-mean.
+    static let topLevelKeys = FrontMatterKey.allCases.map(\.rawValue) + [routesKey] + RouteID.allCases.map(\.rawValue)
+
+    /// `routes: [gemini, kling]`: known routes, each once.
+    static func routeList(_ entry: YAMLEntry) throws(Diagnostic) -> [RouteID] {
+        let names: [String]
+        switch entry.value.value {
+        case .sequence, .scalar: names = try entry.value.textList(key: routesKey)
+        case .mapping: throw entry.value.diagnostic("'routes' must be a list of routes, such as [gemini, kling]", key: routesKey)
+        }
+        guard !names.isEmpty else {
+            throw entry.value.diagnostic("'routes' is empty; list the routes to send this prompt to, such as [gemini, kling]", key: routesKey)
+        }
+        var routes: [RouteID] = []
+        for name in names {
+            guard let route = RouteID(rawValue: name) else {
+                let all = RouteID.allCases.map(\.rawValue)
+                throw entry.value.diagnostic("unknown route '\(name)'; routes: \(all.listed)\(Suggest.didYouMean(name, in: all))", key: routesKey)
+            }
+            guard !routes.contains(route) else {
+                throw entry.value.diagnostic(
+                    "route \(name) is listed twice in 'routes'; each route makes one entry, so list it once", key: routesKey)
+            }
+            routes.append(route)
+        }
+        return routes
+    }
+
+    /// The keys under one route's name (`kling: { resolution: 2k }`): generation keys, and the
+    /// variant choices `cover` and `hide`; what the page shows once (the title…) stays at the top level.
+    static func routeKeys(_ entry: YAMLEntry, route: RouteID) throws(Diagnostic) -> [FrontMatterKey: YAMLEntry] {
+        let name = route.rawValue
+        guard case .mapping(let entries) = entry.value.value else {
+            if entry.value.isNull { return [:] }
+            throw entry.value.diagnostic("'\(name)' must be a mapping of this route's keys, such as '\(name): { model: … }'", key: name)
+        }
+        var keys: [FrontMatterKey: YAMLEntry] = [:]
+        for inner in entries {
+            let path = "\(name).\(inner.key)"
+            guard let key = FrontMatterKey(rawValue: inner.key) else {
+                throw inner.keyNode.diagnostic(
+                    "unknown key '\(inner.key)' under \(name)\(Suggest.didYouMean(inner.key, in: FrontMatterKey.allCases.map(\.rawValue)))", key: path)
+            }
+            if key == .route {
+                throw inner.keyNode.diagnostic("'route' has no place under \(name): the key it stands under names the route", key: path)
+            }
+            if !key.isGenerationKey, key != .cover, key != .hide {
+                throw inner.keyNode.diagnostic(
+                    "'\(inner.key)' is shown once for the whole prompt; set it at the top level, not under \(name)", key: path)
+            }
+            keys[key] = inner
+        }
+        return keys
+    }
+
+    /// One route's prompt from `fields`: the route `forced` (several routes), else the one the file
+    /// or `folio.yml` names. `shared` are the top-level keys of a prompt with several routes, which
+    /// every route must take. Nil when the route is unknown; what else is wrong is in `problems`.
+    private func decodeRoute(
+        fields: [FrontMatterKey: YAMLEntry], forced: RouteID?, shared: Set<FrontMatterKey> = [], split: PromptFile, file: String, id: String,
+        draft: Bool?, problems: inout Problems
+    ) -> Prompt? {
         var context = FrontMatterReader(fields: fields, defaults: settings.defaults, file: file)
 
         // Route first: what else is allowed depends on it.
         let routeNode = context.node(.route, route: nil)
         let route: RouteID
-        do {
+        if let forced {
+            route = forced
+        } else {
+            do {
             let name = try routeNode?.text(key: "route") ?? "gemini"
             guard let parsed = RouteID(rawValue: name) else {
                 throw routeNode!.diagnostic(
@@ -67,16 +212,23 @@ public struct PromptDecoder: Sendable {
                     key: "route")
             }
             route = parsed
-        } catch let diagnostic as Diagnostic {
-            problems.add(diagnostic)
-            return (nil, problems.finish(draft: draft ?? false))
-        } catch {
-            return (nil, [Diagnostic(file: file, message: "\(error)")])
+            } catch let diagnostic as Diagnostic {
+                problems.add(diagnostic)
+                return nil
+            } catch {
+                problems.add(Diagnostic(file: file, message: "\(error)"))
+                return nil
+            }
         }
         let rules = route.rules
         context.route = route
         for (key, entry) in fields where !rules.accepts(key) {
-            problems.add(entry.keyNode.diagnostic(rules.refusal(of: key), key: key.rawValue))
+            let refusal = rules.refusal(of: key)
+            let hint =
+                shared.contains(key)
+                ? "; a top-level key goes to every route, so set it under the routes that take it (such as '\(Self.example(key, fields: fields))')"
+                : ""
+            problems.add(entry.keyNode.diagnostic(refusal + hint, key: shared.contains(key) ? key.rawValue : "\(route.rawValue).\(key.rawValue)"))
         }
 
         // The prompt text.
@@ -141,8 +293,19 @@ public struct PromptDecoder: Sendable {
             prompt.cover = cover ?? (0..<count).first { !prompt.hidden.contains($0) } ?? 0
         }
 
-        let diagnostics = problems.finish(draft: prompt.draft)
-        return (diagnostics.errors.isEmpty ? prompt : nil, diagnostics)
+        return prompt
+    }
+
+    /// `kling: { resolution: 2k }` for a top-level key a route refused, with the key's own value when short.
+    private static func example(_ key: FrontMatterKey, fields: [FrontMatterKey: YAMLEntry]) -> String {
+        let value: String
+        if case .scalar(let text, _)? = fields[key]?.value.value, text.count <= 20, !text.contains(where: { "{}[],:#\n".contains($0) }) {
+            value = text
+        } else {
+            value = "…"
+        }
+        let takers = RouteID.allCases.filter { $0.rules.accepts(key) }.map(\.rawValue)
+        return "\(takers.first ?? "kling"): { \(key.rawValue): \(value) }"
     }
 
     /// The default title: the file name as words (`launch-poster` → `Launch poster`).

@@ -121,6 +121,7 @@ extension SitePages {
         for icon in icons { shared.add("\(icon.url) \(icon.type ?? "-") \(icon.sizes ?? "-")") }
         shared.add(albums.count)
         for album in albums { shared.add(album) }
+        shared.add(hasComparePage ? "compare" : "-")
         let keys = items.indices.map { index in
             var digest = InputDigest("item 1")
             digest.add(index < itemDigests.count ? itemDigests[index] : UUID().uuidString)

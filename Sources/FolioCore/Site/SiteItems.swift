@@ -16,9 +16,13 @@ struct SiteItem: Sendable {
     var incomplete: IncompletePrompt?
 
     var id: String { prompt.id }
-    /// `p/<id>/index.html`.
-    var page: String { "p/\(prompt.id)/index.html" }
-    var folder: String { "p/\(prompt.id)/" }
+    /// `p/<page>/index.html`: one page for every route of a prompt file.
+    var page: String { "p/\(prompt.page)/index.html" }
+    var folder: String { "p/\(prompt.page)/" }
+    /// The route's column on a page with several routes (`route-kling`); nil on a page with one.
+    var anchor: String? { prompt.isOneOfSeveralRoutes ? "route-\(prompt.generation.route.rawValue)" : nil }
+    /// What a card links to: the page, at the route's column when it has several.
+    var link: String { anchor.map { "\(page)#\($0)" } ?? page }
     /// The variant `cover` names, else (not usable) the first image shown.
     var cover: ImagePlan? {
         guard let first = images.first else { return nil }
@@ -48,7 +52,8 @@ struct SiteItem: Sendable {
         incomplete = images.isEmpty ? nil : IncompletePrompt(id: prompt.id, checked: checked)
     }
 
-    /// Which items a site has, and in what order: by weight, then newest first, then by id. Each
+    /// Which items a site has, and in what order: by weight, then newest first, then by page (the
+    /// routes of one page side by side, in the order written). Each
     /// prompt's state is the one `plan` decided.
     static func items(_ prompts: [Prompt], plan: Plan, lock: Lockfile, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
         let states = Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
@@ -57,20 +62,24 @@ struct SiteItem: Sendable {
             SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: states[prompt.id]!, settings: settings, formats: formats)
         }
         // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
-        let keys = items.map { SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", id: $0.id) }
+        let keys = items.map {
+            SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", page: $0.prompt.page, position: $0.prompt.routePosition)
+        }
         return keys.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
     }
 
-    /// By weight, then newest first, then by id.
+    /// By weight, then newest first, then by page, then (the routes of one page) as `routes:` lists them.
     struct SortKey: Comparable {
         var weight: Int
         var date: String
-        var id: String
+        var page: String
+        var position: Int
 
         static func < (a: SortKey, b: SortKey) -> Bool {
             if a.weight != b.weight { return a.weight < b.weight }
             if a.date != b.date { return a.date > b.date }
-            return a.id < b.id
+            if a.page != b.page { return a.page < b.page }
+            return a.position < b.position
         }
     }
 }

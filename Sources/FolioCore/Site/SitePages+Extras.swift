@@ -21,7 +21,10 @@ extension SitePages {
     /// changed since the project was loaded is not published: the page was made from what was loaded.
     func sources() throws(FolioError) -> [SiteText] {
         var texts: [SiteText] = []
-        for item in items where item.showsSource {
+        // The routes of one file share its page, and so its prompt file.
+        for group in groups {
+            let item = items[group.lowerBound]
+            guard item.showsSource else { continue }
             let path = item.folder + "prompt.md"
             var digest = InputDigest("source 1")
             // A prompt not read from its file (no digest of it) is never taken for unchanged.
@@ -49,7 +52,7 @@ extension SitePages {
             words += item.prompt.tags
             if let prompt = item.shownPrompt { words.append(prompt) }
             if let album = item.prompt.album { words.append(album) }
-            var pairs: [(String, JSONValue)] = [("id", .string(item.id)), ("url", .string(item.page)), ("title", .string(item.prompt.title))]
+            var pairs: [(String, JSONValue)] = [("id", .string(item.id)), ("url", .string(item.link)), ("title", .string(item.prompt.title))]
             if let g { pairs.append(("route", .string(g.route.rawValue))) }
             pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
             if let cover = item.cover {
@@ -179,7 +182,7 @@ extension SitePages {
         xml += "  <id>\(XML.escape(base ?? "urn:folio:\(Slug.suggest(settings.title))"))</id>\n  <updated>\(updated)</updated>\n"
         xml += "  <link rel=\"alternate\" href=\"\(XML.escape(base ?? "index.html"))\"/>\n  <generator>Folio</generator>\n"
         for item in published.prefix(50) {
-            let link = (base ?? "") + item.folder + "index.html"
+            let link = (base ?? "") + item.folder + "index.html" + (item.anchor.map { "#" + $0 } ?? "")
             // A feed reader may show nothing but JPEG: the largest JPEG rendition, else the original.
             let cover = item.cover!
             let image = (base ?? "") + (cover.largest.format == .jpeg ? cover.largest.path : cover.original)
@@ -187,7 +190,9 @@ extension SitePages {
             // Remote images in the prompt become links, as on the pages: a feed reader loads nothing from elsewhere.
             if let prompt = item.shownPrompt { summary += Markdown.html(prompt) }
             xml += "  <entry>\n    <title>\(XML.escape(item.prompt.title))</title>\n"
-            xml += "    <id>\(XML.escape(base.map { $0 + item.folder } ?? "urn:folio:\(item.id)"))</id>\n"
+            // The routes of one page are entries of their own, told apart by their columns.
+            let id = base.map { $0 + item.folder + (item.anchor.map { "#" + $0 } ?? "") } ?? "urn:folio:\(item.id)"
+            xml += "    <id>\(XML.escape(id))</id>\n"
             xml += "    <link rel=\"alternate\" href=\"\(XML.escape(link))\"/>\n    <updated>\(stamp(item))</updated>\n"
             xml += "    <category scheme=\"\(Self.sourceTypeScheme)\" term=\"\(Self.sourceTypeTerm)\" label=\"AI-generated\"/>\n"
             xml += "    <folio:digitalSourceType>\(XML.escape(ImageProvenance.digitalSourceType))</folio:digitalSourceType>\n"
@@ -207,6 +212,7 @@ extension SitePages {
     func sitemap() -> String? {
         guard let base = settings.baseURL else { return nil }
         var urls = [base] + albums.map { base + "albums/\($0)/" } + items.map { base + $0.folder }
+        if hasComparePage { urls.append(base + "compare/") }
         urls = Array(Set(urls)).sorted()
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
             + urls.map { "  <url><loc>\(XML.escape($0))</loc></url>\n" }.joined() + "</urlset>\n"

@@ -24,6 +24,12 @@ struct SitePages: Sendable {
     let tags: [(name: String, slug: String, items: [Int])]
     /// The URL slug of every tag.
     let slugs: [String: String]
+    /// The items of each prompt page, in `items`' order: one item, or a file's routes side by side.
+    let groups: [Range<Int>]
+    /// Whether some prompt has several routes, so the site has `compare/index.html`.
+    var hasComparePage: Bool { groups.contains { $0.count > 1 } }
+    /// The compare page's path.
+    static let comparePage = "compare/index.html"
 
     init(settings: Settings, items: [SiteItem], colors: [String: String], theme: Theme, project: URL) {
         self.settings = settings
@@ -42,6 +48,15 @@ struct SitePages: Sendable {
             }
         }
         self.slugs = slugs
+        var groups: [Range<Int>] = []
+        for index in items.indices {
+            if let last = groups.last, items[last.lowerBound].prompt.page == items[index].prompt.page {
+                groups[groups.count - 1] = last.lowerBound..<(index + 1)
+            } else {
+                groups.append(index..<(index + 1))
+            }
+        }
+        self.groups = groups
         tags = byKey.map { (name: $0.value.name, slug: $0.key, items: $0.value.items) }.sorted { $0.slug < $1.slug }
     }
 
@@ -57,12 +72,12 @@ struct SitePages: Sendable {
     func all() async -> [SiteText] {
         let keys = pageKeys()
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunk = max(1, (items.count + workers - 1) / workers)
+        let chunk = max(1, (groups.count + workers - 1) / workers)
         return await withTaskGroup(of: (Int, [SiteText]).self) { group in
-            group.addTask { (-1, listings(keys: keys)) }
-            for start in stride(from: 0, to: items.count, by: chunk) {
+            group.addTask { (-1, listings(keys: keys) + (hasComparePage ? [comparePage(keys: keys)] : [])) }
+            for start in stride(from: 0, to: groups.count, by: chunk) {
                 group.addTask {
-                    (start, (start..<min(start + chunk, items.count)).map { detailPage($0, keys: keys) })
+                    (start, (start..<min(start + chunk, groups.count)).map { detailPage($0, keys: keys) })
                 }
             }
             var parts: [(Int, [SiteText])] = []
@@ -71,21 +86,26 @@ struct SitePages: Sendable {
         }
     }
 
-    /// The prompt page of `items[index]`, unless the last render made it from the same inputs.
+    /// The prompt page of `groups[index]`, unless the last render made it from the same inputs.
     func detailPage(_ index: Int, keys: PageKeys) -> SiteText {
-        let item = items[index]
-        let previous = index > 0 ? items[index - 1] : nil
-        let next = index + 1 < items.count ? items[index + 1] : nil
-        // The page shows its own item whole, and of each neighbour its page and title.
+        let group = groups[index]
+        let item = items[group.lowerBound]
+        let previous = index > 0 ? items[groups[index - 1].lowerBound] : nil
+        let next = index + 1 < groups.count ? items[groups[index + 1].lowerBound] : nil
+        // The page shows its own items whole, and of each neighbour its page and title.
         var digest = InputDigest("page 1")
         digest.add(keys.shared)
-        digest.add(keys.items[index])
+        for position in group { digest.add(keys.items[position]) }
         for neighbour in [previous, next] {
             digest.add(neighbour.map { "\($0.page) \($0.prompt.title)" } ?? "-")
         }
         let key = digest.finish()
         if let kept = SiteText(path: item.page, key: key, keptBy: self.previous) { return kept }
-        return SiteText(path: item.page, key: key, bytes: Array(detail(item, previous: previous, next: next).utf8))
+        let html =
+            group.count == 1
+            ? detail(item, previous: previous, next: next)
+            : routesDetail(Array(items[group]), previous: previous, next: next)
+        return SiteText(path: item.page, key: key, bytes: Array(html.utf8))
     }
 
     /// The index, album and tag pages.
@@ -176,7 +196,7 @@ struct SitePages: Sendable {
             root: Self.root(of: path), site: siteView, content: body, pageTitle: title, pageDescription: description, bodyClass: bodyClass,
             isHome: home, albums: albums.map { AlbumLink(url: "albums/\($0)/index.html", name: $0, current: $0 == currentAlbum) },
             canonical: settings.baseURL.map { $0 + (path.hasSuffix("index.html") ? String(path.dropLast(10)) : path) }, social: social,
-            icons: icons)
+            icons: icons, compare: hasComparePage ? Self.comparePage : nil, isCompare: path == Self.comparePage)
         return theme.render("layout", layout)
     }
 
@@ -216,13 +236,13 @@ struct SitePages: Sendable {
             let r = Double(cover.width) / Double(max(cover.height, 1))
             return CardImageView(
                 picture: picture(cover, root: root, sizes: "(max-width: 860px) \(Int(r * 225))px, \(Int(r * 360))px", eager: position < 8, alt: item.alt),
-                page: item.page, large: cover.largest.path, largeWidth: cover.largest.width, largeHeight: cover.largest.height)
+                page: item.link, large: cover.largest.path, largeWidth: cover.largest.width, largeHeight: cover.largest.height)
         }
         return CardView(
-            id: item.id, page: item.page, title: item.prompt.title, root: root, ratio: ratio(item.cover),
+            id: item.id, page: item.link, title: item.prompt.title, root: root, ratio: ratio(item.cover),
             color: item.cover.flatMap { colors[$0.sha256] }, route: item.shownGeneration?.route.rawValue,
             variants: item.images.count > 1 ? item.images.count : nil, image: image,
-            placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.page) })
+            placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: item.link) })
     }
 
     // MARK: - The image page

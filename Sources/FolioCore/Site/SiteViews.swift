@@ -26,9 +26,15 @@ struct LayoutView: TemplateView {
     var canonical: String?
     var social: SocialView?
     var icons: [IconLink]
+    /// `compare/index.html`, when some prompt has several routes.
+    var compare: String? = nil
+    /// This is the compare page.
+    var isCompare = false
 
     func child(named key: String) -> Any? {
         switch key {
+        case "compare": compare
+        case "isCompare": isCompare
         case "root": root
         case "site": site
         case "content": content

@@ -5,7 +5,7 @@ import Mustache
 /// The built-in theme, compiled into the binary, and the project's overrides in `templates/`.
 public struct Theme: Sendable {
     /// Template names, without `.mustache`.
-    public static let templates = ["layout", "head", "card", "params", "grid", "prompt"]
+    public static let templates = ["layout", "head", "card", "params", "grid", "prompt", "routes", "compare"]
     /// Static files copied to `site/static/`.
     public static let staticFiles = ["folio.css", "folio.js", "favicon.svg"]
     public static let folder = "templates"
