@@ -130,7 +130,7 @@ import Testing
 
     @Test func theRouteKeyListsEveryRouteAndTheDefault() throws {
         let rows = Self.rows(try #require(try Self.sections("prompt-files.md")["The route"], "no section 'The route'"))
-        #expect(rows.map(\.key) == ["route"])
+        #expect(rows.map(\.key) == ["route", PromptDecoder.routesKey])
         let row = try #require(rows.first)
         #expect(Self.code(row.cells[0]) == RouteID.allCases.map(\.rawValue), "routes in the registry's order")
         let builtIn = try #require(Settings.Defaults.builtIn.all[.route]).text(key: "route")

@@ -54,6 +54,10 @@ extension BuildStep {
             state.runLock = try RunLock.acquire(project: project.root, command: state.runs(.publish) ? "publish" : "render")
         }
         state.lock = try Lockfile.load(project: project.root)
+        // A prompt file that gained or lost routes keeps what it paid for, under its new ids: the
+        // next write of folio.lock (any change a build makes) writes the moves, and until then
+        // every run makes them again from the same files, so a saved plan's digest still holds.
+        state.lock = state.lock.movingRoutes(for: project.prompts).0
     }
 
     /// The plan, computed once: each prompt's action and the requests a build sends.

@@ -205,13 +205,13 @@ public struct PromptDecoder: Sendable {
             route = forced
         } else {
             do {
-            let name = try routeNode?.text(key: "route") ?? "gemini"
-            guard let parsed = RouteID(rawValue: name) else {
-                throw routeNode!.diagnostic(
-                    "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
-                    key: "route")
-            }
-            route = parsed
+                let name = try routeNode?.text(key: "route") ?? "gemini"
+                guard let parsed = RouteID(rawValue: name) else {
+                    throw routeNode!.diagnostic(
+                        "unknown route '\(name)'; routes: \(RouteID.allCases.map(\.rawValue).listed)\(Suggest.didYouMean(name, in: RouteID.allCases.map(\.rawValue)))",
+                        key: "route")
+                }
+                route = parsed
             } catch let diagnostic as Diagnostic {
                 problems.add(diagnostic)
                 return nil
@@ -222,7 +222,8 @@ public struct PromptDecoder: Sendable {
         }
         let rules = route.rules
         context.route = route
-        for (key, entry) in fields where !rules.accepts(key) {
+        // Under a route's name, `key: null` unsets a top-level key for that route: nothing to refuse.
+        for (key, entry) in fields where !rules.accepts(key) && !(forced != nil && !shared.contains(key) && entry.value.isNull) {
             let refusal = rules.refusal(of: key)
             let hint =
                 shared.contains(key)
