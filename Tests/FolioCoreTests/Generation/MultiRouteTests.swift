@@ -59,14 +59,17 @@ import Testing
     }
 
     @Test func mistakesInRoutesAreNamedWithLineAndKey() {
-        #expect(Self.error("---\nroutes: [gemini, klng]\n---\nA fox\n") == "2: unknown route 'klng'; routes: gemini, dashscope, kling, kling-omni; did you mean 'kling'?")
+        #expect(
+            Self.error("---\nroutes: [gemini, klng]\n---\nA fox\n")
+                == "2: unknown route 'klng'; routes: gemini, dashscope, kling, kling-omni; did you mean 'kling'?")
         #expect(Self.error("---\nroutes: [gemini, gemini]\n---\nA fox\n").contains("route gemini is listed twice"))
         #expect(Self.error("---\nroutes: []\n---\nA fox\n").contains("'routes' is empty"))
         #expect(Self.error("---\nroute: kling\nroutes: [gemini, kling]\n---\nA fox\n").hasPrefix("2: set either 'route' or 'routes'"))
         // A shared key one of the routes does not take: moved under the routes that take it.
         let shared = Self.error("---\nroutes: [gemini, kling]\nresolution: 2k\n---\nA fox\n")
         #expect(shared.hasPrefix("3: route gemini takes no 'resolution'"), "\(shared)")
-        #expect(shared.contains("set it under the routes that take it (such as 'dashscope: { resolution: 2k }')") || shared.contains("kling: { resolution: 2k }"))
+        #expect(
+            shared.contains("set it under the routes that take it (such as 'dashscope: { resolution: 2k }')") || shared.contains("kling: { resolution: 2k }"))
         // A route's own key is checked against that route, and named with it.
         let (_, own) = Self.decode("---\nroutes: [gemini, kling]\ngemini: { resolution: 2k }\n---\nA fox\n")
         #expect(own.errors.first?.key == "gemini.resolution", "\(own)")
@@ -88,7 +91,9 @@ import Testing
             #expect(report.failed.isEmpty, "\(report.failed)")
             // Exactly one create (or sync generate call) per route, each on its own route.
             let creates = await harness.simulator.creates(containing: "A lighthouse on a cliff")
-            #expect(creates.compactMap(\.route).sorted() == [.gemini, .dashscope, .kling].sorted(), "\(creates.map { "\($0.kind) \(String(describing: $0.route))" })")
+            #expect(
+                creates.compactMap(\.route).sorted() == [.gemini, .dashscope, .kling].sorted(),
+                "\(creates.map { "\($0.kind) \(String(describing: $0.route))" })")
             for (id, route) in [("lighthouse@gemini", RouteID.gemini), ("lighthouse@kling", .kling), ("lighthouse@dashscope", .dashscope)] {
                 let entry = try #require(lock.entries[id], "no entry \(id) in \(lock.entries.keys.sorted())")
                 #expect(entry.route == route && entry.state == .succeeded && entry.outputs.count == 1)
