@@ -32,8 +32,8 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: templates.path).sorted()
         #expect(
             names == [
-                "card.mustache", "favicon.svg", "folio.css", "folio.js", "grid.mustache", "head.mustache", "layout.mustache", "params.mustache",
-                "prompt.mustache",
+                "card.mustache", "compare.mustache", "favicon.svg", "folio.css", "folio.js", "grid.mustache", "head.mustache", "layout.mustache",
+                "params.mustache", "prompt.mustache", "routes.mustache",
             ])
         for name in names {
             #expect(FastFiles.read(templates.path + "/" + name) == Theme.builtIn[name], "\(name) is the built-in file, byte for byte")

@@ -229,7 +229,7 @@ public struct PromptDecoder: Sendable {
                 shared.contains(key)
                 ? "; a top-level key goes to every route, so set it under the routes that take it (such as '\(Self.example(key, fields: fields))')"
                 : ""
-            problems.add(entry.keyNode.diagnostic(refusal + hint, key: shared.contains(key) ? key.rawValue : "\(route.rawValue).\(key.rawValue)"))
+            problems.add(entry.keyNode.diagnostic(refusal + hint, key: forced == nil || shared.contains(key) ? key.rawValue : "\(route.rawValue).\(key.rawValue)"))
         }
 
         // The prompt text.

@@ -252,8 +252,8 @@ import Testing
         #expect(
             problems.map(\.description) == [
                 "templates/card.mustache:4:4: error: template syntax error: a section is closed with the wrong name in '{{/imagex}}'",
-                "templates/grid.mustache:1:6: error: partial 'cards' not found; templates: card, grid, head, layout, params, prompt; did you mean 'card'?",
-                "templates/cardd.mustache:1:1: warning: the theme has no template named 'cardd', so this file is not used; templates: layout, head, card, params, grid, prompt; did you mean 'card'?",
+                "templates/grid.mustache:1:6: error: partial 'cards' not found; templates: card, compare, grid, head, layout, params, prompt, routes; did you mean 'card'?",
+                "templates/cardd.mustache:1:1: warning: the theme has no template named 'cardd', so this file is not used; templates: layout, head, card, params, grid, prompt, routes, compare; did you mean 'card'?",
             ])
         let check = try runFolio(["check", "--project", root.path])
         #expect(check.status == 2)
