@@ -48,10 +48,33 @@ struct GitRevision {
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/git") }
     }
 
-    /// The regular files of the project at this revision that `keeping` takes (by their paths
-    /// relative to the project), with their blob ids; none over `maxBytes`.
-    func files(keeping: (String) -> Bool) throws(FolioError) -> [(path: String, object: String)] {
-        let listing = try git.data(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", prefix.isEmpty ? "." : prefix])
+    /// The regular files of the project at this revision at `paths` (relative to the project; a
+    /// folder stands for every file under it), with their blob ids; none over `maxBytes`. Symbolic
+    /// links and submodules are left out, and so is anything under a link: git lists a linked
+    /// folder as the link itself, never what it points to. One `git ls-tree` for all the paths
+    /// (more only past `pathsPerListing`), which git matches literally (no `*`, no `:(magic)`).
+    func files(at paths: [String]) throws(FolioError) -> [(path: String, object: String)] {
+        var files: [(String, String)] = []
+        var seen = Set<String>()
+        let wanted = paths.filter(Self.isPlain)
+        for start in stride(from: 0, to: wanted.count, by: Self.pathsPerListing) {
+            let chunk = wanted[start..<min(start + Self.pathsPerListing, wanted.count)].map { prefix + $0 }
+            var literal = git
+            literal.environment["GIT_LITERAL_PATHSPECS"] = "1"
+            let listing = try literal.data(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--"] + chunk)
+            for (path, object) in Self.regularFiles(listing, prefix: prefix) where seen.insert(path).inserted {
+                files.append((path, object))
+            }
+        }
+        return files
+    }
+
+    /// How many paths one `git ls-tree` is given: well under any limit on a command line's length.
+    static let pathsPerListing = 1000
+
+    /// The regular files of an `ls-tree -r -z -l --full-tree` listing, by their paths relative to
+    /// the project (inside `prefix`, plain), with their blob ids; none over `maxBytes`.
+    static func regularFiles(_ listing: Data, prefix: String) -> [(path: String, object: String)] {
         var files: [(String, String)] = []
         for record in listing.split(separator: 0) {
             // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`
@@ -59,10 +82,10 @@ struct GitRevision {
             let fields = String(decoding: record[..<tab], as: UTF8.self).split(separator: " ")
             let full = String(decoding: record[record.index(after: tab)...], as: UTF8.self)
             guard fields.count == 4, fields[0] == "100644" || fields[0] == "100755", fields[1] == "blob",
-                let size = Int(fields[3]), size <= Self.maxBytes, full.hasPrefix(prefix)
+                let size = Int(fields[3]), size <= maxBytes, full.hasPrefix(prefix)
             else { continue }
             let path = String(full.dropFirst(prefix.count))
-            guard Self.isPlain(path), keeping(path) else { continue }
+            guard isPlain(path) else { continue }
             files.append((path, String(fields[2])))
         }
         return files
@@ -96,12 +119,13 @@ struct GitRevision {
         return found
     }
 
-    /// Writes the project's files at this revision that `keeping` takes into `folder`, so it can be
-    /// loaded as a project: prompts, `folio.yml`, `folio.lock` and reference images as they were.
-    func materialise(into folder: URL, keeping: (String) -> Bool) throws(FolioError) {
-        let files = try files(keeping: keeping)
+    /// Writes `files` (from `files(at:)`) into `folder` as they are at this revision, and returns
+    /// the paths written. `folder` is a fresh folder of Folio's own: every path is plain (no `..`,
+    /// not absolute) and nothing written is a link, so nothing lands outside it.
+    func materialise(_ files: [(path: String, object: String)], into folder: URL) throws(FolioError) -> [String] {
         let contents = try blobs(Array(Set(files.map(\.object))))
-        for (path, object) in files {
+        var written: [String] = []
+        for (path, object) in files where Self.isPlain(path) {
             guard let bytes = contents[object] else { continue }
             let url = folder.appendingPathComponent(path)
             do {
@@ -110,6 +134,8 @@ struct GitRevision {
             } catch {
                 throw FolioError("cannot write \(url.path): \(error.localizedDescription)", path: url.path)
             }
+            written.append(path)
         }
+        return written
     }
 }

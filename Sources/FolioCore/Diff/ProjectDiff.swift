@@ -49,11 +49,14 @@ public struct KeyChange: Sendable, Hashable {
 /// How one prompt differs.
 public struct PromptDiff: Sendable {
     public enum Kind: String, Sendable {
-        /// A prompt file now that the revision did not have.
+        /// A prompt file now that the revision did not have; with no prompt file on either side,
+        /// a lock entry now that the revision did not have (`ProjectDiff.kind`).
         case added
-        /// A prompt file the revision had that is gone.
+        /// A prompt file the revision had that is gone; with no prompt file on either side, a lock
+        /// entry the revision had that is gone.
         case removed
-        /// On both sides, with different keys or a different lock entry.
+        /// A prompt file on both sides (or, with none, a lock entry on both), with different keys
+        /// or a different lock entry.
         case changed
     }
 
@@ -85,15 +88,15 @@ public struct PromptDiff: Sendable {
 
 extension ProjectDiff {
     /// Compares `project` and `lock` (the working tree) with the revision `name` of the repository
-    /// that holds the project: its prompt files, `folio.yml` and `folio.lock`, read with git into a
-    /// temporary folder and loaded as a project.
+    /// that holds the project: its prompt files, the reference images they name, `folio.yml` and
+    /// `folio.lock`, read with git into a temporary folder (`materialise`) and loaded as a project.
     public static func make(project: LoadedProject, lock: Lockfile, revision name: String, environment: [String: String]) async throws(FolioError)
         -> ProjectDiff
     {
         let revision = try GitRevision.open(project: project.root, name: name, environment: environment)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-diff-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try revision.materialise(into: folder, keeping: Self.neededAtRevision)
+        _ = try materialise(revision, into: folder)
         let before = await ProjectLoader.load(folder)
         let oldLock: Lockfile
         do {
@@ -108,14 +111,6 @@ extension ProjectDiff {
         return diff
     }
 
-    /// What loading a project at a revision reads: `folio.yml`, `folio.lock`, the prompt files, and
-    /// any image outside `assets/` (reference images may lie anywhere in the project).
-    static func neededAtRevision(_ path: String) -> Bool {
-        if path == SettingsLoader.fileName || path == Lockfile.fileName || path.hasPrefix(ProjectLoader.promptsFolder + "/") { return true }
-        guard !path.hasPrefix(StoredAsset.folder + "/"), !path.hasPrefix(".") else { return false }
-        return ["png", "jpg", "jpeg", "webp", "heic", "heif"].contains((path as NSString).pathExtension.lowercased())
-    }
-
     /// The prompts that differ between `old` and `new`, sorted by id.
     static func compare(old: ([Prompt], Lockfile), new: ([Prompt], Lockfile), prices: Prices) -> ProjectDiff {
         let before = Dictionary(old.0.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -125,14 +120,27 @@ extension ProjectDiff {
         for id in ids.sorted() {
             let a = DiffSide(prompt: before[id], entry: old.1.entries[id], spent: Estimates.spent(old.1.entries[id], prices: prices))
             let b = DiffSide(prompt: after[id], entry: new.1.entries[id], spent: Estimates.spent(new.1.entries[id], prices: prices))
-            let kind: PromptDiff.Kind = a.prompt == nil && b.prompt != nil ? .added : (a.prompt != nil && b.prompt == nil ? .removed : .changed)
             let change = PromptDiff(
-                id: id, kind: kind, old: a, new: b, generation: generationChanges(a.prompt, b.prompt),
+                id: id, kind: kind(old: a, new: b), old: a, new: b, generation: generationChanges(a.prompt, b.prompt),
                 display: keyChanges(a.prompt.map(displayKeys) ?? [], b.prompt.map(displayKeys) ?? []),
                 entry: keyChanges(a.entry.map(entryKeys) ?? [], b.entry.map(entryKeys) ?? []))
-            if kind != .changed || !change.generation.isEmpty || !change.display.isEmpty || !change.entry.isEmpty { prompts.append(change) }
+            if change.kind != .changed || !change.generation.isEmpty || !change.display.isEmpty || !change.entry.isEmpty { prompts.append(change) }
         }
         return ProjectDiff(revision: "", commit: "", prompts: prompts, prices: prices, revisionProblems: [])
+    }
+
+    /// Whether a prompt was added, removed or changed. The prompt file decides when either side
+    /// has one: a file on one side only is added or removed even when both sides have a lock entry
+    /// for its id (the entry of a removed prompt stays in `folio.lock` until `folio clean`, and one
+    /// written before the file was restored is an old entry, not the prompt's past), so the change
+    /// is named as the reviewer sees it in the pull request's files. With no prompt file on either
+    /// side, the lock entry decides: one on the new side only is added, on the old side only
+    /// removed, and on both changed.
+    static func kind(old: DiffSide, new: DiffSide) -> PromptDiff.Kind {
+        if old.prompt != nil || new.prompt != nil {
+            return old.prompt == nil ? .added : (new.prompt == nil ? .removed : .changed)
+        }
+        return old.entry == nil ? .added : (new.entry == nil ? .removed : .changed)
     }
 
     /// The generation keys that differ, as the input hash names them; for a prompt on one side only, every key it sets.
