@@ -95,6 +95,13 @@ public struct PromptDecoder: Sendable {
         if let route = fields[.route] {
             problems.add(route.keyNode.diagnostic("set either 'route' or 'routes', not both; 'routes' lists every route this prompt is sent to", key: "route"))
         }
+        // Its page names each route and model; withholding them would leave nothing to compare.
+        if routes.count > 1, let node = fields[.private]?.value, (try? node.textList(key: "private"))?.contains(PrivateField.parameters.rawValue) == true {
+            problems.add(
+                node.diagnostic(
+                    "private: parameters would withhold the routes and models this prompt is sent to several routes to compare; take 'parameters' out of private, or list one route",
+                    key: "private"))
+        }
         var own: [RouteID: [FrontMatterKey: YAMLEntry]] = [:]
         for (route, entry) in routeMaps {
             guard routes.contains(route) else {
@@ -229,7 +236,8 @@ public struct PromptDecoder: Sendable {
                 shared.contains(key)
                 ? "; a top-level key goes to every route, so set it under the routes that take it (such as '\(Self.example(key, fields: fields))')"
                 : ""
-            problems.add(entry.keyNode.diagnostic(refusal + hint, key: forced == nil || shared.contains(key) ? key.rawValue : "\(route.rawValue).\(key.rawValue)"))
+            problems.add(
+                entry.keyNode.diagnostic(refusal + hint, key: forced == nil || shared.contains(key) ? key.rawValue : "\(route.rawValue).\(key.rawValue)"))
         }
 
         // The prompt text.

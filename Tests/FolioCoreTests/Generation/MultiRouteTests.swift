@@ -80,6 +80,8 @@ import Testing
         #expect(Self.error("---\nroute: kling\nkling: { resolution: 2k }\n---\nA fox\n").contains("list them with 'routes: [kling, …]'"))
         #expect(Self.error("---\nroutes: [gemini, kling]\nkling: 2k\n---\nA fox\n").contains("'kling' must be a mapping"))
         #expect(Self.error("---\nrutes: [gemini, kling]\n---\nA fox\n").contains("did you mean 'routes'"))
+        #expect(Self.error("---\nroutes: [gemini, kling]\nprivate: [parameters]\n---\nA fox\n").hasPrefix("3: private: parameters would withhold the routes"))
+        #expect(Self.decode("---\nroutes: [gemini, kling]\nprivate: [prompt]\n---\nA fox\n").0.count == 2, "other fields may stay private")
     }
 
     // MARK: - Generating and publishing
