@@ -241,7 +241,7 @@ public struct PromptDecoder: Sendable {
         }
 
         // The prompt text.
-        let body = split.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = Self.trimmed(split.body)
         let bodyLine = split.bodyLine + split.body.prefix { $0 == "\n" || $0 == " " || $0 == "\t" }.filter { $0 == "\n" }.count
         if body.isEmpty {
             problems.add(
@@ -280,9 +280,12 @@ public struct PromptDecoder: Sendable {
         // Display keys.
         var prompt = Prompt(
             id: id, album: id.contains("/") ? String(id.prefix { $0 != "/" }) : nil, file: file,
-            title: Self.title(fromID: id), alt: nil, tags: [], caption: nil, date: nil, weight: nil,
+            title: "", alt: nil, tags: [], caption: nil, date: nil, weight: nil,
             draft: draft ?? false, cover: 0, privateFields: [], generation: generation)
-        problems.run { if let v = try context.text(.title) { prompt.title = v } }
+        var title: String?
+        problems.run { title = try context.text(.title) }
+        // Made from the id only when the file has none (most have one).
+        prompt.title = title ?? Self.title(fromID: id)
         problems.run { prompt.alt = try context.text(.alt) }
         problems.run { prompt.caption = try context.text(.caption) }
         problems.run { prompt.weight = try context.int(.weight, in: Int.min...Int.max) }
@@ -318,6 +321,19 @@ public struct PromptDecoder: Sendable {
     }
 
     /// The default title: the file name as words (`launch-poster` → `Launch poster`).
+    /// `text` without the white space at its ends (Unicode's White_Space, as Foundation's
+    /// `.whitespacesAndNewlines`), scalar by scalar; the text itself when there is none, as in
+    /// nearly every file (Foundation's trimming cost more than reading the file).
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return text }
+        if !first.properties.isWhitespace, !last.properties.isWhitespace { return text }
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[start...end])
+    }
+
     static func title(fromID id: String) -> String {
         Slug.title(id.split(separator: "/").last.map(String.init) ?? id)
     }
@@ -476,7 +492,7 @@ struct FrontMatterReader {
     func negativePrompt(_ rules: RouteRules) throws(Diagnostic) -> String? {
         guard let node = node(.negativePrompt), let limit = rules.maxNegativePromptLength else { return nil }
         let value: String
-        do { value = try node.text(key: "negative_prompt").trimmingCharacters(in: .whitespacesAndNewlines) } catch { throw blame(error) }
+        do { value = PromptDecoder.trimmed(try node.text(key: "negative_prompt")) } catch { throw blame(error) }
         if value.isEmpty { return nil }
         guard value.unicodeScalars.count <= limit else {
             throw blame(

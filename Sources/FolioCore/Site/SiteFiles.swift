@@ -28,7 +28,7 @@ struct SiteFiles {
         produced.insert(path)
         sizes[path] = bytes.count
         let full = root.path + "/" + path
-        if FastFiles.size(full) == bytes.count, FastFiles.read(full) == bytes {
+        if FastFiles.holds(full, exactly: bytes) {
             unchanged += 1
             return
         }
@@ -39,6 +39,19 @@ struct SiteFiles {
             throw FolioError("cannot write \(full): \(error)")
         }
         written += 1
+    }
+
+    /// Writes what `produce` passes to its argument, chunk after chunk, to `path`, unless the file
+    /// already holds exactly that; neither the new bytes nor the old are ever held whole.
+    mutating func write(_ path: String, streaming produce: (_ emit: ([UInt8]) throws(FolioError) -> Void) throws(FolioError) -> Void)
+        throws(FolioError)
+    {
+        try claim(path)
+        produced.insert(path)
+        let file = try StreamedFile(replacing: root.path + "/" + path)
+        try produce { chunk throws(FolioError) in try file.append(chunk) }
+        if try file.finish() { written += 1 } else { unchanged += 1 }
+        sizes[path] = file.size
     }
 
     mutating func write(_ path: String, _ text: String) throws(FolioError) {

@@ -2,15 +2,17 @@ import Foundation
 
 /// The files beside the pages: theme files, the search index, the manifest, the feed, the sitemap, prompt sources.
 extension SitePages {
-    /// Each lists every item, so each is made on every render; the three largest at once.
+    /// The manifest's path: written apart from the other extras, a chunk at a time (`manifest(_:)`).
+    static let manifestPath = "gallery.json"
+
+    /// Each lists every item, so each is made on every render; the two largest at once. The largest,
+    /// `gallery.json`, is not among them: it is written as it is made (`manifest(_:)`).
     func extras() async -> [(String, [UInt8])] {
         var files: [(String, [UInt8])] = []
         for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
         async let search = Array(searchIndex().utf8)
-        async let gallery = manifest()
         async let feed = Array(feed().utf8)
         files.append(("static/search-index.js", await search))
-        files.append(("gallery.json", await gallery))
         files.append(("feed.xml", await feed))
         if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
         return files
@@ -74,17 +76,25 @@ extension SitePages {
     /// removed, renamed or changes its type or meaning; new keys keep it.
     static let manifestVersion = 1
 
-    /// `gallery.json`: every image with its prompt, parameters and files (private fields left out),
-    /// as docs/gallery-json.md describes it.
+    /// `gallery.json` whole, for tests.
     func manifest() -> [UInt8] {
+        var whole: [UInt8] = []
+        manifest { chunk in whole += chunk }
+        return whole
+    }
+
+    /// `gallery.json`: every image with its prompt, parameters and files (private fields left out),
+    /// as docs/gallery-json.md describes it, passed to `emit` about a megabyte at a time.
+    func manifest<E: Error>(_ emit: ([UInt8]) throws(E) -> Void) throws(E) {
         let head: [(String, JSONValue)] = [
             ("version", .int(Self.manifestVersion)), ("title", .string(settings.title)), ("description", .string(settings.description)),
             ("base_url", settings.baseURL.map { .string($0) } ?? .null), ("digital_source_type", .string(ImageProvenance.digitalSourceType)),
         ]
         // Written image by image, as `JSONValue.pretty` writes the whole: at 10,000 images the file
         // is about 20 MB, and the values of all of them at once several times that.
+        let chunk = 1 << 20
         var out: [UInt8] = []
-        out.reserveCapacity(items.count * 2048 + 1024)
+        out.reserveCapacity(chunk + 64 * 1024)
         out.append(UInt8(ascii: "{"))
         for (key, value) in head {
             out += Array("\n  ".utf8)
@@ -102,11 +112,15 @@ extension SitePages {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 out += Array("\n    ".utf8)
                 manifestImage(item).writePretty(into: &out, indent: 2)
+                if out.count >= chunk {
+                    try emit(out)
+                    out.removeAll(keepingCapacity: true)
+                }
             }
             out += Array("\n  ]".utf8)
         }
         out += Array("\n}\n".utf8)
-        return out
+        try emit(out)
     }
 
     /// One image set of `gallery.json`.
@@ -170,18 +184,21 @@ extension SitePages {
     /// images' XMP: the digital source type and the credit line.
     func feed() -> String {
         let base = settings.baseURL
-        let published = items.filter { !$0.images.isEmpty }.sorted { ($0.prompt.date ?? "", $1.id) > ($1.prompt.date ?? "", $0.id) }
+        // Positions, not items: sorting 10,000 copies of the items cost more than the feed itself.
+        let published = items.indices.filter { !items[$0].images.isEmpty }.sorted { a, b in
+            (items[a].prompt.date ?? "", items[b].id) > (items[b].prompt.date ?? "", items[a].id)
+        }
         func stamp(_ item: SiteItem) -> String {
             if let date = item.prompt.date { return date.count == 10 ? date + "T00:00:00Z" : date }
             return item.entry?.updatedAt ?? "1970-01-01T00:00:00Z"
         }
-        let updated = published.map(stamp).max() ?? "1970-01-01T00:00:00Z"
+        let updated = published.lazy.map { stamp(items[$0]) }.max() ?? "1970-01-01T00:00:00Z"
         var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
         xml += "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:folio=\"\(ImageProvenance.Namespace.folio)\">\n"
         xml += "  <title>\(XML.escape(settings.title))</title>\n  <subtitle>\(XML.escape(settings.description))</subtitle>\n"
         xml += "  <id>\(XML.escape(base ?? "urn:folio:\(Slug.suggest(settings.title))"))</id>\n  <updated>\(updated)</updated>\n"
         xml += "  <link rel=\"alternate\" href=\"\(XML.escape(base ?? "index.html"))\"/>\n  <generator>Folio</generator>\n"
-        for item in published.prefix(50) {
+        for item in published.prefix(50).map({ items[$0] }) {
             let link = (base ?? "") + item.folder + "index.html" + (item.anchor.map { "#" + $0 } ?? "")
             // A feed reader may show nothing but JPEG: the largest JPEG rendition, else the original.
             let cover = item.cover!

@@ -189,7 +189,8 @@ public struct SiteRender: Sendable {
         pages.itemDigests = digests
         // Pages the last render made from the same inputs are left as they are.
         pages.previous = previousPages
-        // Pages and the files that list every item (the search index, gallery.json, the feed) at once.
+        // Pages and the files that list every item (the search index, the feed) at once; gallery.json,
+        // the largest, is written as it is made, after them.
         let source = pages
         async let pageTexts = source.all()
         async let listings = source.extras()
@@ -197,11 +198,11 @@ public struct SiteRender: Sendable {
         let texts = try await pageTexts + sourceTexts.get()
         let extras = await listings
         // Files of the project's static/ are published as they are, where nothing is generated.
-        let generated = Set(texts.map(\.path) + extras.map(\.0) + imageFiles)
+        let generated = Set(texts.map(\.path) + extras.map(\.0) + [SitePages.manifestPath] + imageFiles)
         try checkStaticClashes(generated: generated)
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
-        for path in texts.map(\.path) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
+        for path in texts.map(\.path) + extras.map(\.0) + [SitePages.manifestPath] + statics.map(\.path) { try files.claim(path) }
         try list(owned.union(imageFiles).union(generated).union(statics.map(\.path)))
         for text in texts {
             if let bytes = text.bytes {
@@ -213,6 +214,7 @@ public struct SiteRender: Sendable {
             }
         }
         for (path, bytes) in extras { try files.write(path, bytes) }
+        try files.write(SitePages.manifestPath) { emit throws(FolioError) in try source.manifest(emit) }
         for file in statics {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)

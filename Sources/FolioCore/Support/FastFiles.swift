@@ -99,6 +99,32 @@ public enum FastFiles {
     }
 
     /// The size of a regular file, or nil when there is none.
+    /// Whether the file at `path` holds exactly `bytes`, read and compared a chunk at a time: a
+    /// 20 MB `gallery.json` is never held twice to learn that it did not change.
+    public static func holds(_ path: String, exactly bytes: [UInt8]) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == bytes.count else { return false }
+        let chunk = 1 << 18
+        var buffer = [UInt8](repeating: 0, count: min(chunk, max(bytes.count, 1)))
+        var offset = 0
+        return bytes.withUnsafeBytes { expected in
+            buffer.withUnsafeMutableBytes { scratch in
+                while offset < expected.count {
+                    let n = Glibc.read(fd, scratch.baseAddress!, min(scratch.count, expected.count - offset))
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0, memcmp(scratch.baseAddress!, expected.baseAddress! + offset, n) == 0 else { return false }
+                    offset += n
+                }
+                // Grown since the stat: not the same file.
+                var one: UInt8 = 0
+                return Glibc.read(fd, &one, 1) == 0
+            }
+        }
+    }
+
     public static func size(_ path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
