@@ -30,7 +30,22 @@ struct PlanCommand: AsyncParsableCommand {
             let requests = "\(plan.requests) request\(plan.requests == 1 ? "" : "s")"
             if !options.quiet { Console.error("wrote \(out); 'folio build --plan \(out)' sends exactly its \(requests), or nothing", tone: .dim) }
         }
-        if options.json { Console.json(plan.json) } else { print(plan.table()) }
+        if options.json {
+            var json = plan.json
+            if !build.routeMoves.isEmpty, case .object(var pairs) = json {
+                pairs.append(("moves", .array(build.routeMoves.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })))
+                json = .object(pairs)
+            }
+            Console.json(json)
+            return
+        }
+        print(plan.table())
+        // Moves are the plan's too: a build writes them to folio.lock before anything else.
+        if !options.quiet {
+            for move in build.routeMoves {
+                Console.error("\(move.from) is now \(move.to) (its file gained or lost routes): its entry moves, nothing is generated again", tone: .dim)
+            }
+        }
     }
 }
 

@@ -85,6 +85,8 @@ public struct BuildState: Sendable {
     let observer: @Sendable (BuildEvent) async -> Void
     public internal(set) var project: LoadedProject?
     public internal(set) var lock = Lockfile()
+    /// Lock entries `lock` holds under a new id, not yet written: a file that gained or lost routes.
+    public internal(set) var routeMoves: [RouteMove] = []
     public internal(set) var plan: Plan?
     public internal(set) var generation: GenerationReport?
     public internal(set) var render: RenderReport?

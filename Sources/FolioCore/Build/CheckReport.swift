@@ -27,7 +27,9 @@ public struct CheckReport: Sendable {
                     message: "this libvips cannot encode AVIF; the site will be rendered without it"))
         }
         let broken = Set(diagnostics.filter { $0.file.hasPrefix("prompts/") && $0.severity == .error }.map(\.file))
-        return CheckReport(diagnostics: diagnostics, files: project.prompts.count + broken.count, prompts: project.prompts.count)
+        // A file with several routes is one prompt per route, but one file.
+        let files = Set(project.prompts.map(\.file)).count
+        return CheckReport(diagnostics: diagnostics, files: files + broken.count, prompts: project.prompts.count)
     }
 
     /// `checked 14 prompt files: 0 errors, 1 warning`.

@@ -57,7 +57,7 @@ extension BuildStep {
         // A prompt file that gained or lost routes keeps what it paid for, under its new ids: the
         // next write of folio.lock (any change a build makes) writes the moves, and until then
         // every run makes them again from the same files, so a saved plan's digest still holds.
-        state.lock = state.lock.movingRoutes(for: project.prompts).0
+        (state.lock, state.routeMoves) = state.lock.movingRoutes(for: project.prompts)
     }
 
     /// The plan, computed once: each prompt's action and the requests a build sends.
@@ -85,6 +85,16 @@ extension BuildStep {
         // A cap the plan's estimate is over, or cannot be checked against, stops the build here:
         // before the simulator or the gateway is even opened.
         try SpendingCap.check(plan, limit: state.options.costCap(project.settings), flag: state.options.maxCost != nil)
+        // Entries moved to new ids (a file that gained or lost routes) are written before any
+        // request: folio.lock says what the prompts are called now, even when nothing is sent.
+        if !state.routeMoves.isEmpty {
+            do {
+                try state.lock.write(project: project.root)
+            } catch {
+                throw FolioError("cannot write \(Lockfile.fileName): \(error)", path: Lockfile.fileName)
+            }
+            state.routeMoves = []
+        }
         let session = try await GatewaySession.open(
             state.options, project: project, plan: plan, lock: state.lock,
             observer: state.observer)

@@ -113,6 +113,7 @@ extension ProjectDiff {
 
     /// The prompts that differ between `old` and `new`, sorted by id.
     static func compare(old: ([Prompt], Lockfile), new: ([Prompt], Lockfile), prices: Prices) -> ProjectDiff {
+        let old = movingRoutes(old, to: new.0)
         let before = Dictionary(old.0.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(new.0.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let ids = Set(before.keys).union(after.keys).union(old.1.entries.keys).union(new.1.entries.keys)
@@ -127,6 +128,23 @@ extension ProjectDiff {
             if change.kind != .changed || !change.generation.isEmpty || !change.display.isEmpty || !change.entry.isEmpty { prompts.append(change) }
         }
         return ProjectDiff(revision: "", commit: "", prompts: prompts, prices: prices, revisionProblems: [])
+    }
+
+    /// The revision's side under the ids the working tree's prompts have now: a file that gained or
+    /// lost routes (`launch` → `launch@kling`) is the same prompt, changed, not one removed and one
+    /// added — as a build moves its lock entry (`Lockfile.movingRoutes`) instead of paying again.
+    static func movingRoutes(_ old: ([Prompt], Lockfile), to prompts: [Prompt]) -> ([Prompt], Lockfile) {
+        var before = old.0
+        let now = Set(prompts.map(\.id))
+        var then = Set(before.map(\.id))
+        for prompt in prompts where !then.contains(prompt.id) {
+            let route = prompt.generation.route
+            let from = prompt.isOneOfSeveralRoutes ? prompt.page : "\(prompt.page)@\(route.rawValue)"
+            guard !now.contains(from), let index = before.firstIndex(where: { $0.id == from && $0.generation.route == route }) else { continue }
+            before[index].id = prompt.id
+            then.insert(prompt.id)
+        }
+        return (before, old.1.movingRoutes(for: prompts).0)
     }
 
     /// Whether a prompt was added, removed or changed. The prompt file decides when either side

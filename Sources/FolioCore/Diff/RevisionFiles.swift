@@ -7,7 +7,11 @@ extension ProjectDiff {
     /// `prompts/`; then the reference images those prompt files name (`images:`, at the top or
     /// under a route's own keys). Returns the paths written, relative to the project, sorted.
     static func materialise(_ revision: GitRevision, into folder: URL) throws(FolioError) -> [String] {
-        let sources = try revision.files(at: [SettingsLoader.fileName, Lockfile.fileName, ProjectLoader.promptsFolder])
+        // Of prompts/, the prompt files only: pictures kept there are read in the second step, and
+        // only those a prompt names.
+        let sources = try revision.files(at: [SettingsLoader.fileName, Lockfile.fileName, ProjectLoader.promptsFolder]).filter {
+            $0.path == SettingsLoader.fileName || $0.path == Lockfile.fileName || isPromptFile($0.path)
+        }
         var written = try revision.materialise(sources, into: folder)
         var references = Set<String>()
         for path in written where isPromptFile(path) {
@@ -17,7 +21,10 @@ extension ProjectDiff {
             references.formUnion(referenceImages(text: text, file: path))
         }
         references.subtract(written)
-        if !references.isEmpty { written += try revision.materialise(revision.files(at: references.sorted()), into: folder) }
+        // A reference is a file: one that names a folder (`images: ../assets`) is not taken for every
+        // file under it, which could be the whole of assets/.
+        let named = try revision.files(at: references.sorted()).filter { references.contains($0.path) }
+        if !named.isEmpty { written += try revision.materialise(named, into: folder) }
         return written.sorted()
     }
 

@@ -3,12 +3,23 @@ import Foundation
 import Glibc
 
 /// One resized copy of an original, as the site references it.
-public struct Rendition: Sendable, Hashable, Codable {
+public struct Rendition: Sendable, Hashable {
     public var width: Int
     public var height: Int
     public var format: ImageOutputFormat
+    /// `img/<sha256>`, one string shared by every rendition of the original: a gallery of 10,000
+    /// images has 40,000 or more renditions, and a path of their own each weighed megabytes.
+    public var stem: String
+
+    public init(width: Int, height: Int, format: ImageOutputFormat, stem: String) {
+        self.width = width
+        self.height = height
+        self.format = format
+        self.stem = stem
+    }
+
     /// Relative to the site: `img/<sha256>-<width>.<ext>`.
-    public var path: String
+    public var path: String { "\(stem)-\(width).\(format.fileExtension)" }
 }
 
 /// Everything the site shows of one original: its published copy and its renditions. Planned before
@@ -24,6 +35,8 @@ public struct ImagePlan: Sendable, Hashable {
     public var renditions: [Rendition]
     /// What every published file of it carries (the prompt, parameters and AI labels); nil writes none.
     public var metadata: EmbeddedMetadata?
+    /// `metadata`'s digest, kept once the files are made and the metadata itself is let go.
+    public var metadataDigest = ""
     /// What the original itself carries. With Content Credentials it is published byte for byte:
     /// writing anything into a signed file would turn valid credentials into tampered ones.
     public var carries = OriginalMetadata()
@@ -88,7 +101,9 @@ public enum ImagePlanner {
     public static func plan(
         _ asset: StoredAsset, widths: [Int], formats: [ImageOutputFormat], encoding: ImageEncoding = ImageEncoding()
     ) -> ImagePlan {
-        let ext = (asset.file as NSString).pathExtension
+        let file = Array(asset.file.utf8)
+        let ext = file.lastIndex(of: UInt8(ascii: ".")).map { String(decoding: file[($0 + 1)...], as: UTF8.self) } ?? ""
+        let stem = "img/\(asset.sha256)"
         var chosen = widths.filter { $0 <= asset.width }.sorted()
         // An original between two configured widths also gets a copy at its own width (never more),
         // so the largest display is not much smaller than what was generated.
@@ -100,13 +115,11 @@ public enum ImagePlanner {
             let height = max(1, Int((Double(asset.height) * Double(width) / Double(asset.width)).rounded()))
             for format in formats {
                 renditions.append(
-                    Rendition(
-                        width: width, height: height, format: format,
-                        path: "img/\(asset.sha256)-\(width).\(format.fileExtension)"))
+                    Rendition(width: width, height: height, format: format, stem: stem))
             }
         }
         return ImagePlan(
-            sha256: asset.sha256, source: asset.file, original: "img/\(asset.sha256).\(ext)",
+            sha256: asset.sha256, source: asset.file, original: "\(stem).\(ext)",
             width: asset.width, height: asset.height, renditions: renditions, encoding: encoding)
     }
 }

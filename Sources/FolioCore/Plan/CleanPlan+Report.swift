@@ -4,7 +4,9 @@ extension CleanPlan {
     /// One line per lock entry and asset to remove: `entry   fox (its prompt file is gone)`,
     /// `asset   assets/<sha256>.png`.
     public var listing: [String] {
-        entries.map { "entry   \($0) (its prompt file is gone)" } + assets.map { "asset   \($0)" }
+        // `launch@kling` is one route of a file: the file may still be there, with the route taken out of `routes`.
+        entries.map { "entry   \($0) (\($0.contains("@") ? "its prompt file, or this route in its routes, is gone" : "its prompt file is gone"))" }
+            + assets.map { "asset   \($0)" }
     }
 
     /// How much goes: `1 lock entry and 2 assets (0.3 MB)`.

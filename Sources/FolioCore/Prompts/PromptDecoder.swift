@@ -127,12 +127,24 @@ public struct PromptDecoder: Sendable {
             let single = routes.count == 1
             guard
                 var prompt = decodeRoute(
-                    fields: merged, forced: route, shared: single ? [] : shared, split: split, file: file, id: single ? id : "\(id)@\(route.rawValue)",
-                    draft: draft, problems: &problems)
+                    fields: merged, forced: route, shared: shared, several: !single, split: split, file: file,
+                    id: single ? id : "\(id)@\(route.rawValue)", draft: draft, problems: &problems)
             else { continue }
             prompt.page = id
             prompt.routePosition = position
             prompts.append(prompt)
+        }
+        // The page shows the prompt once: what one route keeps private (a default of folio.yml for
+        // that route, say) every route keeps private.
+        let withheld = prompts.reduce(into: Set<PrivateField>()) { $0.formUnion($1.privateFields) }
+        for index in prompts.indices { prompts[index].privateFields = withheld }
+        if routes.count > 1, withheld.contains(.parameters), fields[.private] == nil {
+            problems.add(
+                Diagnostic(
+                    file: file, line: 1, key: "private",
+                    message:
+                        "private: parameters (a default from folio.yml) would withhold the routes and models this prompt is sent to several routes to compare; set 'private' in this file without 'parameters', or list one route"
+                ))
         }
         let diagnostics = problems.finish(draft: prompts.first?.draft ?? draft ?? false)
         guard diagnostics.errors.isEmpty, prompts.count == routes.count else { return ([], diagnostics) }
@@ -200,8 +212,8 @@ public struct PromptDecoder: Sendable {
     /// or `folio.yml` names. `shared` are the top-level keys of a prompt with several routes, which
     /// every route must take. Nil when the route is unknown; what else is wrong is in `problems`.
     private func decodeRoute(
-        fields: [FrontMatterKey: YAMLEntry], forced: RouteID?, shared: Set<FrontMatterKey> = [], split: PromptFile, file: String, id: String,
-        draft: Bool?, problems: inout Problems
+        fields: [FrontMatterKey: YAMLEntry], forced: RouteID?, shared: Set<FrontMatterKey> = [], several: Bool = false, split: PromptFile,
+        file: String, id: String, draft: Bool?, problems: inout Problems
     ) -> Prompt? {
         var context = FrontMatterReader(fields: fields, defaults: settings.defaults, file: file)
 
@@ -233,7 +245,7 @@ public struct PromptDecoder: Sendable {
         for (key, entry) in fields where !rules.accepts(key) && !(forced != nil && !shared.contains(key) && entry.value.isNull) {
             let refusal = rules.refusal(of: key)
             let hint =
-                shared.contains(key)
+                several && shared.contains(key)
                 ? "; a top-level key goes to every route, so set it under the routes that take it (such as '\(Self.example(key, fields: fields))')"
                 : ""
             problems.add(
@@ -285,7 +297,8 @@ public struct PromptDecoder: Sendable {
         var title: String?
         problems.run { title = try context.text(.title) }
         // Made from the id only when the file has none (most have one).
-        prompt.title = title ?? Self.title(fromID: id)
+        // A file's routes share its title: made from the file's id, not the route's (`launch@kling`).
+        prompt.title = title ?? Self.title(fromID: String(id.prefix { $0 != "@" }))
         problems.run { prompt.alt = try context.text(.alt) }
         problems.run { prompt.caption = try context.text(.caption) }
         problems.run { prompt.weight = try context.int(.weight, in: Int.min...Int.max) }
@@ -295,7 +308,7 @@ public struct PromptDecoder: Sendable {
         problems.run { prompt.draft = try context.bool(.draft) ?? false }
         problems.run {
             let count = generation.expectedImages
-            let numbering = "the variants are numbered 0 to \(max(count - 1, 0))"
+            let numbering = "\(several ? "route \(route.rawValue)'s" : "the") variants are numbered 0 to \(max(count - 1, 0))"
             prompt.hidden = try context.variants(.hide, count: count, hint: numbering)
             let cover = try context.int(.cover, in: 0...max(count - 1, 0), hint: numbering)
             if let cover, prompt.hidden.contains(cover), let node = context.node(.cover) {

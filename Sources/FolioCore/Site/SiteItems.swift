@@ -19,8 +19,11 @@ struct SiteItem: Sendable {
     /// `p/<page>/index.html`: one page for every route of a prompt file.
     var page: String { "p/\(prompt.page)/index.html" }
     var folder: String { "p/\(prompt.page)/" }
+    /// Whether other items share this one's page (the published routes of one file; a route left a
+    /// draft by a default does not count).
+    var sharesPage = false
     /// The route's column on a page with several routes (`route-kling`); nil on a page with one.
-    var anchor: String? { prompt.isOneOfSeveralRoutes ? "route-\(prompt.generation.route.rawValue)" : nil }
+    var anchor: String? { sharesPage ? "route-\(prompt.generation.route.rawValue)" : nil }
     /// What a card links to: the page, at the route's column when it has several.
     var link: String { anchor.map { "\(page)#\($0)" } ?? page }
     /// The variant `cover` names, else (not usable) the first image shown.
@@ -58,8 +61,13 @@ struct SiteItem: Sendable {
     static func items(_ prompts: [Prompt], plan: Plan, lock: Lockfile, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
         let states = Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
         let shown = prompts.filter { !$0.draft && states[$0.id] != nil }
-        let items = Parallel.map(shown) { prompt in
+        var perPage: [String: Int] = [:]
+        for prompt in shown where prompt.isOneOfSeveralRoutes { perPage[prompt.page, default: 0] += 1 }
+        var items = Parallel.map(shown) { prompt in
             SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: states[prompt.id]!, settings: settings, formats: formats)
+        }
+        for index in items.indices where items[index].prompt.isOneOfSeveralRoutes {
+            items[index].sharesPage = perPage[items[index].prompt.page, default: 0] > 1
         }
         // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
         let keys = items.map {

@@ -10,7 +10,7 @@ extension SitePages {
     func extras() async -> [(String, [UInt8])] {
         var files: [(String, [UInt8])] = []
         for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
-        async let search = Array(searchIndex().utf8)
+        async let search = searchIndex()
         async let feed = Array(feed().utf8)
         files.append(("static/search-index.js", await search))
         files.append(("feed.xml", await feed))
@@ -45,31 +45,41 @@ extension SitePages {
         return texts
     }
 
-    /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too.
-    func searchIndex() -> String {
-        let entries: [JSONValue] = items.map { item in
-            let g = item.shownGeneration
-            var words = [item.prompt.title]
-            if let g { words += [g.route.rawValue, g.model] }
-            words += item.prompt.tags
-            if let prompt = item.shownPrompt { words.append(prompt) }
-            if let album = item.prompt.album { words.append(album) }
-            var pairs: [(String, JSONValue)] = [("id", .string(item.id)), ("url", .string(item.link)), ("title", .string(item.prompt.title))]
-            if let g { pairs.append(("route", .string(g.route.rawValue))) }
-            pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
-            if let cover = item.cover {
-                let thumb = cover.thumbnail
-                pairs += [
-                    ("thumb", .string(thumb.path)), ("large", .string(cover.largestCompact.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
-                    ("c", .string(colors[cover.sha256] ?? "")),
-                ]
-            } else {
-                pairs.append(("state", .string(item.placeholder?.kind.rawValue ?? "")))
-                if let reason = item.shownReason { pairs.append(("reason", .string(reason))) }
-            }
-            return .object(pairs)
+    /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too. Written
+    /// entry by entry: the values of 10,000 entries at once, and the text beside them, weighed more
+    /// than the file.
+    func searchIndex() -> [UInt8] {
+        var out = Array("window.FOLIO_SEARCH = [".utf8)
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            searchEntry(item).writeScriptSafe(into: &out)
         }
-        return "window.FOLIO_SEARCH = " + String(decoding: JSONValue.array(entries).scriptSafe, as: UTF8.self) + ";\n"
+        out += Array("];\n".utf8)
+        return out
+    }
+
+    /// One entry of the search index.
+    func searchEntry(_ item: SiteItem) -> JSONValue {
+        let g = item.shownGeneration
+        var words = [item.prompt.title]
+        if let g { words += [g.route.rawValue, g.model] }
+        words += item.prompt.tags
+        if let prompt = item.shownPrompt { words.append(prompt) }
+        if let album = item.prompt.album { words.append(album) }
+        var pairs: [(String, JSONValue)] = [("id", .string(item.id)), ("url", .string(item.link)), ("title", .string(item.prompt.title))]
+        if let g { pairs.append(("route", .string(g.route.rawValue))) }
+        pairs += [("alt", .string(item.alt)), ("text", .string(words.joined(separator: " ").lowercased())), ("r", .string(ratio(item.cover)))]
+        if let cover = item.cover {
+            let thumb = cover.thumbnail
+            pairs += [
+                ("thumb", .string(thumb.path)), ("large", .string(cover.largestCompact.path)), ("w", .int(thumb.width)), ("h", .int(thumb.height)),
+                ("c", .string(colors[cover.sha256] ?? "")),
+            ]
+        } else {
+            pairs.append(("state", .string(item.placeholder?.kind.rawValue ?? "")))
+            if let reason = item.shownReason { pairs.append(("reason", .string(reason))) }
+        }
+        return .object(pairs)
     }
 
     /// The version of `gallery.json`'s schema (docs/gallery-json.md): raised only when a key is

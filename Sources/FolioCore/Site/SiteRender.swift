@@ -162,6 +162,13 @@ public struct SiteRender: Sendable {
             let kept = known.filter { !redone.contains($0.key) }
             try? AtomicFile.write(Array(SiteBuilder.madeImagesText(kept).utf8), to: cache, sync: false)
         }
+        // Every file is made: of each original's metadata only its digest is wanted from here on
+        // (the record). Its XMP packet, 6 KB an image, is let go before the pages are made.
+        for sha in Array(plans.keys) {
+            guard let metadata = plans[sha]?.metadata else { continue }
+            plans[sha]?.metadataDigest = metadata.digest
+            plans[sha]?.metadata = nil
+        }
         report.imagesRendered = rendered.rendered
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors
@@ -178,7 +185,7 @@ public struct SiteRender: Sendable {
         let made = colors.reduce(into: [String: ImageRenderer.Made]()) { made, entry in
             let (sha, color) = entry
             made[sha] = ImageRenderer.Made(
-                color: color, metadata: plans[sha]?.metadata?.digest ?? "", published: published[sha] ?? 0,
+                color: color, metadata: plans[sha]?.metadataDigest ?? "", published: published[sha] ?? 0,
                 carries: plans[sha]?.carries ?? OriginalMetadata(), asset: assetIdentities[sha] ?? "", encoding: plans[sha]?.encodingRecord ?? "")
         }
         try files.write(Self.colorCache, SiteBuilder.madeImagesText(made))

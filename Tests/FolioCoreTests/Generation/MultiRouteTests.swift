@@ -84,6 +84,41 @@ import Testing
         #expect(Self.decode("---\nroutes: [gemini, kling]\nprivate: [prompt]\n---\nA fox\n").0.count == 2, "other fields may stay private")
     }
 
+    @Test func theRoutesOfAFileShareItsTitleAndWhatItKeepsPrivate() throws {
+        // Without a title, the file's name gives it, never the route's id (`Lighthouse at dusk@kling`).
+        let untitled = Self.decode("---\nroutes: [kling, gemini]\n---\nA fox\n", id: "lighthouse-at-dusk").0
+        #expect(untitled.map(\.title) == ["Lighthouse at dusk", "Lighthouse at dusk"])
+        // What folio.yml keeps private for one route, every route of the file keeps: the page shows the prompt once.
+        let (settings, problems) = SettingsLoader.load(text: "defaults:\n  gemini: { private: [prompt] }\n")
+        #expect(problems.isEmpty, "\(problems)")
+        let decoder = PromptDecoder(settings: settings, project: FileManager.default.temporaryDirectory)
+        let (both, found) = decoder.decodeAll(text: "---\nroutes: [kling, gemini]\n---\nA secret fox\n", file: "prompts/secret.md", id: "secret")
+        #expect(found.errors.isEmpty, "\(found)")
+        #expect(both.count == 2 && both.allSatisfy { $0.privateFields == [.prompt] }, "\(both.map(\.privateFields))")
+        // private: parameters from folio.yml is refused as it is in the file.
+        let (strict, _) = SettingsLoader.load(text: "defaults:\n  private: [parameters]\n")
+        let refused = PromptDecoder(settings: strict, project: FileManager.default.temporaryDirectory)
+            .decodeAll(text: "---\nroutes: [kling, gemini]\n---\nA fox\n", file: "prompts/secret.md", id: "secret")
+        #expect(refused.0.isEmpty && refused.1.errors.contains { $0.key == "private" && $0.message.contains("a default from folio.yml") })
+        // One route in routes is exactly route: the same keys refused, named the same way.
+        let one = Self.decode("---\nroutes: [gemini]\nresolution: 2k\n---\nA fox\n")
+        let plain = Self.decode("---\nroute: gemini\nresolution: 2k\n---\nA fox\n")
+        #expect(one.1.errors.map(\.key) == ["resolution"] && one.1.errors.map(\.message) == plain.1.errors.map(\.message))
+        #expect(!Self.decode("---\nroutes: [gemini]\nseed: ~\n---\nA fox\n").1.errors.isEmpty, "as route: gemini refuses it")
+    }
+
+    @Test func folioDiffTakesAMovedEntryForTheSamePrompt() {
+        let old = Self.decode("---\nroute: kling\n---\nA fox\n", id: "fox").0
+        let new = Self.decode("---\nroutes: [kling, gemini]\n---\nA fox\n", id: "fox").0
+        var before = Lockfile()
+        before.entries["fox"] = LockEntry(inputHash: old[0].inputHash, route: .kling, model: "kling-v2-1", state: .succeeded, taskID: "t1")
+        var after = Lockfile()
+        after.entries["fox@kling"] = before.entries["fox"]
+        let diff = ProjectDiff.compare(old: (old, before), new: (new, after), prices: Prices())
+        // Kling's prompt and entry are the same under their new id; only gemini is new.
+        #expect(diff.prompts.map { "\($0.kind.rawValue) \($0.id)" } == ["added fox@gemini"])
+    }
+
     // MARK: - Generating and publishing
 
     @Test func aMultiRoutePromptMakesOneCreatePerRouteAndOnePageWithThemSideBySide() async throws {
