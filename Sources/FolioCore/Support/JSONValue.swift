@@ -82,15 +82,21 @@ extension JSONValue {
     /// Compact JSON for inside an HTML `<script>`: every `<` (only ever inside a string) written as
     /// `\u003c`, so no `</script>` can end the element early.
     public var scriptSafe: [UInt8] {
-        var json: [UInt8] = []
-        writeCompact(into: &json, sorted: false)
-        guard json.contains(UInt8(ascii: "<")) else { return json }
         var out: [UInt8] = []
-        out.reserveCapacity(json.count + 64)
+        writeScriptSafe(into: &out)
+        return out
+    }
+
+    /// Appends `scriptSafe` to `out`, so a list of values can be written one by one.
+    public func writeScriptSafe(into out: inout [UInt8]) {
+        let start = out.count
+        writeCompact(into: &out, sorted: false)
+        guard out[start...].contains(UInt8(ascii: "<")) else { return }
+        let json = Array(out[start...])
+        out.removeSubrange(start...)
         for byte in json {
             if byte == UInt8(ascii: "<") { out += Array("\\u003c".utf8) } else { out.append(byte) }
         }
-        return out
     }
 
     /// Two-space indented JSON with `"key": value` and a trailing newline, as Folio's files are written.
