@@ -133,7 +133,8 @@ struct SiteFiles {
 
     /// `a/b/c` → `a/b`; `a` → ``.
     static func parent(_ path: String) -> String {
-        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+        // By byte, not by Character: 20,000 paths a render, and grapheme breaking is not free.
+        path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? ""
     }
 
     /// Whether every component of `folder` under `root` is a real folder (not a link).

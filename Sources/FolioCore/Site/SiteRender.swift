@@ -234,6 +234,7 @@ public struct SiteRender: Sendable {
 
     /// A file of `static/` may not land where Folio generates a file, or a folder Folio fills.
     func checkStaticClashes(generated: Set<String>) throws(FolioError) {
+        guard !statics.isEmpty else { return }
         var generatedFolders = Set<String>()
         for path in generated {
             var folder = SiteFiles.parent(path)

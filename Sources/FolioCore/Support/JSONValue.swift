@@ -140,9 +140,11 @@ extension JSONValue {
         }
         switch self {
         case .array(let items) where items.isEmpty:
-            out.append(contentsOf: Array("[]".utf8))
+            out.append(UInt8(ascii: "["))
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs) where pairs.isEmpty:
-            out.append(contentsOf: Array("{}".utf8))
+            out.append(UInt8(ascii: "{"))
+            out.append(UInt8(ascii: "}"))
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -158,7 +160,8 @@ extension JSONValue {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
                 JSONValue.writeString(key, into: &out)
-                out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                out.append(UInt8(ascii: ":"))
+                out.append(UInt8(ascii: " "))
                 value.writePretty(into: &out, indent: indent + 1)
             }
             newline(indent)
@@ -170,9 +173,9 @@ extension JSONValue {
 
     private func writeScalar(into out: inout [UInt8]) {
         switch self {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .int(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): JSONValue.writeInteger(i, into: &out)
         case .double(let d):
             if d.isFinite, d.rounded() == d, abs(d) < 9e15 {
                 out.append(contentsOf: Array(String(Int(d)).utf8))
@@ -188,8 +191,37 @@ extension JSONValue {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// `i` in decimal, without making a `String` of it first.
+    static func writeInteger(_ i: Int, into out: inout [UInt8]) {
+        guard i != Int.min else { return out.append(contentsOf: String(i).utf8) }
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = abs(i)
+        var digits:
+            (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
     static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        let plain = string.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
