@@ -51,16 +51,19 @@ extension Lockfile {
         }
         var entries: [String: LockEntry] = [:]
         entries.reserveCapacity(schema.entries.count)
+        // The first problem by id is the one named, whatever order the entries were read in.
+        var damage: (id: String, message: String)?
         for (id, e) in schema.entries {
+            if let damage, damage.id < id { continue }
             guard let route = RouteID(rawValue: e.route) else {
-                throw FolioError("\(fileName) is damaged: entry '\(id)' names an unknown route '\(e.route)'. \(recovery)", path: fileName)
+                damage = (id, "entry '\(id)' names an unknown route '\(e.route)'")
+                continue
             }
             // Values are data, never paths: a crafted `file` or `sha256` would make render read or
             // write outside the project.
-            for (position, output) in (e.outputs ?? []).enumerated() {
-                if let problem = output.pathProblem {
-                    throw FolioError("\(fileName) is damaged: entry '\(id)', outputs[\(position)].\(problem). \(recovery)", path: fileName)
-                }
+            if let (position, problem) = (e.outputs ?? []).enumerated().lazy.compactMap({ i, o in o.pathProblem.map { (i, $0) } }).first {
+                damage = (id, "entry '\(id)', outputs[\(position)].\(problem)")
+                continue
             }
             entries[id] = LockEntry(
                 inputHash: e.input_hash, route: route, model: e.model, state: e.state, externalTaskID: e.external_task_id,
@@ -68,6 +71,7 @@ extension Lockfile {
                 outputs: (e.outputs ?? []).map(\.output), text: e.text, error: e.error, cost: e.cost, simulated: e.simulated ?? false,
                 inFlight: e.in_flight ?? [], generation: e.generation?.value)
         }
+        if let damage { throw FolioError("\(fileName) is damaged: \(damage.message). \(recovery)", path: fileName) }
         return Lockfile(entries: entries)
     }
 
