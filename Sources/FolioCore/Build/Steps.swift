@@ -85,8 +85,14 @@ extension BuildStep {
         // A cap the plan's estimate is over, or cannot be checked against, stops the build here:
         // before the simulator or the gateway is even opened.
         try SpendingCap.check(plan, limit: state.options.costCap(project.settings), flag: state.options.maxCost != nil)
+        let session = try await GatewaySession.open(
+            state.options, project: project, plan: plan, lock: state.lock,
+            observer: state.observer)
+        state.session = session
         // Entries moved to new ids (a file that gained or lost routes) are written before any
         // request: folio.lock says what the prompts are called now, even when nothing is sent.
+        // Not before the session opens: a build stopped there (no key) leaves folio.lock, and so
+        // a saved plan's digest of it, as they were.
         if !state.routeMoves.isEmpty {
             do {
                 try state.lock.write(project: project.root)
@@ -95,10 +101,6 @@ extension BuildStep {
             }
             state.routeMoves = []
         }
-        let session = try await GatewaySession.open(
-            state.options, project: project, plan: plan, lock: state.lock,
-            observer: state.observer)
-        state.session = session
         await state.observe(.generating(total: plan.entries.count))
         session.generator.removeLeftovers()
         let again = plan.entries.filter { $0.action == .download }

@@ -333,20 +333,18 @@ public struct PromptDecoder: Sendable {
         return "\(takers.first ?? "kling"): { \(key.rawValue): \(value) }"
     }
 
-    /// The default title: the file name as words (`launch-poster` → `Launch poster`).
-    /// `text` without the white space at its ends (Unicode's White_Space, as Foundation's
-    /// `.whitespacesAndNewlines`), scalar by scalar; the text itself when there is none, as in
-    /// nearly every file (Foundation's trimming cost more than reading the file).
+    /// `text` without the white space at its ends, exactly as Foundation's `.whitespacesAndNewlines`
+    /// trims it (the input hash is taken over the result: a different trim would generate, and
+    /// bill, every prompt again). Foundation is asked only when an end is not a visible ASCII
+    /// character, which nearly no file's is (its trimming cost more than reading the file).
     static func trimmed(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last else { return text }
-        if !first.properties.isWhitespace, !last.properties.isWhitespace { return text }
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[start...end])
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The default title: the file name as words (`launch-poster` → `Launch poster`).
     static func title(fromID id: String) -> String {
         Slug.title(id.split(separator: "/").last.map(String.init) ?? id)
     }

@@ -98,11 +98,11 @@ public enum FastFiles {
         return failed ? nil : bytes
     }
 
-    /// The size of a regular file, or nil when there is none.
     /// Whether the file at `path` holds exactly `bytes`, read and compared a chunk at a time: a
     /// 20 MB `gallery.json` is never held twice to learn that it did not change.
     public static func holds(_ path: String, exactly bytes: [UInt8]) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO put where a file was must not hang the render (fstat then refuses it).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var info = stat()
@@ -125,6 +125,7 @@ public enum FastFiles {
         }
     }
 
+    /// The size of a regular file, or nil when there is none.
     public static func size(_ path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }

@@ -22,7 +22,8 @@ final class StreamedFile {
         temporary = "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FolioError("cannot write \(path): open failed: \(String(cString: strerror(errno)))") }
-        old = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO put where the file was must not hang the render (fstat then refuses it).
+        old = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         var info = stat()
         if old >= 0, fstat(old, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG {
             close(old)
