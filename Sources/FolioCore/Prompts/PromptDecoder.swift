@@ -338,9 +338,13 @@ public struct PromptDecoder: Sendable {
     /// bill, every prompt again). Foundation is asked only when an end is not a visible ASCII
     /// character, which nearly no file's is (its trimming cost more than reading the file).
     static func trimmed(_ text: String) -> String {
+        // ASCII white space (tab to carriage return, space) is in Foundation's set: taken off here.
+        // When what is left starts and ends with a visible ASCII character, Foundation would stop
+        // at the very same places.
         let utf8 = text.utf8
-        guard let first = utf8.first, let last = utf8.last else { return text }
-        if (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) { return text }
+        let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if (0x21...0x7E).contains(utf8[start]), (0x21...0x7E).contains(utf8[end]) { return String(text[start...end]) }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
