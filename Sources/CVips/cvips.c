@@ -1,6 +1,5 @@
 #include "cvips.h"
 #include <vips/vips.h>
-#include <malloc.h>
 
 int folio_vips_init(void) {
     return vips_init("folio");
@@ -17,8 +16,4 @@ int folio_vips_can_save(const char *suffix) {
 
 const char *folio_vips_version(void) {
     return vips_version_string();
-}
-
-void folio_release_free_memory(void) {
-    malloc_trim(0);
 }

@@ -76,7 +76,7 @@ import Testing
         let original = Array(Self.text.utf8)
         let alphabet = Array("{}[]\",:0123456789-.eEtrufalsn \\u\n".utf8) + [0xC3, 0xA9, 0x80, 0x01]
         var taken = 0
-        for _ in 0..<3000 {
+        for _ in 0..<1200 {
             var bytes = original
             for _ in 0..<Int.random(in: 1...3, using: &generator) {
                 let at = Int.random(in: 0..<bytes.count, using: &generator)
@@ -93,6 +93,6 @@ import Testing
             let slow = Result { () throws(FolioError) in try Lockfile.decode(data, fastReader: false) }
             #expect(Self.same(fast, slow), "\(String(decoding: bytes, as: UTF8.self))")
         }
-        #expect(taken > 100, "most single changes inside strings still read")
+        #expect(taken > 40, "most single changes inside strings still read")
     }
 }

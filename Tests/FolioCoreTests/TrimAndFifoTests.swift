@@ -12,7 +12,7 @@ import Testing
         scalars += [0x1F98A, 0xE0020, 0x10FFFD].compactMap(Unicode.Scalar.init)
         var differ: [String] = []
         for scalar in scalars {
-            for text in ["\(scalar)a b\(scalar)", "\(scalar)", "a\(scalar)", "\(scalar)\u{301}x", " \(scalar) "] {
+            for text in ["\(scalar)a b\(scalar)", " \(scalar)\u{301}x\n"] {
                 let foundation = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 if PromptDecoder.trimmed(text) != foundation { differ.append(String(scalar.value, radix: 16)) }
             }

@@ -43,10 +43,6 @@ int folio_render_renditions(const char *source, int count, const int *widths, in
 /// took). For tests and benchmarks.
 int folio_png_fast_path_check(const char *path);
 
-// Hands the free pages of every malloc arena back to the system (glibc's malloc_trim): called
-// between build steps, so one step's garbage does not add to the next step's peak.
-void folio_release_free_memory(void);
-
 /// The message of the last failed call on this thread's behalf (not thread-safe across failures).
 const char *folio_vips_last_error(void);
 

@@ -1,4 +1,3 @@
-import CVips
 import Foundation
 
 /// One named step of a build: a small value the driver runs, times and names in any error.
@@ -59,10 +58,6 @@ public enum Pipeline {
                 await state.close()
                 throw FolioError("\(error)", step: step.name)
             }
-            // What a step freed goes back to the system before the next allocates its own: glibc
-            // keeps freed pages of its arenas otherwise, and the peak of a large render is the
-            // sum of every step's garbage (at 10,000 prompts, the YAML of loading alone is tens of MB).
-            folio_release_free_memory()
             let elapsed = start.duration(to: clock.now)
             let seconds = elapsed / .seconds(1)
             state.timings.append((step.name, seconds))
