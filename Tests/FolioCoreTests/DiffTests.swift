@@ -62,14 +62,14 @@ import Testing
         try FileManager.default.removeItem(at: project.appendingPathComponent("prompts/wren.md"))
         _ = try PublishTests.git(repository, ["add", "-A"])
         _ = try PublishTests.git(repository, ["commit", "-q", "-m", "more"])
-        let result = try runFolio(["diff", "HEAD~1", "--json", "--project", project.path], environment: PublishTests.gitEnvironment)
+        let result = try await runFolioOnAThread(["diff", "HEAD~1", "--json", "--project", project.path], environment: PublishTests.gitEnvironment)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
         let changes = (json["prompts"]?.arrayValue ?? []).map { "\($0["change"]?.stringValue ?? "") \($0["id"]?.stringValue ?? "")" }
         #expect(changes == ["changed fox", "changed heron", "changed owl", "added swan", "removed wren"])
         #expect(json["report"]?.stringValue == project.appendingPathComponent("folio-diff.html").path)
         // Against HEAD, now that everything is committed: nothing differs.
-        let clean = try runFolio(["diff", "--project", project.path], environment: PublishTests.gitEnvironment)
+        let clean = try await runFolioOnAThread(["diff", "--project", project.path], environment: PublishTests.gitEnvironment)
         #expect(clean.status == 0 && clean.stdout.hasPrefix("no prompt differs from HEAD"), "\(clean.stdout)\(clean.stderr)")
     }
 
@@ -82,7 +82,7 @@ import Testing
         try FileManager.default.removeItem(at: project.appendingPathComponent(oldHeron.file))
         let out = repository.appendingPathComponent("report/diff.html")
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let result = try runFolio(["diff", "--out", out.path, "--project", project.path], environment: PublishTests.gitEnvironment)
+        let result = try await runFolioOnAThread(["diff", "--out", out.path, "--project", project.path], environment: PublishTests.gitEnvironment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("report: \(out.path)"))
         let lines = result.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }
@@ -144,20 +144,20 @@ import Testing
     @Test func withoutARepositoryOrWithAnUnknownRevisionItIsExit2() async throws {
         let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
         defer { fixture.remove() }
-        let outside = try runFolio(["diff", "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
+        let outside = try await runFolioOnAThread(["diff", "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
         #expect(outside.status == 2 && outside.stderr.contains("is not in a git repository"), "\(outside.stderr)")
         _ = try PublishTests.git(fixture.root, ["init", "-q", "-b", "main"])
-        let empty = try runFolio(["diff", "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
+        let empty = try await runFolioOnAThread(["diff", "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
         #expect(empty.status == 2 && empty.stderr.contains("unknown revision 'HEAD'"), "\(empty.stderr)")
         _ = try PublishTests.git(fixture.root, ["add", "."])
         _ = try PublishTests.git(fixture.root, ["commit", "-q", "-m", "one"])
         for revision in ["no-such-branch", "main~5"] {
-            let unknown = try runFolio(["diff", revision, "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
+            let unknown = try await runFolioOnAThread(["diff", revision, "--project", fixture.root.path], environment: PublishTests.gitEnvironment)
             #expect(unknown.status == 2, "\(revision): \(unknown.stderr)")
         }
         var noGit = PublishTests.gitEnvironment
         noGit["PATH"] = "/nonexistent"
-        let missing = try runFolio(["diff", "--project", fixture.root.path], environment: noGit)
+        let missing = try await runFolioOnAThread(["diff", "--project", fixture.root.path], environment: noGit)
         #expect(missing.status == 2 && missing.stderr.contains("git is not installed"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.root.appendingPathComponent("folio-diff.html").path), "no report without a comparison")
     }

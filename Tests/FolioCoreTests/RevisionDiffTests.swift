@@ -29,7 +29,7 @@ import Testing
         try lock.write(project: project)
         try FileManager.default.removeItem(at: project.appendingPathComponent("prompts/owl.md"))
 
-        let json = try runFolio(["diff", "--json", "--project", project.path], environment: PublishTests.gitEnvironment)
+        let json = try await runFolioOnAThread(["diff", "--json", "--project", project.path], environment: PublishTests.gitEnvironment)
         #expect(json.status == 0, "\(json.stderr)")
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(json.stdout.utf8))
         let changes = (decoded["prompts"]?.arrayValue ?? []).map { "\($0["change"]?.stringValue ?? "") \($0["id"]?.stringValue ?? "")" }
@@ -37,7 +37,7 @@ import Testing
         #expect(decoded["prompts"]?.arrayValue?.first { $0["id"]?.stringValue == "ghost" }?["images"]?["old"]?.arrayValue?.isEmpty == true)
 
         // The text and the report name the same kinds.
-        let text = try runFolio(["diff", "--project", project.path], environment: PublishTests.gitEnvironment)
+        let text = try await runFolioOnAThread(["diff", "--project", project.path], environment: PublishTests.gitEnvironment)
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }
         #expect(lines.prefix(4) == ["changed  both", "added    ghost", "removed  gone", "removed  owl"], "\(text.stdout)")

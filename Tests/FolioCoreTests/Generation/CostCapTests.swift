@@ -294,7 +294,7 @@ import Testing
             ],
             // Tasks take a few seconds, so a run that does not wait leaves one pending, even with
             // the other suites loading both cores (a few tenths of a second was not enough there).
-            configure: { $0.timeScale = 0.1 }
+            configure: { $0.timeScale = 0.3 }
         ) { harness in
             let (first, _, _) = try await Self.generate(harness, maxCost: nil, pollTimeout: 0)
             #expect(try first.get().pending.map(\.id) == ["old"])
