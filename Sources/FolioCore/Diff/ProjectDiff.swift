@@ -138,9 +138,9 @@ extension ProjectDiff {
         let now = Set(prompts.map(\.id))
         var then = Set(before.map(\.id))
         for prompt in prompts where !then.contains(prompt.id) {
-            let route = prompt.generation.route
-            let from = prompt.isOneOfSeveralRoutes ? prompt.page : "\(prompt.page)@\(route.rawValue)"
-            guard !now.contains(from), let index = before.firstIndex(where: { $0.id == from && $0.generation.route == route }) else { continue }
+            let from = prompt.idWithOtherRouteCount
+            guard !now.contains(from), let index = before.firstIndex(where: { $0.id == from && $0.generation.route == prompt.generation.route })
+            else { continue }
             before[index].id = prompt.id
             then.insert(prompt.id)
         }

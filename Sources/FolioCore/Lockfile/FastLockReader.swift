@@ -61,18 +61,8 @@ private final class JSONScanner {
             let requestID = fields.optionalString("request_id"), let createdAt = fields.optionalString("created_at"),
             let updatedAt = fields.optionalString("updated_at"), let text = fields.optionalString("text"),
             let simulated = fields.optional("simulated", { if case .bool(let b) = $0 { b } else { nil } }),
-            let inFlight = fields.optional("in_flight", { Self.integers($0) }),
-            let outputs = fields.optional(
-                "outputs",
-                { value -> [Lockfile.OutputSchema]? in
-                    guard case .array(let items) = value else { return nil }
-                    var outputs: [Lockfile.OutputSchema] = []
-                    for item in items {
-                        guard case .object(let pairs) = item, let output = Self.output(pairs) else { return nil }
-                        outputs.append(output)
-                    }
-                    return outputs
-                }),
+            let inFlight = fields.optional("in_flight", { Self.array($0) { if case .int(let i) = $0 { i } else { nil } } }),
+            let outputs = fields.optional("outputs", { Self.array($0) { if case .object(let pairs) = $0 { Self.output(pairs) } else { nil } } }),
             let error = fields.optional("error", Self.error),
             let generation = fields.optional(
                 "generation",
@@ -117,17 +107,7 @@ private final class JSONScanner {
             let resolution = fields.optionalString("resolution"), let imageSize = fields.optionalString("image_size"),
             let resultType = fields.optionalString("result_type"), let seed = number("seed"), let watermark = flag("watermark"),
             let extend = flag("prompt_extend"), let amount = number("series_amount"),
-            let images = fields.optional(
-                "images",
-                { value -> [String]? in
-                    guard case .array(let items) = value else { return nil }
-                    var texts: [String] = []
-                    for item in items {
-                        guard case .string(let text) = item else { return nil }
-                        texts.append(text)
-                    }
-                    return texts
-                }),
+            let images = fields.optional("images", { Self.array($0) { if case .string(let text) = $0 { text } else { nil } } }),
             let extra = fields.optional("extra", { $0 })
         else { return nil }
         return Lockfile.GenerationSchema(
@@ -136,14 +116,16 @@ private final class JSONScanner {
             prompt_extend: extend, series_amount: amount, images: images, extra: extra)
     }
 
-    private static func integers(_ value: JSONValue) -> [Int]? {
+    /// An array each of whose items `read` takes; nil for anything else.
+    private static func array<T>(_ value: JSONValue, _ read: (JSONValue) -> T?) -> [T]? {
         guard case .array(let items) = value else { return nil }
-        var numbers: [Int] = []
+        var values: [T] = []
+        values.reserveCapacity(items.count)
         for item in items {
-            guard case .int(let number) = item else { return nil }
-            numbers.append(number)
+            guard let value = read(item) else { return nil }
+            values.append(value)
         }
-        return numbers
+        return values
     }
 
     /// The members of one object, as `Decodable` reads them: a missing key and `null` are both nil
@@ -208,17 +190,19 @@ private final class JSONScanner {
             skipSpace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
             position += 1
-            guard member(self, key) else { return false }
-            skipSpace()
-            guard position < bytes.count else { return false }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-                continue
-            }
-            guard bytes[position] == UInt8(ascii: "}") else { return false }
-            position += 1
-            return true
+            guard member(self, key), let more = separator(closing: UInt8(ascii: "}")) else { return false }
+            if !more { return true }
         }
+    }
+
+    /// After a member or an item: true past a `,`, false past `closing`, nil at anything else.
+    private func separator(closing: UInt8) -> Bool? {
+        skipSpace()
+        guard position < bytes.count else { return nil }
+        let byte = bytes[position]
+        guard byte == UInt8(ascii: ",") || byte == closing else { return nil }
+        position += 1
+        return byte == UInt8(ascii: ",")
     }
 
     /// Any value, as `JSONValue`'s `Decodable` gives it (objects' keys sorted); nil past 256 levels.
@@ -245,17 +229,9 @@ private final class JSONScanner {
                 return .array(items)
             }
             while true {
-                guard let item = value(depth: depth + 1) else { return nil }
+                guard let item = value(depth: depth + 1), let more = separator(closing: UInt8(ascii: "]")) else { return nil }
                 items.append(item)
-                skipSpace()
-                guard position < bytes.count else { return nil }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                guard bytes[position] == UInt8(ascii: "]") else { return nil }
-                position += 1
-                return .array(items)
+                if !more { return .array(items) }
             }
         case UInt8(ascii: "\""):
             return string().map { .string($0) }

@@ -18,9 +18,8 @@ extension Lockfile {
         var lock = self
         var moves: [RouteMove] = []
         for prompt in prompts where lock.entries[prompt.id] == nil {
-            let route = prompt.generation.route
-            let old = prompt.isOneOfSeveralRoutes ? prompt.page : "\(prompt.page)@\(route.rawValue)"
-            guard !ids.contains(old), let entry = lock.entries[old], entry.route == route else { continue }
+            let old = prompt.idWithOtherRouteCount
+            guard !ids.contains(old), let entry = lock.entries[old], entry.route == prompt.generation.route else { continue }
             lock.entries[old] = nil
             lock.entries[prompt.id] = entry
             moves.append(RouteMove(from: old, to: prompt.id))

@@ -41,6 +41,13 @@ public struct Prompt: Sendable, Hashable {
     /// One route of a file with several (`id` is `page@route`).
     public var isOneOfSeveralRoutes: Bool { id != page }
 
+    /// The id this prompt had, or will have, when its file names one route instead of several or
+    /// several instead of one: `launch` for `launch@kling`, and the other way round. What was paid
+    /// for moves between the two (`Lockfile.movingRoutes`).
+    public var idWithOtherRouteCount: String {
+        isOneOfSeveralRoutes ? page : "\(page)@\(generation.route.rawValue)"
+    }
+
     public init(
         id: String, album: String?, file: String, title: String, alt: String?, tags: [String], caption: String?, date: String?,
         weight: Int?, draft: Bool, cover: Int, privateFields: Set<PrivateField>, generation: Generation, sourceSHA256: String = ""

@@ -95,13 +95,6 @@ public struct PromptDecoder: Sendable {
         if let route = fields[.route] {
             problems.add(route.keyNode.diagnostic("set either 'route' or 'routes', not both; 'routes' lists every route this prompt is sent to", key: "route"))
         }
-        // Its page names each route and model; withholding them would leave nothing to compare.
-        if routes.count > 1, let node = fields[.private]?.value, (try? node.textList(key: "private"))?.contains(PrivateField.parameters.rawValue) == true {
-            problems.add(
-                node.diagnostic(
-                    "private: parameters would withhold the routes and models this prompt is sent to several routes to compare; take 'parameters' out of private, or list one route",
-                    key: "private"))
-        }
         var own: [RouteID: [FrontMatterKey: YAMLEntry]] = [:]
         for (route, entry) in routeMaps {
             guard routes.contains(route) else {
@@ -138,13 +131,16 @@ public struct PromptDecoder: Sendable {
         // that route, say) every route keeps private.
         let withheld = prompts.reduce(into: Set<PrivateField>()) { $0.formUnion($1.privateFields) }
         for index in prompts.indices { prompts[index].privateFields = withheld }
-        if routes.count > 1, withheld.contains(.parameters), fields[.private] == nil {
+        // Its page names each route and model; withholding them would leave nothing to compare.
+        if routes.count > 1, withheld.contains(.parameters) {
+            let why = "would withhold the routes and models this prompt is sent to several routes to compare"
             problems.add(
-                Diagnostic(
-                    file: file, line: 1, key: "private",
-                    message:
-                        "private: parameters (a default from folio.yml) would withhold the routes and models this prompt is sent to several routes to compare; set 'private' in this file without 'parameters', or list one route"
-                ))
+                fields[.private].map {
+                    $0.value.diagnostic("private: parameters \(why); take 'parameters' out of private, or list one route", key: "private")
+                }
+                    ?? Diagnostic(
+                        file: file, line: 1, key: "private",
+                        message: "private: parameters (a default from folio.yml) \(why); set 'private' in this file without 'parameters', or list one route"))
         }
         let diagnostics = problems.finish(draft: prompts.first?.draft ?? draft ?? false)
         guard diagnostics.errors.isEmpty, prompts.count == routes.count else { return ([], diagnostics) }

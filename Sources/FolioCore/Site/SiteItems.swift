@@ -22,8 +22,10 @@ struct SiteItem: Sendable {
     /// Whether other items share this one's page (the published routes of one file; a route left a
     /// draft by a default does not count).
     var sharesPage = false
-    /// The route's column on a page with several routes (`route-kling`); nil on a page with one.
-    var anchor: String? { sharesPage ? "route-\(prompt.generation.route.rawValue)" : nil }
+    /// The id of the route's column on a page of several routes: `route-kling`.
+    var columnID: String { "route-\(prompt.generation.route.rawValue)" }
+    /// The route's column on a page with several routes; nil on a page with one.
+    var anchor: String? { sharesPage ? columnID : nil }
     /// What a card links to: the page, at the route's column when it has several.
     var link: String { anchor.map { "\(page)#\($0)" } ?? page }
     /// The variant `cover` names, else (not usable) the first image shown.

@@ -12,28 +12,18 @@ extension SitePages {
         let sizes = "(max-width: 860px) 100vw, \(max(100 / items.count, 25))vw"
         let columns = items.map { item in
             let params = parameters(item)
-            let variants = zip(item.images, item.outputs).enumerated().map { index, shown in
-                let (plan, output) = shown
-                return VariantView(
-                    picture: picture(plan, root: root, sizes: sizes, eager: index == 0, alt: item.alt),
-                    index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256],
-                    mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init),
-                    contentCredentials: contentCredentials.contains(plan.sha256))
-            }
             return RouteColumnView(
-                anchor: item.anchor ?? "route-\(item.prompt.generation.route.rawValue)", route: item.prompt.generation.route.rawValue,
-                model: item.shownGeneration?.model, negativePrompt: item.shownNegative, params: params, hasParams: !params.isEmpty,
-                reply: item.shownReply, variants: variants,
+                anchor: item.columnID, route: item.prompt.generation.route.rawValue, model: item.shownGeneration?.model,
+                negativePrompt: item.shownNegative, params: params, hasParams: !params.isEmpty, reply: item.shownReply,
+                variants: variants(item, root: root, sizes: sizes),
                 placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: nil) })
         }
         let view = RoutesPageView(
-            root: root, site: siteView, title: lead.prompt.title,
-            album: lead.prompt.album.map { Link(name: $0, url: "albums/\($0)/index.html") },
+            root: root, site: siteView, title: lead.prompt.title, album: albumLink(lead.prompt),
             captionHTML: lead.prompt.caption.map(Markdown.html), showPrompt: lead.shownPrompt != nil,
             prompt: lead.shownPrompt, promptHTML: lead.shownPrompt.map(Markdown.html), source: lead.showsSource ? "prompt.md" : nil,
-            tags: lead.prompt.tags.map { Link(name: $0, url: "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html") },
-            hasTags: !lead.prompt.tags.isEmpty, columns: columns,
-            prev: previous.map { Neighbour(url: $0.page, title: $0.prompt.title) }, next: next.map { Neighbour(url: $0.page, title: $0.prompt.title) })
+            tags: tagLinks(lead.prompt), hasTags: !lead.prompt.tags.isEmpty, columns: columns,
+            prev: previous.map(Neighbour.init), next: next.map(Neighbour.init))
         let shown = items.first { $0.cover != nil } ?? lead
         let description = lead.prompt.alt ?? lead.shownPrompt.map { String($0.prefix(160)) } ?? lead.prompt.title
         return page(

@@ -250,30 +250,45 @@ struct SitePages: Sendable {
     func detail(_ item: SiteItem, previous: SiteItem?, next: SiteItem?) -> String {
         let root = Self.root(of: item.page)
         let params = parameters(item)
-        let variants = zip(item.images, item.outputs).enumerated().map { index, shown in
-            let (plan, output) = shown
-            // Each variant's own seed (DashScope sends variant i the seed + i).
-            return VariantView(
-                picture: picture(plan, root: root, sizes: "(max-width: 860px) 100vw, 66vw", eager: index == 0, alt: item.alt),
-                index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256],
-                mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init),
-                contentCredentials: contentCredentials.contains(plan.sha256))
-        }
+        let variants = variants(item, root: root, sizes: "(max-width: 860px) 100vw, 66vw")
         let view = PromptPageView(
             root: root, site: siteView, title: item.prompt.title,
-            album: item.prompt.album.map { Link(name: $0, url: "albums/\($0)/index.html") },
+            album: albumLink(item.prompt),
             captionHTML: item.prompt.caption.map(Markdown.html), showPrompt: item.shownPrompt != nil,
             prompt: item.shownPrompt, promptHTML: item.shownPrompt.map(Markdown.html), source: item.showsSource ? "prompt.md" : nil,
             negativePrompt: item.shownNegative, params: params, hasParams: !params.isEmpty,
-            tags: item.prompt.tags.map { Link(name: $0, url: "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html") },
-            hasTags: !item.prompt.tags.isEmpty, reply: item.shownReply, variants: variants,
+            tags: tagLinks(item.prompt), hasTags: !item.prompt.tags.isEmpty, reply: item.shownReply, variants: variants,
             placeholder: item.placeholder.map { PlaceholderView(state: $0.kind.rawValue, reason: item.shownReason ?? "", page: nil) },
-            prev: previous.map { Neighbour(url: $0.page, title: $0.prompt.title) }, next: next.map { Neighbour(url: $0.page, title: $0.prompt.title) })
+            prev: previous.map(Neighbour.init), next: next.map(Neighbour.init))
         let description = item.prompt.alt ?? item.shownPrompt.map { String($0.prefix(160)) } ?? item.prompt.title
         return page(
             item.page, title: "\(item.prompt.title) · \(settings.title)", description: description,
             body: theme.render("prompt", view), currentAlbum: item.prompt.album, home: false, bodyClass: "image",
             social: social(item, root: root, description: description))
+    }
+
+    /// The images of an item's page, each with what is said beside it; `sizes` is the width the
+    /// page gives them.
+    func variants(_ item: SiteItem, root: String, sizes: String) -> [VariantView] {
+        zip(item.images, item.outputs).enumerated().map { index, shown in
+            let (plan, output) = shown
+            // Each variant's own seed (DashScope sends variant i the seed + i).
+            return VariantView(
+                picture: picture(plan, root: root, sizes: sizes, eager: index == 0, alt: item.alt),
+                index: index, original: plan.original, ratio: ratio(plan), color: colors[plan.sha256],
+                mime: output.asset?.mime ?? "", seed: item.seed(variant: output.index).map(String.init),
+                contentCredentials: contentCredentials.contains(plan.sha256))
+        }
+    }
+
+    /// The album a prompt's page names, linked.
+    func albumLink(_ prompt: Prompt) -> Link? {
+        prompt.album.map { Link(name: $0, url: "albums/\($0)/index.html") }
+    }
+
+    /// A prompt's tags, each linked to its page.
+    func tagLinks(_ prompt: Prompt) -> [Link] {
+        prompt.tags.map { Link(name: $0, url: "tags/\(slugs[$0] ?? TagSlug.of($0))/index.html") }
     }
 
     /// The parameters shown beside an image (none when `parameters` is private).

@@ -358,6 +358,16 @@ struct Neighbour: TemplateView {
     var url: String
     var title: String
 
+    init(url: String, title: String) {
+        self.url = url
+        self.title = title
+    }
+
+    /// The neighbour `item` is: its page and title.
+    init(_ item: SiteItem) {
+        self.init(url: item.page, title: item.prompt.title)
+    }
+
     func child(named key: String) -> Any? {
         switch key {
         case "url": url

@@ -24,12 +24,18 @@ public enum AtomicFile {
         }
     }
 
+    /// A fresh temporary name beside `url`, `.<name>.<pid>.<random>.tmp`: the form `removeLeftovers`
+    /// knows, so one that a killed process left is cleaned up.
+    static func temporaryPath(for url: URL) -> String {
+        "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
     /// Writes `bytes` to `url` through a temporary file in the same folder and a rename. With `sync`
     /// (the default) the file and the folder are synced, so the write survives a power cut too;
     /// disposable output (the site) skips that.
     public static func write(_ bytes: [UInt8], to url: URL, sync: Bool = true, beforeRename: (() throws -> Void)? = nil) throws {
         let folder = url.deletingLastPathComponent().path
-        let temporary = "\(folder)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temporary = temporaryPath(for: url)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw WriteError(path: url.path, operation: "open", code: errno) }
         var finished = false

@@ -18,8 +18,7 @@ final class StreamedFile {
     /// Opens the temporary file beside `path`, and `path` itself for the comparison.
     init(replacing path: String) throws(FolioError) {
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        temporary = "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        temporary = AtomicFile.temporaryPath(for: URL(fileURLWithPath: path))
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FolioError("cannot write \(path): open failed: \(String(cString: strerror(errno)))") }
         // Non-blocking: a FIFO put where the file was must not hang the render (fstat then refuses it).
