@@ -22,7 +22,11 @@ extension BuildStep {
     /// build generates (one process writes `folio.lock` at a time) or publishes (no build changes
     /// the site while it is copied), then `folio.lock`, read once.
     public static let load = BuildStep("load") { state in
-        let project = await ProjectLoader.load(state.options.project)
+        // folio.lock is decoded while the prompts are, and used once the run lock is held only if
+        // it is still the file then read.
+        let root = state.options.project.standardizedFileURL
+        async let early = Lockfile.EarlyRead(project: root)
+        let project = await ProjectLoader.load(root)
         await state.observe(.diagnostics(project.diagnostics))
         let errors = project.diagnostics.errors.count
         if errors > 0 {
@@ -53,7 +57,7 @@ extension BuildStep {
             // of the copy, upload or commit (dry run or not: it renders too).
             state.runLock = try RunLock.acquire(project: project.root, command: state.runs(.publish) ? "publish" : "render")
         }
-        state.lock = try Lockfile.load(project: project.root)
+        state.lock = try await early.current(project: project.root) ?? Lockfile.load(project: project.root)
         // A prompt file that gained or lost routes keeps what it paid for, under its new ids: the
         // next write of folio.lock (any change a build makes) writes the moves, and until then
         // every run makes them again from the same files, so a saved plan's digest still holds.

@@ -13,6 +13,33 @@ extension Lockfile {
         return try decode(data)
     }
 
+    /// `folio.lock` read before the run lock is held, so that decoding it overlaps loading the
+    /// prompts; `current` gives it only while the file is still the one read (a write by another
+    /// process renames a new file into place, which changes its identity).
+    struct EarlyRead: Sendable {
+        private let identity: FileIdentity?
+        private let result: Result<Lockfile, FolioError>
+
+        init(project: URL) {
+            let path = project.appendingPathComponent(fileName).path
+            let before = Self.identity(path)
+            result = Result { () throws(FolioError) in try Lockfile.load(project: project) }
+            // Read between two equal stats: these bytes are that file's.
+            identity = before != nil && Self.identity(path) == before ? before : nil
+        }
+
+        /// What was read, when `folio.lock` is still that file; else nil (read it again).
+        func current(project: URL) throws(FolioError) -> Lockfile? {
+            guard let identity, Self.identity(project.appendingPathComponent(fileName).path) == identity else { return nil }
+            return try result.get()
+        }
+
+        private static func identity(_ path: String) -> FileIdentity? {
+            var info = stat()
+            return lstat(path, &info) == 0 ? FileIdentity(info) : nil
+        }
+    }
+
     /// Decodes the bytes of a lockfile; `fastReader` false reads it with Foundation's decoder only (for tests).
     public static func decode(_ data: Data, fastReader: Bool = true) throws(FolioError) -> Lockfile {
         let recovery =

@@ -37,10 +37,13 @@ public enum ProjectLoader {
         let (files, pathProblems) = promptFiles(in: promptsURL, project: root)
         diagnostics += pathProblems
         let decoder = PromptDecoder(settings: settings, project: root)
-        let results = await decodeAll(files, decoder: decoder, root: root)
+        let context = PromptCache.context(settingsDigest: settingsDigest)
+        let cache = context.map { PromptCache.read(project: root, context: $0) } ?? PromptCache(context: "")
+        let results = await decodeAll(files, decoder: decoder, cache: cache, root: root)
+        if let context { keep(results, in: cache, context: context, project: root) }
         var prompts: [Prompt] = []
         var seenDefaults = Set<String>()
-        for (decoded, problems) in results {
+        for (decoded, problems, _) in results {
             prompts += decoded
             for problem in problems {
                 // A bad default in folio.yml would otherwise be reported once per prompt.
@@ -146,23 +149,56 @@ public enum ProjectLoader {
         return (found, problems)
     }
 
-    private static func decodeAll(_ files: [Found], decoder: PromptDecoder, root: URL) async -> [([Prompt], [Diagnostic])] {
+    /// What one prompt file gave: its prompts, its problems, and how it stands with the cache.
+    typealias Decoded = (prompts: [Prompt], problems: [Diagnostic], source: DecodedSource)
+
+    /// Where a file's prompts came from.
+    enum DecodedSource {
+        /// The cache, for these bytes.
+        case cached(file: String, sha256: String)
+        /// Decoded now from bytes with this SHA-256.
+        case decoded(file: String, sha256: String)
+        /// Not decoded (unreadable, too large, not UTF-8).
+        case unread
+    }
+
+    private static func decodeAll(_ files: [Found], decoder: PromptDecoder, cache: PromptCache, root: URL) async -> [Decoded] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
         let chunk = (files.count + workers - 1) / max(workers, 1)
-        return await withTaskGroup(of: (Int, [([Prompt], [Diagnostic])]).self) { group in
+        return await withTaskGroup(of: (Int, [Decoded]).self) { group in
             for worker in 0..<workers {
                 let slice = Array(files[min(worker * chunk, files.count)..<min((worker + 1) * chunk, files.count)])
                 group.addTask {
-                    (worker, slice.map { decodeOne($0, decoder: decoder, root: root) })
+                    (worker, slice.map { decodeOne($0, decoder: decoder, cache: cache, root: root) })
                 }
             }
-            var parts = [[([Prompt], [Diagnostic])]](repeating: [], count: workers)
+            var parts = [[Decoded]](repeating: [], count: workers)
             for await (worker, results) in group { parts[worker] = results }
             return parts.flatMap { $0 }
         }
     }
 
-    private static func decodeOne(_ found: Found, decoder: PromptDecoder, root: URL) -> ([Prompt], [Diagnostic]) {
+    /// Writes the cache again when this run decoded a file it may keep, or a file it held is gone
+    /// or changed; a run that found every file in it leaves it as it is.
+    private static func keep(_ results: [Decoded], in cache: PromptCache, context: String, project: URL) {
+        var kept: [(file: String, sha256: String, prompts: [Prompt])] = []
+        var changed = false
+        for (prompts, problems, source) in results {
+            switch source {
+            case .cached(let file, let sha):
+                kept.append((file, sha, prompts))
+            case .decoded(let file, let sha):
+                guard PromptCache.keeps(prompts, problems: problems) else { continue }
+                kept.append((file, sha, prompts))
+                changed = true
+            case .unread:
+                continue
+            }
+        }
+        if changed || kept.count != cache.count { PromptCache.write(kept, context: context, project: project) }
+    }
+
+    private static func decodeOne(_ found: Found, decoder: PromptDecoder, cache: PromptCache, root: URL) -> Decoded {
         let data: [UInt8]
         switch FastFiles.read(root.path + "/" + found.path, atMost: SourceText.maxBytes) {
         case .bytes(let bytes):
@@ -174,19 +210,23 @@ public enum ProjectLoader {
                     Diagnostic(
                         file: found.path,
                         message: "the file is \(SourceText.megabytes(size)); prompt files may be at most 1 MB")
-                ]
+                ],
+                .unread
             )
         case .unreadable:
-            return ([], [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")])
+            return ([], [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")], .unread)
+        }
+        let digest = SHA256Hex.of(data)
+        if let prompts = cache.prompts(file: found.path, id: found.id, sha256: digest) {
+            return (prompts, [], .cached(file: found.path, sha256: digest))
         }
         switch SourceText.decode(data, file: found.path) {
         case .failure(let problem):
-            return ([], [problem])
+            return ([], [problem], .unread)
         case .success(let text):
             var (prompts, problems) = decoder.decodeAll(text: text, file: found.path, id: found.id)
-            let digest = SHA256Hex.of(data)
             for index in prompts.indices { prompts[index].sourceSHA256 = digest }
-            return (prompts, problems)
+            return (prompts, problems, .decoded(file: found.path, sha256: digest))
         }
     }
 }

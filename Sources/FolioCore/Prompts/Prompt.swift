@@ -69,6 +69,22 @@ public struct Prompt: Sendable, Hashable {
         inputHash = generation.inputHash
         self.sourceSHA256 = sourceSHA256
     }
+
+    /// A prompt as an earlier run decoded it (`PromptCache`): its input hash as then taken of
+    /// `generation`, not taken again. The other fields are set after.
+    init(restoring generation: Generation, inputHash: String, id: String, file: String, title: String) {
+        self.id = id
+        page = id
+        self.file = file
+        self.title = title
+        tags = []
+        draft = false
+        cover = 0
+        privateFields = []
+        self.generation = generation
+        self.inputHash = inputHash
+        sourceSHA256 = ""
+    }
 }
 
 /// A field a prompt file can keep off the published site.
