@@ -59,10 +59,17 @@ import Testing
 
     static func cacheURL(_ root: URL) -> URL { root.appendingPathComponent(".folio/\(PromptCache.file)") }
 
+    /// Loads the project and writes the cache as a build does (after its run lock).
+    static func load(_ root: URL) async -> LoadedProject {
+        var project = await ProjectLoader.load(root)
+        project.writePromptCache()
+        return project
+    }
+
     @Test func aSecondLoadReadsTheCacheAndGetsExactlyWhatDecodingGives() async throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
-        let first = await ProjectLoader.load(root)
+        let first = await Self.load(root)
         #expect(first.diagnostics.errors.isEmpty, "\(first.diagnostics)")
         #expect(first.prompts.count > 15)
         #expect(FileManager.default.fileExists(atPath: Self.cacheURL(root).path))
@@ -90,24 +97,25 @@ import Testing
         let second = await ProjectLoader.load(root)
         #expect(second.prompts == first.prompts)
         #expect(second.diagnostics == first.diagnostics)
+        #expect(second.promptCacheUpdate == nil)
         #expect(try FileManager.default.attributesOfItem(atPath: Self.cacheURL(root).path)[.modificationDate] as? Date == written)
     }
 
     @Test func anEditedFileOrAChangedFolioYmlIsDecodedAgain() async throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
-        _ = await ProjectLoader.load(root)
+        _ = await Self.load(root)
         let fox = root.appendingPathComponent("prompts/nature/watercolor-fox.md")
         let text = try String(contentsOf: fox, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "title: Watercolor fox", with: "title: A fox, edited").utf8).write(to: fox)
-        let edited = await ProjectLoader.load(root)
+        let edited = await Self.load(root)
         #expect(edited.prompts.first { $0.id == "nature/watercolor-fox" }?.title == "A fox, edited")
 
         // The fox takes its route from folio.yml's defaults: a new default reaches it through the cache.
         let settings = root.appendingPathComponent("folio.yml")
         let yml = try String(contentsOf: settings, encoding: .utf8)
         try Data(yml.replacingOccurrences(of: "  route: gemini\n", with: "  route: kling\n").utf8).write(to: settings)
-        let moved = await ProjectLoader.load(root)
+        let moved = await Self.load(root)
         #expect(moved.prompts.first { $0.id == "nature/watercolor-fox" }?.generation.route == .kling)
         #expect(moved.prompts.first { $0.id == "nature/watercolor-fox" }?.inputHash != edited.prompts.first { $0.id == "nature/watercolor-fox" }?.inputHash)
         #expect(moved.prompts == PromptCacheTests.decodedWithoutCache(root))
@@ -131,26 +139,46 @@ import Testing
         return prompts.sorted { $0.id < $1.id }
     }
 
+    @Test func onlyACommandThatGoesOnToWriteKeepsTheCache() async throws {
+        let fixture = try await SiteFixture.make(items: [SiteFixture.Item(id: "fox", text: "A fox\n")])
+        defer { fixture.remove() }
+        let cache = Self.cacheURL(fixture.root)
+        let environment = ProcessInfo.processInfo.environment
+        for command in [["plan"], ["check"], ["status"]] {
+            let run = try await runFolioOnAThread(command + ["--project", fixture.root.path], environment: environment)
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: cache.path), "\(command) only reads")
+        }
+        // A render refused for its output folder leaves the project as it was.
+        let refused = try await runFolioOnAThread(
+            ["render", "--project", fixture.root.path, "--out", fixture.root.path + "/prompts"], environment: environment)
+        #expect(refused.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: cache.path))
+        let render = try await runFolioOnAThread(["render", "--project", fixture.root.path], environment: environment)
+        #expect(render.status == 0, "\(render.stderr)")
+        #expect(FileManager.default.fileExists(atPath: cache.path))
+    }
+
     @Test func aFileWithWarningsIsNeverCachedAndWarnsOnEveryRun() async throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
         let odd = root.appendingPathComponent("prompts/odd.md")
         try Data("---\nroute: kling\nunknown_key: 1\n---\nA prompt with a key Folio does not know\n".utf8).write(to: odd)
-        let first = await ProjectLoader.load(root)
+        let first = await Self.load(root)
         let warnings = first.diagnostics.filter { $0.file == "prompts/odd.md" }
         #expect(!warnings.isEmpty)
         let context = try #require(PromptCache.context(settingsDigest: first.settingsDigest))
         let cache = PromptCache.read(project: root, context: context)
         let sha = SHA256Hex.of(try Data(contentsOf: odd))
         #expect(cache.prompts(file: "prompts/odd.md", id: "odd", sha256: sha) == nil)
-        let second = await ProjectLoader.load(root)
+        let second = await Self.load(root)
         #expect(second.diagnostics.filter { $0.file == "prompts/odd.md" } == warnings)
     }
 
     @Test func aDamagedCacheIsIgnoredWholeAndNeverCrashesTheReader() async throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
-        let first = await ProjectLoader.load(root)
+        let first = await Self.load(root)
         let context = try #require(PromptCache.context(settingsDigest: first.settingsDigest))
         let bytes = [UInt8](try Data(contentsOf: Self.cacheURL(root)))
         #expect(PromptCache(bytes: bytes, context: context) != nil)
@@ -179,7 +207,7 @@ import Testing
         var damaged = bytes
         damaged[bytes.count / 2] ^= 0xff
         try Data(damaged).write(to: Self.cacheURL(root))
-        let again = await ProjectLoader.load(root)
+        let again = await Self.load(root)
         #expect(again.prompts == first.prompts)
         #expect(PromptCache(bytes: [UInt8](try Data(contentsOf: Self.cacheURL(root))), context: context) != nil)
     }
@@ -187,7 +215,7 @@ import Testing
     @Test func aLinkInPlaceOfTheCacheIsNeitherReadNorWrittenThrough() async throws {
         let root = try Self.project()
         defer { try? FileManager.default.removeItem(at: root) }
-        let first = await ProjectLoader.load(root)
+        let first = await Self.load(root)
         let victim = TestPaths.temporaryFolder("folio-cache-victim")
         defer { try? FileManager.default.removeItem(at: victim) }
         try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: true)
@@ -199,7 +227,7 @@ import Testing
         try FileManager.default.createSymbolicLink(at: Self.cacheURL(root), withDestinationURL: elsewhere)
         let fox = root.appendingPathComponent("prompts/nature/watercolor-fox.md")
         try Data("---\ntitle: Changed\n---\nA fox\n".utf8).write(to: fox)
-        let second = await ProjectLoader.load(root)
+        let second = await Self.load(root)
         #expect(second.prompts.first { $0.id == "nature/watercolor-fox" }?.title == "Changed")
         #expect(try Data(contentsOf: elsewhere) == kept)
         var info = stat()

@@ -58,6 +58,8 @@ extension BuildStep {
             state.runLock = try RunLock.acquire(project: project.root, command: state.runs(.publish) ? "publish" : "render")
         }
         state.lock = try await early.current(project: project.root) ?? Lockfile.load(project: project.root)
+        // A build that goes on to write keeps the prompts it decoded for the next run.
+        if state.runLock != nil { state.project?.writePromptCache() }
         // A prompt file that gained or lost routes keeps what it paid for, under its new ids: the
         // next write of folio.lock (any change a build makes) writes the moves, and until then
         // every run makes them again from the same files, so a saved plan's digest still holds.

@@ -10,6 +10,16 @@ public struct LoadedProject: Sendable {
     public var diagnostics: [Diagnostic]
     /// The SHA-256 of the `folio.yml` bytes `settings` were read from; empty when not read from a file.
     public var settingsDigest = ""
+    /// The prompt cache as this load would leave it, when it differs from the one on disk: written
+    /// by a command that goes on to write (`writePromptCache`), never by one that only reads or
+    /// stops (a refused render touches nothing in the project).
+    var promptCacheUpdate: PromptCache.Update?
+
+    /// Writes the prompt cache this load found out of date, once.
+    mutating func writePromptCache() {
+        promptCacheUpdate?.write(project: root)
+        promptCacheUpdate = nil
+    }
 
     /// The prompts a build generates and publishes.
     public var published: [Prompt] { prompts.filter { !$0.draft } }
@@ -40,7 +50,7 @@ public enum ProjectLoader {
         let context = PromptCache.context(settingsDigest: settingsDigest)
         let cache = context.map { PromptCache.read(project: root, context: $0) } ?? PromptCache(context: "")
         let results = await decodeAll(files, decoder: decoder, cache: cache, root: root)
-        if let context { keep(results, in: cache, context: context, project: root) }
+        let cacheUpdate = context.flatMap { Self.update(results, of: cache, context: $0) }
         var prompts: [Prompt] = []
         var seenDefaults = Set<String>()
         for (decoded, problems, _) in results {
@@ -55,7 +65,9 @@ public enum ProjectLoader {
             }
         }
         prompts.sort { $0.id < $1.id }
-        return LoadedProject(root: root, settings: settings, prompts: prompts, diagnostics: diagnostics.sortedByLocation(), settingsDigest: settingsDigest)
+        return LoadedProject(
+            root: root, settings: settings, prompts: prompts, diagnostics: diagnostics.sortedByLocation(), settingsDigest: settingsDigest,
+            promptCacheUpdate: cacheUpdate)
     }
 
     /// A prompt file found on disk, with the id its path gives.
@@ -178,9 +190,9 @@ public enum ProjectLoader {
         }
     }
 
-    /// Writes the cache again when this run decoded a file it may keep, or a file it held is gone
-    /// or changed; a run that found every file in it leaves it as it is.
-    private static func keep(_ results: [Decoded], in cache: PromptCache, context: String, project: URL) {
+    /// The cache to write when this run decoded a file it may keep, or a file it held is gone or
+    /// changed; nil when it found every file in it.
+    private static func update(_ results: [Decoded], of cache: PromptCache, context: String) -> PromptCache.Update? {
         var kept: [(file: String, sha256: String, prompts: [Prompt])] = []
         var changed = false
         for (prompts, problems, source) in results {
@@ -195,7 +207,7 @@ public enum ProjectLoader {
                 continue
             }
         }
-        if changed || kept.count != cache.count { PromptCache.write(kept, context: context, project: project) }
+        return changed || kept.count != cache.count ? PromptCache.Update(files: kept, context: context) : nil
     }
 
     private static func decodeOne(_ found: Found, decoder: PromptDecoder, cache: PromptCache, root: URL) -> Decoded {

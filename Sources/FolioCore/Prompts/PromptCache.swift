@@ -113,11 +113,17 @@ struct PromptCache: Sendable {
         return writer.bytes
     }
 
-    /// Writes the cache of `project` (in `.folio/`, created when missing); a cache that cannot be
-    /// written is no error: the next run decodes every file, as without one.
-    static func write(_ files: [(file: String, sha256: String, prompts: [Prompt])], context: String, project: URL) {
-        guard let bytes = encode(files, context: context), case .success(let folder) = StateFolder.path(project: project) else { return }
-        try? AtomicFile.write(bytes, to: URL(fileURLWithPath: folder + "/" + file), sync: false)
+    /// A cache to write: the files it keeps, and the context they were decoded under.
+    struct Update: Sendable {
+        var files: [(file: String, sha256: String, prompts: [Prompt])]
+        var context: String
+
+        /// Writes the cache of `project` (in `.folio/`, created when missing); a cache that cannot
+        /// be written is no error: the next run decodes every file, as without one.
+        func write(project: URL) {
+            guard let bytes = encode(files, context: context), case .success(let folder) = StateFolder.path(project: project) else { return }
+            try? AtomicFile.write(bytes, to: URL(fileURLWithPath: folder + "/" + PromptCache.file), sync: false)
+        }
     }
 }
 
