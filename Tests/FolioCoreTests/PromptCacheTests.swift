@@ -59,6 +59,13 @@ import Testing
 
     static func cacheURL(_ root: URL) -> URL { root.appendingPathComponent(".folio/\(PromptCache.file)") }
 
+    /// `file` of `root` as a load reads it, with the SHA-256 `sha256`.
+    static func source(_ root: URL, _ file: String, _ sha256: String) -> PromptCache.Source {
+        var info = stat()
+        _ = stat(root.path + "/" + file, &info)
+        return PromptCache.Source(file: file, sha256: sha256, identity: FileIdentity(info).text)
+    }
+
     /// Loads the project and writes the cache as a build does (after its run lock).
     static func load(_ root: URL) async -> LoadedProject {
         var project = await ProjectLoader.load(root)
@@ -83,9 +90,9 @@ import Testing
         #expect(!withReferences.isEmpty)
         #expect(cache.count == files.count - withReferences.count)
         for (file, prompts) in files where withReferences[file] == nil {
-            let cached = cache.prompts(file: file, id: prompts[0].page, sha256: prompts[0].sourceSHA256)
+            let cached = cache.prompts(Self.source(root, file, prompts[0].sourceSHA256), id: prompts[0].page)
             #expect(cached?.sorted { $0.id < $1.id } == prompts, "\(file)")
-            #expect(cache.prompts(file: file, id: prompts[0].page, sha256: String(repeating: "0", count: 64)) == nil)
+            #expect(cache.prompts(Self.source(root, file, String(repeating: "0", count: 64)), id: prompts[0].page) == nil)
         }
         let lighthouse = try #require(first.prompts.first { $0.id == "every/lighthouse@kling" })
         #expect(lighthouse.hidden == [1] && lighthouse.cover == 2 && lighthouse.generation.n == 3 && lighthouse.routePosition == 1)
@@ -99,6 +106,30 @@ import Testing
         #expect(second.diagnostics == first.diagnostics)
         #expect(second.promptCacheUpdate == nil)
         #expect(try FileManager.default.attributesOfItem(atPath: Self.cacheURL(root).path)[.modificationDate] as? Date == written)
+    }
+
+    /// The cache is used (a forged entry for this very file shows), but only for the files this
+    /// machine read: in a copy of the project (a clone, say) the same forged cache is ignored.
+    @Test func aCacheAppliesOnlyToTheVeryFilesItWasMadeFrom() async throws {
+        let root = try Self.project()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let first = await Self.load(root)
+        let fox = try #require(first.prompts.first { $0.id == "nature/watercolor-fox" })
+        var forged = fox
+        forged.title = "Forged"
+        forged.generation.n = 4
+        let context = try #require(PromptCache.context(settingsDigest: first.settingsDigest))
+        let bytes = try #require(PromptCache.encode([(Self.source(root, fox.file, fox.sourceSHA256), [forged])], context: context))
+        try Data(bytes).write(to: Self.cacheURL(root))
+        let fooled = await ProjectLoader.load(root)
+        #expect(fooled.prompts.first { $0.id == fox.id }?.title == "Forged")
+
+        let copy = TestPaths.temporaryFolder("folio-prompt-cache-copy")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: root, to: copy)
+        let copied = await ProjectLoader.load(copy)
+        #expect(copied.prompts.first { $0.id == fox.id }?.title == fox.title)
+        #expect(copied.prompts.first { $0.id == fox.id }?.generation.n == 1)
     }
 
     @Test func anEditedFileOrAChangedFolioYmlIsDecodedAgain() async throws {
@@ -170,7 +201,7 @@ import Testing
         let context = try #require(PromptCache.context(settingsDigest: first.settingsDigest))
         let cache = PromptCache.read(project: root, context: context)
         let sha = SHA256Hex.of(try Data(contentsOf: odd))
-        #expect(cache.prompts(file: "prompts/odd.md", id: "odd", sha256: sha) == nil)
+        #expect(cache.prompts(Self.source(root, "prompts/odd.md", sha), id: "odd") == nil)
         let second = await Self.load(root)
         #expect(second.diagnostics.filter { $0.file == "prompts/odd.md" } == warnings)
     }
@@ -200,7 +231,7 @@ import Testing
                 damaged[position] ^= change
                 damaged += SHA256.hash(data: damaged)
                 guard let cache = PromptCache(bytes: damaged, context: context) else { continue }
-                for (file, prompts) in files { _ = cache.prompts(file: file, id: prompts[0].page, sha256: prompts[0].sourceSHA256) }
+                for (file, prompts) in files { _ = cache.prompts(Self.source(root, file, prompts[0].sourceSHA256), id: prompts[0].page) }
             }
         }
         // On disk, a damaged cache is replaced and the project loads as without one.

@@ -166,10 +166,10 @@ public enum ProjectLoader {
 
     /// Where a file's prompts came from.
     enum DecodedSource {
-        /// The cache, for these bytes.
-        case cached(file: String, sha256: String)
-        /// Decoded now from bytes with this SHA-256.
-        case decoded(file: String, sha256: String)
+        /// The cache, for this file as read.
+        case cached(PromptCache.Source)
+        /// Decoded now from this file as read.
+        case decoded(PromptCache.Source)
         /// Not decoded (unreadable, too large, not UTF-8).
         case unread
     }
@@ -193,15 +193,15 @@ public enum ProjectLoader {
     /// The cache to write when this run decoded a file it may keep, or a file it held is gone or
     /// changed; nil when it found every file in it.
     private static func update(_ results: [Decoded], of cache: PromptCache, context: String) -> PromptCache.Update? {
-        var kept: [(file: String, sha256: String, prompts: [Prompt])] = []
+        var kept: [(source: PromptCache.Source, prompts: [Prompt])] = []
         var changed = false
         for (prompts, problems, source) in results {
             switch source {
-            case .cached(let file, let sha):
-                kept.append((file, sha, prompts))
-            case .decoded(let file, let sha):
+            case .cached(let source):
+                kept.append((source, prompts))
+            case .decoded(let source):
                 guard PromptCache.keeps(prompts, problems: problems) else { continue }
-                kept.append((file, sha, prompts))
+                kept.append((source, prompts))
                 changed = true
             case .unread:
                 continue
@@ -212,7 +212,8 @@ public enum ProjectLoader {
 
     private static func decodeOne(_ found: Found, decoder: PromptDecoder, cache: PromptCache, root: URL) -> Decoded {
         let data: [UInt8]
-        switch FastFiles.read(root.path + "/" + found.path, atMost: SourceText.maxBytes) {
+        let (read, identity) = FastFiles.readWithIdentity(root.path + "/" + found.path, atMost: SourceText.maxBytes)
+        switch read {
         case .bytes(let bytes):
             data = bytes
         case .tooLarge(let size):
@@ -229,8 +230,9 @@ public enum ProjectLoader {
             return ([], [Diagnostic(file: found.path, message: "cannot read the file; check its permissions")], .unread)
         }
         let digest = SHA256Hex.of(data)
-        if let prompts = cache.prompts(file: found.path, id: found.id, sha256: digest) {
-            return (prompts, [], .cached(file: found.path, sha256: digest))
+        let source = PromptCache.Source(file: found.path, sha256: digest, identity: identity?.text ?? "")
+        if let prompts = cache.prompts(source, id: found.id) {
+            return (prompts, [], .cached(source))
         }
         switch SourceText.decode(data, file: found.path) {
         case .failure(let problem):
@@ -238,7 +240,7 @@ public enum ProjectLoader {
         case .success(let text):
             var (prompts, problems) = decoder.decodeAll(text: text, file: found.path, id: found.id)
             for index in prompts.indices { prompts[index].sourceSHA256 = digest }
-            return (prompts, problems, .decoded(file: found.path, sha256: digest))
+            return (prompts, problems, identity == nil ? .unread : .decoded(source))
         }
     }
 }

@@ -8,7 +8,9 @@ import Glibc
 ///
 /// An entry is used only for the very bytes it was decoded from (the file's SHA-256), at the same
 /// path, by the same Folio and under the same `folio.yml` bytes (`context`): decoding is a function
-/// of exactly those. Only files that decoded without a single diagnostic and name no reference
+/// of exactly those. And only for the very file this machine read (device, inode, size and times,
+/// the change time above all, which no one sets at will): a cache that came with a cloned or
+/// copied project, forged to show one prompt and send another, never applies. Only files that decoded without a single diagnostic and name no reference
 /// image are kept; a reference image is another file, read and checked on every run. The file
 /// ends with a SHA-256 of everything before it: a cache cut short or damaged is ignored whole.
 struct PromptCache: Sendable {
@@ -19,8 +21,22 @@ struct PromptCache: Sendable {
 
     /// Folio itself and the bytes `folio.yml` was read from.
     let context: String
-    /// Each cached file (`prompts/…md`): its SHA-256 and its prompts, encoded.
-    private let entries: [String: (sha256: String, payload: ArraySlice<UInt8>)]
+    /// Each cached file (`prompts/…md`): its SHA-256, its identity when read, and its prompts, encoded.
+    private let entries: [String: Entry]
+
+    private struct Entry {
+        var sha256: String
+        var identity: String
+        var payload: ArraySlice<UInt8>
+    }
+
+    /// A file as this run read it.
+    struct Source: Sendable {
+        var file: String
+        var sha256: String
+        /// `FileIdentity.text` of the file when it was opened.
+        var identity: String
+    }
 
     var count: Int { entries.count }
 
@@ -57,23 +73,24 @@ struct PromptCache: Sendable {
         guard SHA256.hash(data: body).elementsEqual(bytes[(bytes.count - digestSize)...]) else { return nil }
         var reader = CacheReader(bytes: body[(body.startIndex + Self.magic.count)...])
         guard reader.string() == context else { return nil }
-        var entries: [String: (sha256: String, payload: ArraySlice<UInt8>)] = [:]
+        var entries: [String: Entry] = [:]
         let count = reader.count()
         entries.reserveCapacity(count)
         for _ in 0..<count {
-            let file = reader.string(), sha = reader.string()
+            let file = reader.string(), sha = reader.string(), identity = reader.string()
             guard let payload = reader.slice() else { return nil }
-            entries[file] = (sha, payload)
+            entries[file] = Entry(sha256: sha, identity: identity, payload: payload)
         }
         guard reader.isAtEnd else { return nil }
         self.context = context
         self.entries = entries
     }
 
-    /// The prompts decoded from `file` when its bytes had the SHA-256 `sha256`; nil when not cached
-    /// (or the entry does not decode: it is then decoded from the file again).
-    func prompts(file: String, id: String, sha256: String) -> [Prompt]? {
-        guard let entry = entries[file], entry.sha256 == sha256 else { return nil }
+    /// The prompts decoded from `source` when it was this very file with these bytes; nil when not
+    /// cached (or the entry does not decode: the file is then decoded again).
+    func prompts(_ source: Source, id: String) -> [Prompt]? {
+        guard let entry = entries[source.file], entry.sha256 == source.sha256, entry.identity == source.identity else { return nil }
+        let (file, sha256) = (source.file, source.sha256)
         var reader = CacheReader(bytes: entry.payload)
         let count = reader.count()
         guard count > 0 else { return nil }
@@ -92,16 +109,17 @@ struct PromptCache: Sendable {
         problems.isEmpty && !prompts.isEmpty && prompts.allSatisfy { $0.generation.images.isEmpty }
     }
 
-    /// The bytes of a cache holding `files` (each with its SHA-256 and prompts); nil past `maxBytes`.
-    static func encode(_ files: [(file: String, sha256: String, prompts: [Prompt])], context: String) -> [UInt8]? {
+    /// The bytes of a cache holding `files` (each as read, with its prompts); nil past `maxBytes`.
+    static func encode(_ files: [(source: Source, prompts: [Prompt])], context: String) -> [UInt8]? {
         var writer = CacheWriter()
         writer.bytes = magic
         writer.string(context)
         writer.int(files.count)
         var payload = CacheWriter()
-        for (file, sha, prompts) in files {
-            writer.string(file)
-            writer.string(sha)
+        for (source, prompts) in files {
+            writer.string(source.file)
+            writer.string(source.sha256)
+            writer.string(source.identity)
             payload.bytes.removeAll(keepingCapacity: true)
             payload.int(prompts.count)
             for prompt in prompts { payload.prompt(prompt) }
@@ -115,7 +133,7 @@ struct PromptCache: Sendable {
 
     /// A cache to write: the files it keeps, and the context they were decoded under.
     struct Update: Sendable {
-        var files: [(file: String, sha256: String, prompts: [Prompt])]
+        var files: [(source: Source, prompts: [Prompt])]
         var context: String
 
         /// Writes the cache of `project` (in `.folio/`, created when missing); a cache that cannot

@@ -145,13 +145,22 @@ public enum FastFiles {
     /// The whole regular file at `path` when it holds at most `limit` bytes; never reads more than
     /// `limit + 1` bytes, so a huge file costs nothing, and never opens a pipe or device for long.
     public static func read(_ path: String, atMost limit: Int) -> BoundedRead {
+        readWithIdentity(path, atMost: limit).read
+    }
+
+    /// `read(_:atMost:)`, with the identity the file had when it was opened (nil when unreadable).
+    static func readWithIdentity(_ path: String, atMost limit: Int) -> (read: BoundedRead, identity: FileIdentity?) {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for regular files.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return .unreadable }
+        guard fd >= 0 else { return (.unreadable, nil) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
-        let size = max(Int(info.st_size), 0)
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return (.unreadable, nil) }
+        return (readOpen(fd, size: Int(info.st_size), atMost: limit), FileIdentity(info))
+    }
+
+    private static func readOpen(_ fd: Int32, size: Int, atMost limit: Int) -> BoundedRead {
+        let size = max(size, 0)
         if size > limit { return .tooLarge(size) }
         var bytes = [UInt8](repeating: 0, count: min(size, limit) + 1)
         var offset = 0
