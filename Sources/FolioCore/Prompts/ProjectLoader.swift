@@ -52,6 +52,8 @@ public enum ProjectLoader {
         let results = await decodeAll(files, decoder: decoder, cache: cache, root: root)
         let cacheUpdate = context.flatMap { Self.update(results, of: cache, context: $0) }
         var prompts: [Prompt] = []
+        // Exactly: grown by doubling, 10,000 prompts would hold room for 16,384 for the whole build.
+        prompts.reserveCapacity(results.reduce(0) { $0 + $1.prompts.count })
         var seenDefaults = Set<String>()
         for (decoded, problems, _) in results {
             prompts += decoded
