@@ -160,6 +160,9 @@ public struct ImageRenderer: Sendable {
         /// The size of each published original, by SHA-256.
         public var published: [String: Int]
         public var failures: [(sha256: String, message: String)]
+        /// The size of each file of the originals skipped, found as an earlier render made it, by
+        /// its path in the site: the build record takes them from here, not from a stat each.
+        public var sizes: [String: Int] = [:]
     }
 
     /// Renders every plan whose files are missing, carry other metadata or were encoded with other
@@ -175,20 +178,14 @@ public struct ImageRenderer: Sendable {
         try? FileManager.default.createDirectory(at: site.appendingPathComponent("img"), withIntermediateDirectories: true)
         var todo: [ImagePlan] = []
         var result = Result(colors: [:], rendered: 0, skipped: 0, published: [:], failures: [])
-        for plan in plans {
-            // A regular file, not a link: a rendition replaced by a link to anything is made again.
-            let complete = plan.renditions.allSatisfy { Self.isRegularFile(site.path + "/" + $0.path) }
-            if complete, let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "",
-                plan.encoding.matches(made.encoding, formats: plan.formats)
-            {
+        // Which are made already, on every core: a stat of each file and a digest of each XMP packet.
+        let found = Parallel.map(plans) { self.made($0, known: known) }
+        for (plan, made) in zip(plans, found) {
+            if let made {
                 result.colors[plan.sha256] = made.color
                 result.skipped += 1
-                // The published original as this metadata made it: kept when it is still that size.
-                var info = stat()
-                let intact =
-                    lstat(site.path + "/" + plan.original, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-                    && Int(info.st_size) == made.published
-                result.published[plan.sha256] = intact ? made.published : publishOriginal(plan)
+                result.published[plan.sha256] = made.published
+                for (path, size) in made.sizes { result.sizes[path] = size }
             } else {
                 todo.append(plan)
             }
@@ -225,6 +222,36 @@ public struct ImageRenderer: Sendable {
         }
         result.failures.sort { $0.sha256 < $1.sha256 }
         return result
+    }
+
+    /// What an earlier render made of `plan` when its files are all there, with the metadata and
+    /// encoding it has now (the published original is made again if it is not as it was made);
+    /// nil when it is to be rendered.
+    func made(_ plan: ImagePlan, known: [String: Made]) -> Found? {
+        guard let made = known[plan.sha256], made.metadata == plan.metadata?.digest ?? "", plan.encoding.matches(made.encoding, formats: plan.formats)
+        else { return nil }
+        var found = Found(color: made.color, published: made.published, sizes: [])
+        var info = stat()
+        for rendition in plan.renditions {
+            // A regular file, not a link: a rendition replaced by a link to anything is made again.
+            guard lstat(site.path + "/" + rendition.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            found.sizes.append((rendition.path, Int(info.st_size)))
+        }
+        // The published original as this metadata made it: kept when it is still that size.
+        if lstat(site.path + "/" + plan.original, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == made.published {
+            found.sizes.append((plan.original, made.published))
+        } else {
+            found.published = publishOriginal(plan)
+        }
+        return found
+    }
+
+    /// An original whose files an earlier render made: its colour, the size of its published
+    /// original, and the size of each file found as it was (by its path in the site).
+    struct Found: Sendable {
+        var color: String
+        var published: Int
+        var sizes: [(String, Int)]
     }
 
     /// Publishes the original under its hash, and returns the published file's size: with the

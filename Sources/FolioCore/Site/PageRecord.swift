@@ -92,16 +92,16 @@ struct PageRecord: Sendable {
         return entry.identity
     }
 
-    /// Records `texts`, each with its key and the identity of its file (as recorded for a file left
-    /// as it was, else as found now).
-    static func write(_ texts: [(path: String, key: String, identity: FileIdentity?)], site: URL) throws {
+    /// The record of `texts`, each with its key and the identity of its file (as recorded for a file
+    /// left as it was, else as found now): the text of `path`.
+    static func text(_ texts: [(path: String, key: String, identity: FileIdentity?)], site: URL) -> String {
         var out = header + "\n"
         for text in texts {
             var info = stat()
             guard let identity = text.identity ?? (lstat(site.path + "/" + text.path, &info) == 0 ? FileIdentity(info) : nil) else { continue }
             out += "\(text.key) \(identity.text) \(text.path)\n"
         }
-        try AtomicFile.write(Array(out.utf8), to: site.appendingPathComponent(path), sync: false)
+        return out
     }
 }
 
@@ -122,7 +122,7 @@ extension SitePages {
         shared.add(albums.count)
         for album in albums { shared.add(album) }
         shared.add(hasComparePage ? "compare" : "-")
-        let keys = items.indices.map { index in
+        let keys = Parallel.map(Array(items.indices)) { index in
             var digest = InputDigest("item 1")
             digest.add(index < itemDigests.count ? itemDigests[index] : UUID().uuidString)
             for image in items[index].images {

@@ -47,11 +47,31 @@ struct SiteFiles {
         throws(FolioError)
     {
         try claim(path)
-        produced.insert(path)
-        let file = try StreamedFile(replacing: root.path + "/" + path)
+        note(path, try Self.stream(path, in: root.path, produce))
+    }
+
+    /// What streaming one file did: whether it was replaced, and its size.
+    struct Streamed: Sendable {
+        var replaced: Bool
+        var size: Int
+    }
+
+    /// Writes what `produce` passes to its argument to `path` under `root` (claimed already),
+    /// unless the file already holds exactly that. It touches nothing of a `SiteFiles`, so it may
+    /// run beside the rest of a render; `note` then counts the file.
+    static func stream(
+        _ path: String, in root: String, _ produce: (_ emit: ([UInt8]) throws(FolioError) -> Void) throws(FolioError) -> Void
+    ) throws(FolioError) -> Streamed {
+        let file = try StreamedFile(replacing: root + "/" + path)
         try produce { chunk throws(FolioError) in try file.append(chunk) }
-        if try file.finish() { written += 1 } else { unchanged += 1 }
-        sizes[path] = file.size
+        return Streamed(replaced: try file.finish(), size: file.size)
+    }
+
+    /// Counts a file `stream` wrote (or found as it was) as part of the site.
+    mutating func note(_ path: String, _ streamed: Streamed) {
+        produced.insert(path)
+        sizes[path] = streamed.size
+        if streamed.replaced { written += 1 } else { unchanged += 1 }
     }
 
     mutating func write(_ path: String, _ text: String) throws(FolioError) {
@@ -99,9 +119,10 @@ struct SiteFiles {
         unchanged += 1
     }
 
-    /// Marks files the image step made as part of the site.
-    mutating func keep(_ paths: some Sequence<String>) {
+    /// Marks files the image step made as part of the site, with the `sizes` it found of some.
+    mutating func keep(_ paths: some Sequence<String>, sizes: [String: Int] = [:]) {
         produced.formUnion(paths)
+        self.sizes.merge(sizes) { written, _ in written }
     }
 
     /// Deletes the files an earlier render wrote that this one did not (pages of removed prompts,

@@ -1,27 +1,29 @@
 import Foundation
 
-/// One published prompt as the site shows it: its images, or why it has none.
-struct SiteItem: Sendable {
-    var prompt: Prompt
-    var entry: LockEntry?
+/// One published prompt as the site shows it: its images, or why it has none. A class, and
+/// immutable: every page, listing and index reads the same 10,000 items, and a copy of one is a
+/// retain, not of a prompt's fifty-odd fields.
+final class SiteItem: Sendable {
+    let prompt: Prompt
+    let entry: LockEntry?
     /// One plan per usable output, in index order; empty when the prompt has no images to show.
-    var images: [ImagePlan]
+    let images: [ImagePlan]
     /// The lock entry's output behind each of `images` (its variant number, its type).
-    var outputs: [LockOutput]
+    let outputs: [LockOutput]
     /// Why there is no image, when there is none.
-    var placeholder: Placeholder?
+    let placeholder: Placeholder?
     /// Assets of this prompt that are there but may not be published (changed, linked out of the project).
-    var problems: [String]
+    let problems: [String]
     /// A generated prompt shown with only some of its images (others missing or changed): which, and why.
-    var incomplete: IncompletePrompt?
+    let incomplete: IncompletePrompt?
+    /// Whether other items share this one's page (the published routes of one file; a route left a
+    /// draft by a default does not count).
+    let sharesPage: Bool
 
     var id: String { prompt.id }
     /// `p/<page>/index.html`: one page for every route of a prompt file.
     var page: String { "p/\(prompt.page)/index.html" }
     var folder: String { "p/\(prompt.page)/" }
-    /// Whether other items share this one's page (the published routes of one file; a route left a
-    /// draft by a default does not count).
-    var sharesPage = false
     /// The id of the route's column on a page of several routes: `route-kling`.
     var columnID: String { "route-\(prompt.generation.route.rawValue)" }
     /// The route's column on a page with several routes; nil on a page with one.
@@ -41,37 +43,48 @@ struct SiteItem: Sendable {
     var showsSource: Bool { showsPrompt && showsNegative && showsParameters }
 
     /// What the site shows of `prompt` in `state`: its usable images, or a placeholder that says why.
-    init(prompt: Prompt, entry: LockEntry?, state: PromptState, settings: Settings, formats: [ImageOutputFormat]) {
+    init(prompt: Prompt, entry: LockEntry?, state: PromptState, settings: Settings, formats: [ImageOutputFormat], sharesPage: Bool) {
         self.prompt = prompt
         self.entry = entry
+        self.sharesPage = sharesPage
         // Only a finished generation is shown: a pending one's images so far wait for the rest.
         let all: [CheckedOutput] = if case .succeeded(let outputs) = state { outputs } else { [] }
         // Hidden variants (`hide`) are not shown, listed, published or missed: as if not generated.
         let checked = prompt.hidden.isEmpty ? all : all.filter { !prompt.hidden.contains($0.output.index) }
-        outputs = checked.filter(\.isUsable).map(\.output).sorted { $0.index < $1.index }
-        images = outputs.compactMap {
+        let outputs = checked.filter(\.isUsable).map(\.output).sorted { $0.index < $1.index }
+        self.outputs = outputs
+        let images = outputs.compactMap {
             $0.asset.map { ImagePlanner.plan($0, widths: settings.images.widths, formats: formats, encoding: settings.images.encoding) }
         }
-        problems = checked.compactMap(\.asset.problem)
+        self.images = images
+        let problems = checked.compactMap(\.asset.problem)
+        self.problems = problems
         placeholder = images.isEmpty ? Placeholder(id: prompt.id, state: state, error: entry?.error, problems: problems) : nil
         incomplete = images.isEmpty ? nil : IncompletePrompt(id: prompt.id, checked: checked)
     }
 
     /// Which items a site has, and in what order: by weight, then newest first, then by page (the
-    /// routes of one page side by side, in the order written). Each
-    /// prompt's state is the one `plan` decided.
-    static func items(_ prompts: [Prompt], plan: Plan, lock: Lockfile, settings: Settings, formats: [ImageOutputFormat]) -> [SiteItem] {
-        let states = Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
-        let shown = prompts.filter { !$0.draft && states[$0.id] != nil }
-        var perPage: [String: Int] = [:]
-        for prompt in shown where prompt.isOneOfSeveralRoutes { perPage[prompt.page, default: 0] += 1 }
-        var items = Parallel.map(shown) { prompt in
-            SiteItem(prompt: prompt, entry: lock.entries[prompt.id], state: states[prompt.id]!, settings: settings, formats: formats)
+    /// routes of one page side by side, in the order written). Each prompt's state is the one
+    /// `plan` decided; without a plan (`folio render`), the one `Planner.plan` would decide, taken
+    /// here on every core: a render needs nothing else of the plan, and `Planner.plan` takes the
+    /// 10,000 states (a `stat` of each asset) one after another.
+    static func items(
+        _ prompts: [Prompt], plan: Plan?, lock: Lockfile, project: URL, settings: Settings, formats: [ImageOutputFormat]
+    ) -> [SiteItem] {
+        let states = plan.map { plan in Dictionary(plan.entries.map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first }) }
+        // Positions, not prompts: a copy of 10,000 prompts weighs megabytes.
+        let shown = prompts.indices.filter { !prompts[$0].draft && (states == nil || states?[prompts[$0].id] != nil) }
+        let perPage = shown.reduce(into: [String: Int]()) { counts, position in
+            if prompts[position].isOneOfSeveralRoutes { counts[prompts[position].page, default: 0] += 1 }
         }
-        for index in items.indices where items[index].prompt.isOneOfSeveralRoutes {
-            items[index].sharesPage = perPage[items[index].prompt.page, default: 0] > 1
+        let items = Parallel.map(shown) { position in
+            let prompt = prompts[position]
+            let entry = lock.entries[prompt.id]
+            let state = states?[prompt.id] ?? PromptState.of(prompt, entry: entry, project: project)
+            let sharesPage = prompt.isOneOfSeveralRoutes && perPage[prompt.page, default: 0] > 1
+            return SiteItem(prompt: prompt, entry: entry, state: state, settings: settings, formats: formats, sharesPage: sharesPage)
         }
-        // Sorted by keys taken once: moving 10,000 large values about costs more than comparing them.
+        // Sorted by keys taken once: comparing prompts' fields costs more than comparing small keys.
         let keys = items.map {
             SortKey(weight: $0.prompt.weight ?? Int.max, date: $0.prompt.date ?? "", page: $0.prompt.page, position: $0.prompt.routePosition)
         }

@@ -40,6 +40,8 @@ public struct SiteRender: Sendable {
     var colors: [String: String] = [:]
     /// The size of each published original, by SHA-256.
     var published: [String: Int] = [:]
+    /// The size of each image file found as an earlier render made it, by its path in the site.
+    var imageSizes: [String: Int] = [:]
     /// The identity of each original's asset file when it was read, by SHA-256.
     var assetIdentities: [String: String] = [:]
     /// For each original, the item (by position) and output whose provenance it carries.
@@ -65,8 +67,7 @@ public struct SiteRender: Sendable {
         if formats.isEmpty { formats = [.jpeg] }
         ours = try builder.claimOutput()
         statics = try StaticFiles.list(project: project.root)
-        let plan = builder.plan ?? Planner.plan(project.prompts, lock: builder.lock, project: project.root)
-        items = SiteItem.items(project.prompts, plan: plan, lock: builder.lock, settings: settings, formats: formats)
+        items = SiteItem.items(project.prompts, plan: builder.plan, lock: builder.lock, project: project.root, settings: settings, formats: formats)
         report.placeholders = items.compactMap(\.placeholder)
         report.incomplete = items.compactMap(\.incomplete)
         for item in items { for problem in item.problems { report.warnings.append("\(item.id): \(problem); not published") } }
@@ -97,24 +98,29 @@ public struct SiteRender: Sendable {
     /// carries (from `folio.lock`, else an earlier render's record, else the file itself) and the
     /// metadata every published file of it is given.
     mutating func label(known: [String: ImageRenderer.Made]) {
-        for (sha, (position, output)) in labels {
-            guard var plan = plans[sha] else { continue }
+        // On every core: a stat of each original and its XMP packet, 1,000 of them at 10,000 prompts.
+        let (plans, items, root, settings) = (self.plans, self.items, project.root.path, project.settings)
+        let labelled = Parallel.map(Array(labels)) { sha, label -> (sha: String, identity: String, plan: ImagePlan)? in
+            let (position, output) = label
+            guard var plan = plans[sha] else { return nil }
             // An earlier render's reading counts only for the very file it read (device, inode,
             // size, times): images.json lies in the output folder, and a copied or forged one must
             // not decide that an original is signed.
             var info = stat()
-            let path = project.root.path + "/" + plan.source
+            let path = root + "/" + plan.source
             let identity = stat(path, &info) == 0 ? FileIdentity(info).text : ""
-            assetIdentities[sha] = identity
             let remembered = known[sha].flatMap { !identity.isEmpty && $0.asset == identity ? $0.carries : nil }
             let carries = output.asset?.carries ?? remembered ?? OriginalMetadata.read(FastFiles.read(path) ?? [])
             let item = items[position]
-            let provenance = ImageProvenance.make(
-                prompt: item.prompt, entry: item.entry, output: output, settings: project.settings, original: carries.aigc)
+            let provenance = ImageProvenance.make(prompt: item.prompt, entry: item.entry, output: output, settings: settings, original: carries.aigc)
             plan.metadata = provenance.embedded
             plan.carries = carries
             plan.hasPrivateFields = !item.prompt.privateFields.isEmpty
-            plans[sha] = plan
+            return (sha, identity, plan)
+        }
+        for case let (sha, identity, plan)? in labelled {
+            assetIdentities[sha] = identity
+            self.plans[sha] = plan
         }
     }
 
@@ -127,7 +133,14 @@ public struct SiteRender: Sendable {
         } catch {
             throw FolioError("cannot create the output folder \(site.path): \(error.localizedDescription)", path: site.path)
         }
-        let listing = ours ? SiteManifest.listing(site: site) : nil
+        // The manifest, the page record and images.json at once: the first two are 20,000 lines each.
+        let (site, ours) = (self.site, self.ours)
+        let readsRecords = ours && RenderStamp.stateFolderIsReal(site)
+        let cache = site.appendingPathComponent(Self.colorCache)
+        async let listingRead = ours ? SiteManifest.listing(site: site) : nil
+        async let pagesRead = readsRecords ? PageRecord.read(site: site) : nil
+        async let knownRead = SiteBuilder.readMadeImages(cache)
+        let listing = await listingRead
         owned = listing?.files ?? []
         // A manifest that does not name this project (an older Folio's) is written again in any case.
         listed = listing?.project == SiteManifest.projectName(project.root, site: site) ? owned : nil
@@ -135,8 +148,8 @@ public struct SiteRender: Sendable {
         // are gone: a render that fails after writing some files must not leave a record that
         // vouches for them (the build record would take the site for up to date, the page record
         // a page for made from inputs it was not made from).
-        if ours, RenderStamp.stateFolderIsReal(site) {
-            previousPages = PageRecord.read(site: site)
+        if readsRecords {
+            previousPages = await pagesRead
             unlink(site.path + "/" + BuildRecord.path)
             unlink(site.path + "/" + PageRecord.path)
         }
@@ -151,8 +164,7 @@ public struct SiteRender: Sendable {
             if lstat(site.path + "/" + path, &info) == 0 { try files.claim(path) }
         }
         try list(owned.union(imageFiles))
-        let cache = site.appendingPathComponent(Self.colorCache)
-        let known = SiteBuilder.readMadeImages(cache)
+        let known = await knownRead
         label(known: known)
         let renderer = ImageRenderer(project: project.root, site: site)
         let rendered = await renderer.render(plans.values.sorted { $0.sha256 < $1.sha256 }, known: known, progress: progress) { redone in
@@ -173,6 +185,7 @@ public struct SiteRender: Sendable {
         report.imagesSkipped = rendered.skipped
         colors = rendered.colors
         published = rendered.published
+        imageSizes = rendered.sizes
         if let failure = rendered.failures.first {
             let source = plans[failure.sha256]?.source ?? failure.sha256
             throw FolioError("cannot render image \(source): \(failure.message)", path: source)
@@ -196,9 +209,16 @@ public struct SiteRender: Sendable {
         pages.itemDigests = digests
         // Pages the last render made from the same inputs are left as they are.
         pages.previous = previousPages
-        // Pages and the files that list every item (the search index, the feed) at once; gallery.json,
-        // the largest, is written as it is made, after them.
+        // Pages and the files that list every item (the search index, the feed) at once, and beside
+        // them gallery.json, the largest (20 MB at 10,000 prompts), written as it is made. Like every
+        // file, it is claimed and in the manifest before it is written.
         let source = pages
+        try files.claim(SitePages.manifestPath)
+        try list(adding: [SitePages.manifestPath])
+        let root = site.path
+        async let gallery = Result<SiteFiles.Streamed, FolioError> { () throws(FolioError) in
+            try SiteFiles.stream(SitePages.manifestPath, in: root) { emit throws(FolioError) in try source.manifest(emit) }
+        }
         async let pageTexts = source.all()
         async let listings = source.extras()
         async let sourceTexts = Result<[SiteText], FolioError> { () throws(FolioError) in try source.sources() }
@@ -209,8 +229,9 @@ public struct SiteRender: Sendable {
         try checkStaticClashes(generated: generated)
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
-        for path in texts.map(\.path) + extras.map(\.0) + [SitePages.manifestPath] + statics.map(\.path) { try files.claim(path) }
-        try list(owned.union(imageFiles).union(generated).union(statics.map(\.path)))
+        // (gallery.json was claimed before it was begun: claimed again, a new file would be taken for someone else's.)
+        for path in texts.map(\.path) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
+        try list(adding: generated.union(statics.map(\.path)))
         for text in texts {
             if let bytes = text.bytes {
                 try files.write(text.path, bytes)
@@ -221,7 +242,7 @@ public struct SiteRender: Sendable {
             }
         }
         for (path, bytes) in extras { try files.write(path, bytes) }
-        try files.write(SitePages.manifestPath) { emit throws(FolioError) in try source.manifest(emit) }
+        files.note(SitePages.manifestPath, try await gallery.get())
         for file in statics {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
@@ -229,7 +250,7 @@ public struct SiteRender: Sendable {
         self.texts = texts.map { ($0.path, $0.key, $0.identity) }
         report.pages = texts.count { $0.path.hasSuffix(".html") }
         report.pagesRendered = remade.count { $0.hasSuffix(".html") }
-        files.keep(imageFiles)
+        files.keep(imageFiles, sizes: imageSizes)
     }
 
     /// A file of `static/` may not land where Folio generates a file, or a folder Folio fills.
@@ -276,27 +297,52 @@ public struct SiteRender: Sendable {
 
     /// Lists `paths` in the manifest, unless it already lists exactly them.
     mutating func list(_ paths: Set<String>) throws(FolioError) {
+        if let listed, Self.lists(listed, exactly: paths) { return }
         let paths = paths.filter { !$0.hasPrefix(".folio/") }
-        if let listed, listed == paths { return }
         try SiteManifest.write(site: site, project: project.root, files: paths)
         listed = paths
+    }
+
+    /// Whether a manifest that lists `listed` lists exactly `paths` (Folio's own `.folio/` left
+    /// out), without making the set of those: a look-up a path.
+    static func lists(_ listed: Set<String>, exactly paths: Set<String>) -> Bool {
+        var count = 0
+        for path in paths where !path.hasPrefix(".folio/") {
+            guard listed.contains(path) else { return false }
+            count += 1
+        }
+        return count == listed.count
+    }
+
+    /// Adds `paths` to the manifest, unless it lists them all already.
+    mutating func list(adding paths: some Sequence<String>) throws(FolioError) {
+        let listed = self.listed ?? owned.union(imageFiles)
+        let new = paths.filter { !$0.hasPrefix(".folio/") && !listed.contains($0) }
+        if new.isEmpty, self.listed != nil { return }
+        try list(listed.union(new))
     }
 
     /// Files earlier renders wrote and this one did not are removed; the manifest and the build
     /// record then describe exactly what the folder holds.
     public mutating func prune() throws(FolioError) -> RenderReport {
         guard !upToDate else { return report }
-        report.removed = files.prune()
+        // The records' texts (26,000 lines at 10,000 prompts) are made while the files are pruned;
+        // they are written only once the manifest is.
+        let (files, texts, site, fingerprint, pages) = (self.files, self.texts, self.site, self.fingerprint, report.pages)
+        let ((removed, pageRecord), buildRecord) = Parallel.both({ (files.prune(), PageRecord.text(texts, site: site)) }) {
+            // Sizes as written (a page or listing file), else as found (an image).
+            let files = files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map {
+                ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1)
+            }
+            return BuildRecord(fingerprint: fingerprint, pages: pages, files: files).text
+        }
+        report.removed = removed
         report.written = files.written
         report.unchanged = files.unchanged
         try list(files.produced)
-        // Sizes as written (a page or listing file), else as found (an image).
-        let record = BuildRecord(
-            fingerprint: fingerprint, pages: report.pages,
-            files: files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map { ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1) })
         do {
-            try AtomicFile.write(Array(record.text.utf8), to: site.appendingPathComponent(BuildRecord.path))
-            try PageRecord.write(texts, site: site)
+            try AtomicFile.write(Array(buildRecord.utf8), to: site.appendingPathComponent(BuildRecord.path))
+            try AtomicFile.write(Array(pageRecord.utf8), to: site.appendingPathComponent(PageRecord.path), sync: false)
         } catch {
             report.warnings.append("cannot write \(BuildRecord.path) or \(PageRecord.path): \(error); the next build renders everything again")
         }

@@ -22,4 +22,22 @@ enum Parallel {
         }
         return done.withLock { $0.flatMap { $0 } }
     }
+
+    /// `first()` and `second()` at once, on two cores when there are two: for two independent
+    /// pieces of a step that must finish before it returns.
+    static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else { return (first(), second()) }
+        let a = Mutex<A?>(nil)
+        let b = Mutex<B?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                let value = first()
+                a.withLock { $0 = value }
+            } else {
+                let value = second()
+                b.withLock { $0 = value }
+            }
+        }
+        return (a.withLock { $0! }, b.withLock { $0! })
+    }
 }
