@@ -284,4 +284,15 @@ import Testing
         try Data("{ not json".utf8).write(to: damaged)
         #expect(throws: FolioError.self) { try Lockfile.EarlyRead(project: root).current(project: root) }
     }
+
+    /// The early read runs before errors in the prompts stop a build: a pipe in place of folio.lock
+    /// is refused, not read from (which would wait for a writer for ever).
+    @Test(.timeLimit(.minutes(1))) func aPipeInPlaceOfTheLockfileIsRefusedNotReadFrom() throws {
+        let root = TestPaths.temporaryFolder("folio-fifo-lock")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(mkfifo(root.appendingPathComponent(Lockfile.fileName).path, 0o644) == 0)
+        #expect(throws: FolioError.self) { try Lockfile.load(project: root) }
+        #expect(throws: FolioError.self) { try Lockfile.EarlyRead(project: root).current(project: root) }
+    }
 }

@@ -1,16 +1,26 @@
 import Foundation
 
 extension Lockfile {
+    /// Past this `folio.lock` is refused: about 100 times a 10,000-prompt project's (8.6 MB).
+    static let maxBytes = 1 << 30
+
     /// Reads `folio.lock` from `project`; a missing file is an empty lockfile.
     public static func load(project: URL) throws(FolioError) -> Lockfile {
         let url = project.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            if FileManager.default.fileExists(atPath: url.path) {
-                throw FolioError("\(fileName): cannot read the file; check its permissions", path: fileName)
-            }
-            return Lockfile()
+        // Only a regular file, never opened for long (a pipe in its place must not hang a build,
+        // nor a link to /dev/zero fill memory), and bounded.
+        switch FastFiles.read(url.path, atMost: maxBytes) {
+        case .bytes(let bytes):
+            return try decode(Data(bytes))
+        case .tooLarge(let size):
+            throw FolioError(
+                "\(fileName) is \(size / 1_000_000) MB; Folio reads lockfiles of at most \(maxBytes / 1_000_000) MB. The file was left unchanged.",
+                path: fileName)
+        case .unreadable:
+            var info = stat()
+            guard lstat(url.path, &info) == 0 else { return Lockfile() }
+            throw FolioError("\(fileName): cannot read the file; check its permissions", path: fileName)
         }
-        return try decode(data)
     }
 
     /// `folio.lock` read before the run lock is held, so that decoding it overlaps loading the

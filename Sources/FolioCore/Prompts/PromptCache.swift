@@ -67,16 +67,16 @@ struct PromptCache: Sendable {
 
     /// The cache held in `bytes`; nil when they are not one, or one made under another context.
     init?(bytes: [UInt8], context: String) {
-        let digestSize = 32
+        let digestSize = SHA256.byteCount
         guard bytes.count >= Self.magic.count + digestSize, bytes.starts(with: Self.magic) else { return nil }
         let body = bytes[..<(bytes.count - digestSize)]
         guard SHA256.hash(data: body).elementsEqual(bytes[(bytes.count - digestSize)...]) else { return nil }
         var reader = CacheReader(bytes: body[(body.startIndex + Self.magic.count)...])
         guard reader.string() == context else { return nil }
         var entries: [String: Entry] = [:]
-        let count = reader.count()
-        entries.reserveCapacity(count)
-        for _ in 0..<count {
+        // Counts come from the file: never room reserved for them (a forged count of millions
+        // would reserve gigabytes before the first entry failed to read).
+        for _ in 0..<reader.count() where !reader.failed {
             let file = reader.string(), sha = reader.string(), identity = reader.string()
             guard let payload = reader.slice() else { return nil }
             entries[file] = Entry(sha256: sha, identity: identity, payload: payload)
@@ -95,7 +95,6 @@ struct PromptCache: Sendable {
         let count = reader.count()
         guard count > 0 else { return nil }
         var prompts: [Prompt] = []
-        prompts.reserveCapacity(count)
         for _ in 0..<count {
             guard var prompt = reader.prompt(file: file), prompt.page == id else { return nil }
             prompt.sourceSHA256 = sha256
@@ -125,7 +124,7 @@ struct PromptCache: Sendable {
             for prompt in prompts { payload.prompt(prompt) }
             writer.int(payload.bytes.count)
             writer.bytes += payload.bytes
-            if writer.bytes.count > maxBytes { return nil }
+            if writer.bytes.count > maxBytes - SHA256.byteCount { return nil }
         }
         writer.bytes += SHA256.hash(data: writer.bytes)
         return writer.bytes
@@ -139,8 +138,16 @@ struct PromptCache: Sendable {
         /// Writes the cache of `project` (in `.folio/`, created when missing); a cache that cannot
         /// be written is no error: the next run decodes every file, as without one.
         func write(project: URL) {
-            guard let bytes = encode(files, context: context), case .success(let folder) = StateFolder.path(project: project) else { return }
-            try? AtomicFile.write(bytes, to: URL(fileURLWithPath: folder + "/" + PromptCache.file), sync: false)
+            guard case .success(let folder) = StateFolder.path(project: project) else { return }
+            let url = URL(fileURLWithPath: folder + "/" + PromptCache.file)
+            // A write a killed run left half done is removed; a cache too large to keep is removed
+            // too, rather than left to answer for files that have changed since.
+            AtomicFile.removeLeftovers(of: url)
+            guard let bytes = encode(files, context: context) else {
+                unlink(url.path)
+                return
+            }
+            try? AtomicFile.write(bytes, to: url, sync: false)
         }
     }
 }
@@ -338,7 +345,15 @@ private struct CacheReader {
     }
 
     mutating func strings() -> [String] {
-        (0..<count()).map { _ in string() }
+        repeated { $0.string() }
+    }
+
+    /// `count()` values read by `read`, stopping at the first failure; no room is reserved for a
+    /// count read from the file (`(0..<n).map` would reserve all `n` at once).
+    mutating func repeated<T>(_ read: (inout CacheReader) -> T) -> [T] {
+        var values: [T] = []
+        for _ in 0..<count() where !failed { values.append(read(&self)) }
+        return values
     }
 
     mutating func json(depth: Int = 0) -> JSONValue {
@@ -353,8 +368,8 @@ private struct CacheReader {
         case 3: return .int(int())
         case 4: return .double(Double(bitPattern: UInt64(bitPattern: Int64(int()))))
         case 5: return .string(string())
-        case 6: return .array((0..<count()).map { _ in json(depth: depth + 1) })
-        case 7: return .object((0..<count()).map { _ in (string(), json(depth: depth + 1)) })
+        case 6: return .array(repeated { $0.json(depth: depth + 1) })
+        case 7: return .object(repeated { ($0.string(), $0.json(depth: depth + 1)) })
         default:
             failed = true
             return .null
@@ -366,7 +381,7 @@ private struct CacheReader {
         let id = string(), page = string(), album = optionalString(), storedFile = string(), title = string()
         let alt = optionalString(), tags = strings(), caption = optionalString(), date = optionalString()
         let weight = optionalInt(), draft = flag(), cover = int()
-        let hidden = (0..<count()).map { _ in int() }
+        let hidden = repeated { $0.int() }
         let privateFields = strings().map(PrivateField.init(rawValue:))
         let routePosition = int(), inputHash = string()
         guard !failed, storedFile == file, !privateFields.contains(nil), let route = RouteID(rawValue: string()) else { return nil }

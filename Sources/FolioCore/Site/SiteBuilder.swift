@@ -86,9 +86,7 @@ public struct SiteBuilder: Sendable {
 
     /// Folio itself: the running binary and its libraries. A new Folio may render the same inputs differently.
     static let build: String = {
-        var binary = stat()
-        let build = stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size)-\(binary.st_mtim.tv_sec)" : "unknown"
-        return "\(build) \(Libraries.versions)"
+        "\(Libraries.executable) \(Libraries.versions)"
     }()
 
     /// A digest of what every page depends on besides the items: Folio itself, `folio.yml` (the

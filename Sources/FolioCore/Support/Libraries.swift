@@ -8,11 +8,12 @@ public enum Libraries {
     /// Starts libvips; safe to call more than once.
     public static let startVips: Bool = folio_vips_init() == 0
 
-    /// The running Folio binary: its size and modification time, so a rebuilt or upgraded Folio
-    /// is told from the last one without reading it.
+    /// The running Folio binary: its device, inode, size and times (to the nanosecond), so a
+    /// rebuilt or upgraded Folio is told from the last one without reading it, even one installed
+    /// with the same size and modification time (a package manager that fixes every mtime).
     static let executable: String = {
         var binary = stat()
-        return stat("/proc/self/exe", &binary) == 0 ? "\(binary.st_size)-\(binary.st_mtim.tv_sec)" : "unknown"
+        return stat("/proc/self/exe", &binary) == 0 ? FileIdentity(binary).text : "unknown"
     }()
 
     /// `libvips 8.14.1, cmark 0.30.2, libxml2 2.9.14`.
