@@ -93,13 +93,22 @@ struct PageRecord: Sendable {
     }
 
     /// The record of `texts`, each with its key and the identity of its file (as recorded for a file
-    /// left as it was, else as found now): the text of `path`.
-    static func text(_ texts: [(path: String, key: String, identity: FileIdentity?)], site: URL) -> String {
-        var out = header + "\n"
+    /// left as it was, else as found now): the bytes of `path`.
+    static func bytes(_ texts: [(path: String, key: String, identity: FileIdentity?)], site: URL) -> [UInt8] {
+        var out: [UInt8] = []
+        // A line is a 64-digit key, an identity of about 70 characters and the path.
+        out.reserveCapacity(header.utf8.count + 1 + texts.reduce(0) { $0 + $1.path.utf8.count + $1.key.utf8.count + 80 })
+        out += header.utf8
+        out.append(UInt8(ascii: "\n"))
         for text in texts {
             var info = stat()
             guard let identity = text.identity ?? (lstat(site.path + "/" + text.path, &info) == 0 ? FileIdentity(info) : nil) else { continue }
-            out += "\(text.key) \(identity.text) \(text.path)\n"
+            out += text.key.utf8
+            out.append(UInt8(ascii: " "))
+            out += identity.text.utf8
+            out.append(UInt8(ascii: " "))
+            out += text.path.utf8
+            out.append(UInt8(ascii: "\n"))
         }
         return out
     }

@@ -180,9 +180,19 @@ struct BuildRecord {
     var pages: Int
     var files: [(String, Int)]
 
-    /// `folio-site 1 <fingerprint> <pages>`, then `<size> <path>` a line.
-    var text: String {
-        "folio-site 1 \(fingerprint) \(pages)\n" + files.map { "\($0.1) \($0.0)\n" }.joined()
+    /// `folio-site 1 <fingerprint> <pages>`, then `<size> <path>` a line: the bytes of the file,
+    /// made in one buffer (20,000 lines at 10,000 prompts, and the render's peak of memory).
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + files.reduce(0) { $0 + $1.0.utf8.count + 12 })
+        out += "folio-site 1 \(fingerprint) \(pages)\n".utf8
+        for (path, size) in files {
+            out += String(size).utf8
+            out.append(UInt8(ascii: " "))
+            out += path.utf8
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
     }
 
     static func read(_ url: URL) -> BuildRecord? {

@@ -5,15 +5,15 @@ extension SitePages {
     /// The manifest's path: written apart from the other extras, a chunk at a time (`manifest(_:)`).
     static let manifestPath = "gallery.json"
 
-    /// Each lists every item, so each is made on every render; the two largest at once. The largest,
-    /// `gallery.json`, is not among them: it is written as it is made (`manifest(_:)`).
-    func extras() async -> [(String, [UInt8])] {
+    /// The search index's path: like the manifest, written a chunk at a time (`searchIndex(_:)`).
+    static let searchIndexPath = "static/search-index.js"
+
+    /// Each lists every item, so each is made on every render. The two largest, `gallery.json` and
+    /// the search index, are not among them: they are written as they are made.
+    func extras() -> [(String, [UInt8])] {
         var files: [(String, [UInt8])] = []
         for (name, bytes) in theme.files.sorted(by: { $0.key < $1.key }) { files.append(("static/\(name)", bytes)) }
-        async let search = searchIndex()
-        async let feed = Array(feed().utf8)
-        files.append(("static/search-index.js", await search))
-        files.append(("feed.xml", await feed))
+        files.append(("feed.xml", Array(feed().utf8)))
         if let sitemap = sitemap() { files.append(("sitemap.xml", Array(sitemap.utf8))) }
         return files
     }
@@ -46,16 +46,23 @@ extension SitePages {
     }
 
     /// `window.FOLIO_SEARCH = [...]`: a script, not JSON, so it loads from `file://` too. Written
-    /// entry by entry: the values of 10,000 entries at once, and the text beside them, weighed more
-    /// than the file.
-    func searchIndex() -> [UInt8] {
-        var out = Array("window.FOLIO_SEARCH = [".utf8)
+    /// entry by entry and passed to `emit` about a megabyte at a time: at 10,000 prompts the file is
+    /// 5 MB, and held whole beside the pages it was the render's peak of memory.
+    func searchIndex<E: Error>(_ emit: ([UInt8]) throws(E) -> Void) throws(E) {
+        let chunk = 1 << 20
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk + 16 * 1024)
+        out += "window.FOLIO_SEARCH = [".utf8
         for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             searchEntry(item).writeScriptSafe(into: &out)
+            if out.count >= chunk {
+                try emit(out)
+                out.removeAll(keepingCapacity: true)
+            }
         }
-        out += Array("];\n".utf8)
-        return out
+        out += "];\n".utf8
+        try emit(out)
     }
 
     /// One entry of the search index.

@@ -209,15 +209,20 @@ public struct SiteRender: Sendable {
         pages.itemDigests = digests
         // Pages the last render made from the same inputs are left as they are.
         pages.previous = previousPages
-        // Pages and the files that list every item (the search index, the feed) at once, and beside
-        // them gallery.json, the largest (20 MB at 10,000 prompts), written as it is made. Like every
-        // file, it is claimed and in the manifest before it is written.
+        // Pages and the files that list every item (the feed, the sitemap) at once, and beside them
+        // the two largest, gallery.json (20 MB at 10,000 prompts) and the search index (5 MB), each
+        // written as it is made. Like every file, they are claimed and in the manifest before they
+        // are written.
         let source = pages
-        try files.claim(SitePages.manifestPath)
-        try list(adding: [SitePages.manifestPath])
+        let streamedPaths = [SitePages.manifestPath, SitePages.searchIndexPath]
+        for path in streamedPaths { try files.claim(path) }
+        try list(adding: streamedPaths)
         let root = site.path
-        async let gallery = Result<SiteFiles.Streamed, FolioError> { () throws(FolioError) in
-            try SiteFiles.stream(SitePages.manifestPath, in: root) { emit throws(FolioError) in try source.manifest(emit) }
+        async let streamed = Result<[SiteFiles.Streamed], FolioError> { () throws(FolioError) in
+            [
+                try SiteFiles.stream(SitePages.manifestPath, in: root) { emit throws(FolioError) in try source.manifest(emit) },
+                try SiteFiles.stream(SitePages.searchIndexPath, in: root) { emit throws(FolioError) in try source.searchIndex(emit) },
+            ]
         }
         async let pageTexts = source.all()
         async let listings = source.extras()
@@ -225,11 +230,12 @@ public struct SiteRender: Sendable {
         let texts = try await pageTexts + sourceTexts.get()
         let extras = await listings
         // Files of the project's static/ are published as they are, where nothing is generated.
-        let generated = Set(texts.map(\.path) + extras.map(\.0) + [SitePages.manifestPath] + imageFiles)
+        let generated = Set(texts.map(\.path) + extras.map(\.0) + streamedPaths + imageFiles)
         try checkStaticClashes(generated: generated)
         // Every path is claimed before it enters the manifest: a file already there that Folio
         // did not write stops the render here, and never becomes Folio's to replace or prune.
-        // (gallery.json was claimed before it was begun: claimed again, a new file would be taken for someone else's.)
+        // (gallery.json and the search index were claimed before they were begun: claimed again, a
+        // new file would be taken for someone else's.)
         for path in texts.map(\.path) + extras.map(\.0) + statics.map(\.path) { try files.claim(path) }
         try list(adding: generated.union(statics.map(\.path)))
         for text in texts {
@@ -242,7 +248,7 @@ public struct SiteRender: Sendable {
             }
         }
         for (path, bytes) in extras { try files.write(path, bytes) }
-        files.note(SitePages.manifestPath, try await gallery.get())
+        for (path, file) in zip(streamedPaths, try await streamed.get()) { files.note(path, file) }
         for file in statics {
             guard let bytes = FastFiles.read(file.source) else { throw FolioError("cannot read \(file.source)", path: file.source) }
             try files.write(file.path, bytes)
@@ -251,6 +257,8 @@ public struct SiteRender: Sendable {
         report.pages = texts.count { $0.path.hasSuffix(".html") }
         report.pagesRendered = remade.count { $0.hasSuffix(".html") }
         files.keep(imageFiles, sizes: imageSizes)
+        // The last render's record (20,000 entries at 10,000 prompts) has served: prune makes the new one.
+        previousPages = nil
     }
 
     /// A file of `static/` may not land where Folio generates a file, or a folder Folio fills.
@@ -329,20 +337,20 @@ public struct SiteRender: Sendable {
         // The records' texts (26,000 lines at 10,000 prompts) are made while the files are pruned;
         // they are written only once the manifest is.
         let (files, texts, site, fingerprint, pages) = (self.files, self.texts, self.site, self.fingerprint, report.pages)
-        let ((removed, pageRecord), buildRecord) = Parallel.both({ (files.prune(), PageRecord.text(texts, site: site)) }) {
+        let ((removed, pageRecord), buildRecord) = Parallel.both({ (files.prune(), PageRecord.bytes(texts, site: site)) }) {
             // Sizes as written (a page or listing file), else as found (an image).
             let files = files.produced.filter { !$0.hasPrefix(".folio/") }.sorted().map {
                 ($0, files.sizes[$0] ?? FastFiles.size(site.path + "/" + $0) ?? -1)
             }
-            return BuildRecord(fingerprint: fingerprint, pages: pages, files: files).text
+            return BuildRecord(fingerprint: fingerprint, pages: pages, files: files).bytes
         }
         report.removed = removed
         report.written = files.written
         report.unchanged = files.unchanged
         try list(files.produced)
         do {
-            try AtomicFile.write(Array(buildRecord.utf8), to: site.appendingPathComponent(BuildRecord.path))
-            try AtomicFile.write(Array(pageRecord.utf8), to: site.appendingPathComponent(PageRecord.path), sync: false)
+            try AtomicFile.write(buildRecord, to: site.appendingPathComponent(BuildRecord.path))
+            try AtomicFile.write(pageRecord, to: site.appendingPathComponent(PageRecord.path), sync: false)
         } catch {
             report.warnings.append("cannot write \(BuildRecord.path) or \(PageRecord.path): \(error); the next build renders everything again")
         }

@@ -119,16 +119,19 @@ func snapshot(_ root: URL) -> [String: String] {
         for (path, digest) in before { #expect(snapshot(docs)[path] == digest) }
     }
 
-    @Test func aForeignFileWhereFolioWritesIsNeverOverwritten() async throws {
+    /// A page, and the two files written as they are made (the manifest and the search index).
+    @Test(arguments: ["index.html", "gallery.json", "static/search-index.js"])
+    func aForeignFileWhereFolioWritesIsNeverOverwritten(path: String) async throws {
         let fixture = try await project()
         defer { fixture.remove() }
         let out = fixture.root.appendingPathComponent("public")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try Data("my own home page\n".utf8).write(to: out.appendingPathComponent("index.html"))
+        let file = out.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("my own file\n".utf8).write(to: file)
         let result = try runFolio(["render", "--project", fixture.root.path, "--out", out.path, "--force"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("public/index.html"), "\(result.stderr)")
-        #expect(try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8) == "my own home page\n")
+        #expect(result.stderr.contains("public/\(path) is already there and Folio did not write it"), "\(result.stderr)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "my own file\n")
     }
 
     @Test func staticFilesArePublishedVerbatimAndAClashNamesBoth() async throws {
