@@ -51,14 +51,24 @@ read -r SECONDS_LOADED KB_LOADED <<< "$LOADED"
 read -r SECONDS_NOOP KB <<< "$NOOP"
 # One prompt edited (its title): its page, its neighbours' and the listings that show it are made
 # again, nothing else (issue #13: under 1.5 s).
-sed -i 's/^---$/---/; 0,/^route: kling$/s//route: kling\ntitle: An edited title/' "$WORK/prompts/album-7/p-5007.md"
-EDIT=$( { /usr/bin/time -f "%e %M" "$FOLIO" render --project "$WORK" --quiet >/dev/null; } 2>&1 | tail -1)
-read -r SECONDS_EDIT KB_EDIT <<< "$EDIT"
-grep -q "An edited title" "$WORK/site/p/album-7/p-5007/index.html" || { echo "the edited title is not on its page" >&2; exit 1; }
+# EDITS runs (5 unless told), each with a new title: this VM's speed drifts from one run to the
+# next, so the median and the range are printed, and the peak memory of the largest.
+EDITS=${EDITS:-5}
+sed -i 's/^---$/---/; 0,/^route: kling$/s//route: kling\ntitle: An edited title 0/' "$WORK/prompts/album-7/p-5007.md"
+EDIT_TIMES=()
+KB_EDIT=0
+for n in $(seq 1 "$EDITS"); do
+    sed -i "s/^title: An edited title .*/title: An edited title $n/" "$WORK/prompts/album-7/p-5007.md"
+    read -r seconds kb <<< "$( { /usr/bin/time -f "%e %M" "$FOLIO" render --project "$WORK" --quiet >/dev/null; } 2>&1 | tail -1)"
+    grep -q "An edited title $n<" "$WORK/site/p/album-7/p-5007/index.html" || { echo "the edited title is not on its page" >&2; exit 1; }
+    EDIT_TIMES+=("$seconds")
+    [ "$kb" -gt "$KB_EDIT" ] && KB_EDIT=$kb
+done
+read -r SECONDS_EDIT EDIT_LOW EDIT_HIGH <<< "$(printf '%s\n' "${EDIT_TIMES[@]}" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)], t[1], t[NR] }')"
 PLAN=$( { /usr/bin/time -f "%e %M" "$FOLIO" plan --project "$WORK" >/dev/null; } 2>&1 | tail -1)
 read -r SECONDS_PLAN KB_PLAN <<< "$PLAN"
 PAGES=$(find "$WORK/site" -name '*.html' | wc -l)
 printf 'render, %d prompts (%d pages): first %.2f s; nothing changed, everything loaded %.3f s, %.0f MB; nothing changed, stamp %.3f s, %.0f MB (target < 1 s)\n' \
     "$COUNT" "$PAGES" "$FIRST" "$SECONDS_LOADED" "$(echo "$KB_LOADED / 1024" | bc -l)" "$SECONDS_NOOP" "$(echo "$KB / 1024" | bc -l)"
-printf 'render, one prompt edited of %d: %.3f s, %.0f MB (target < 1.5 s, < 150 MB); plan: %.3f s, %.0f MB (target < 1 s)\n' \
-    "$COUNT" "$SECONDS_EDIT" "$(echo "$KB_EDIT / 1024" | bc -l)" "$SECONDS_PLAN" "$(echo "$KB_PLAN / 1024" | bc -l)"
+printf 'render, one prompt edited of %d, %d runs: median %.2f s (%.2f–%.2f), largest peak %.0f MB (target < 1.5 s, < 150 MB); plan: %.3f s, %.0f MB (target < 1 s)\n' \
+    "$COUNT" "$EDITS" "$SECONDS_EDIT" "$EDIT_LOW" "$EDIT_HIGH" "$(echo "$KB_EDIT / 1024" | bc -l)" "$SECONDS_PLAN" "$(echo "$KB_PLAN / 1024" | bc -l)"

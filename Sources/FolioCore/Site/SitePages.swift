@@ -314,10 +314,15 @@ struct SitePages: Sendable {
         return seeds.map(String.init).joined(separator: ", ") + " (one per image)"
     }
 
+    /// `1 unit`, `2.5 units`, `1290 tokens`, `1 image`: what the gateway reported it charged.
     static func describeCost(_ cost: JSONValue) -> String {
-        if let units = cost["final_unit_deduction"] { return "\(units.stringValue ?? units.compact) units" }
-        if let tokens = cost["totalTokenCount"]?.intValue { return "\(tokens) tokens" }
-        if let images = cost["image_count"]?.intValue { return "\(images) image\(images == 1 ? "" : "s")" }
+        func count(_ amount: String, _ noun: String) -> String {
+            // Kling reports its units as a string ("1") or a number; one is one unit however written.
+            "\(amount) \(noun)\(Double(amount) == 1 ? "" : "s")"
+        }
+        if let units = cost["final_unit_deduction"] { return count(units.stringValue ?? units.compact, "unit") }
+        if let tokens = cost["totalTokenCount"]?.intValue { return count(String(tokens), "token") }
+        if let images = cost["image_count"]?.intValue { return count(String(images), "image") }
         return cost.compact
     }
 

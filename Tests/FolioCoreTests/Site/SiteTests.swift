@@ -348,4 +348,14 @@ import Testing
         walk(xmlDocGetRootElement(document))
         return found
     }
+
+    /// What the gateway charged, in words: one unit, token or image is singular however Kling writes it.
+    @Test func aCostIsCountedInWords() {
+        #expect(SitePages.describeCost(.object([("final_unit_deduction", .string("1"))])) == "1 unit")
+        #expect(SitePages.describeCost(.object([("final_unit_deduction", .int(1))])) == "1 unit")
+        #expect(SitePages.describeCost(.object([("final_unit_deduction", .string("2.5"))])) == "2.5 units")
+        #expect(SitePages.describeCost(.object([("totalTokenCount", .int(1290))])) == "1290 tokens")
+        #expect(SitePages.describeCost(.object([("image_count", .int(1))])) == "1 image")
+        #expect(SitePages.describeCost(.object([("image_count", .int(4))])) == "4 images")
+    }
 }
