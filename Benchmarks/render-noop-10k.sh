@@ -54,17 +54,22 @@ read -r SECONDS_NOOP KB <<< "$NOOP"
 # EDITS runs (5 unless told), each with a new title: this VM's speed drifts from one run to the
 # next, so the median and the range are printed, and the peak memory of the largest.
 EDITS=${EDITS:-5}
+[[ "$EDITS" =~ ^[1-9][0-9]*$ ]] || { echo "EDITS must be a whole number of runs, 1 or more (got '$EDITS')" >&2; exit 2; }
 sed -i 's/^---$/---/; 0,/^route: kling$/s//route: kling\ntitle: An edited title 0/' "$WORK/prompts/album-7/p-5007.md"
 EDIT_TIMES=()
 KB_EDIT=0
 for n in $(seq 1 "$EDITS"); do
     sed -i "s/^title: An edited title .*/title: An edited title $n/" "$WORK/prompts/album-7/p-5007.md"
-    read -r seconds kb <<< "$( { /usr/bin/time -f "%e %M" "$FOLIO" render --project "$WORK" --quiet >/dev/null; } 2>&1 | tail -1)"
+    # Captured first: a render that fails stops the script here (set -e), not at the check below.
+    timed=$( { /usr/bin/time -f "%e %M" "$FOLIO" render --project "$WORK" --quiet >/dev/null; } 2>&1 | tail -1)
+    read -r seconds kb <<< "$timed"
     grep -q "An edited title $n<" "$WORK/site/p/album-7/p-5007/index.html" || { echo "the edited title is not on its page" >&2; exit 1; }
     EDIT_TIMES+=("$seconds")
-    [ "$kb" -gt "$KB_EDIT" ] && KB_EDIT=$kb
+    if (( kb > KB_EDIT )); then KB_EDIT=$kb; fi
 done
-read -r SECONDS_EDIT EDIT_LOW EDIT_HIGH <<< "$(printf '%s\n' "${EDIT_TIMES[@]}" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)], t[1], t[NR] }')"
+# The median of an even count is the mean of the middle two.
+read -r SECONDS_EDIT EDIT_LOW EDIT_HIGH <<< "$(printf '%s\n' "${EDIT_TIMES[@]}" | sort -n | awk '{ t[NR] = $1 }
+    END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print m, t[1], t[NR] }')"
 PLAN=$( { /usr/bin/time -f "%e %M" "$FOLIO" plan --project "$WORK" >/dev/null; } 2>&1 | tail -1)
 read -r SECONDS_PLAN KB_PLAN <<< "$PLAN"
 PAGES=$(find "$WORK/site" -name '*.html' | wc -l)

@@ -317,8 +317,8 @@ struct SitePages: Sendable {
     /// `1 unit`, `2.5 units`, `1290 tokens`, `1 image`: what the gateway reported it charged.
     static func describeCost(_ cost: JSONValue) -> String {
         func count(_ amount: String, _ noun: String) -> String {
-            // Kling reports its units as a string ("1") or a number; one is one unit however written.
-            "\(amount) \(noun)\(Double(amount) == 1 ? "" : "s")"
+            // Kling reports its units as a string ("1") or a number: as written, singular only for "1".
+            "\(amount) \(noun)\(amount == "1" ? "" : "s")"
         }
         if let units = cost["final_unit_deduction"] { return count(units.stringValue ?? units.compact, "unit") }
         if let tokens = cost["totalTokenCount"]?.intValue { return count(String(tokens), "token") }

@@ -218,6 +218,8 @@ public struct SiteRender: Sendable {
         for path in streamedPaths { try files.claim(path) }
         try list(adding: streamedPaths)
         let root = site.path
+        // What a killed render left of them (megabytes, under temporary names no manifest lists) goes.
+        for path in streamedPaths { AtomicFile.removeLeftovers(of: URL(fileURLWithPath: root + "/" + path)) }
         async let streamed = Result<[SiteFiles.Streamed], FolioError> { () throws(FolioError) in
             [
                 try SiteFiles.stream(SitePages.manifestPath, in: root) { emit throws(FolioError) in try source.manifest(emit) },

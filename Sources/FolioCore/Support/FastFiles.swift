@@ -102,7 +102,8 @@ public enum FastFiles {
     /// 20 MB `gallery.json` is never held twice to learn that it did not change.
     public static func holds(_ path: String, exactly bytes: [UInt8]) -> Bool {
         // Non-blocking: a FIFO put where a file was must not hang the render (fstat then refuses it).
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        // Not through a symbolic link: a link put where the file was does not hold it, and is replaced.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var info = stat()

@@ -22,7 +22,8 @@ final class StreamedFile {
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FolioError("cannot write \(path): open failed: \(String(cString: strerror(errno)))") }
         // Non-blocking: a FIFO put where the file was must not hang the render (fstat then refuses it).
-        old = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        // Not through a symbolic link: a link put where the file was is replaced, never kept.
+        old = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
         var info = stat()
         if old >= 0, fstat(old, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG {
             close(old)

@@ -134,6 +134,33 @@ func snapshot(_ root: URL) -> [String: String] {
         #expect(try String(contentsOf: file, encoding: .utf8) == "my own file\n")
     }
 
+    /// A file of Folio's swapped for a link to the same bytes is replaced by the file itself (never
+    /// kept as a link a host would follow), and what a killed render left beside the two files
+    /// written as they are made is removed.
+    @Test(arguments: ["index.html", "gallery.json", "static/search-index.js"])
+    func aLinkInPlaceOfAFileIsReplacedAndLeftoversGo(path: String) async throws {
+        let fixture = try await project()
+        defer { fixture.remove() }
+        let site = fixture.root.appendingPathComponent("site")
+        _ = try await fixture.build()
+        let file = site.appendingPathComponent(path)
+        let copy = fixture.root.appendingPathComponent("elsewhere.bin")
+        try FileManager.default.moveItem(at: file, to: copy)
+        try FileManager.default.createSymbolicLink(at: file, withDestinationURL: copy)
+        // A process that has ended: its temporary file is a leftover.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let leftover = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(ended.processIdentifier).7.tmp")
+        try Data("half a file".utf8).write(to: leftover)
+        _ = try await fixture.build()
+        var info = stat()
+        #expect(lstat(file.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG, "\(path) is a file again")
+        #expect(try Data(contentsOf: file) == Data(contentsOf: copy))
+        if path != "index.html" { #expect(!FileManager.default.fileExists(atPath: leftover.path), "the leftover beside \(path) is gone") }
+    }
+
     @Test func staticFilesArePublishedVerbatimAndAClashNamesBoth() async throws {
         let fixture = try await SiteFixture.make(
             items: Self.items,

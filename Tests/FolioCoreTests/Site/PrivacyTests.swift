@@ -144,7 +144,7 @@ import Testing
 
         // `parameters`: the route and model, shared with public prompts, are missing from everything about this one.
         let page = try fixture.read("p/secret/params/index.html")
-        for word in ["dashscope", "qwen-image", "Parameters", "Seed", "seed ", "Watermark", "Prompt extend", "Cost", "image_count", "units"] {
+        for word in ["dashscope", "qwen-image", "Parameters", "Seed", "seed ", "Watermark", "Prompt extend", "Cost", "image_count", "unit"] {
             #expect(!page.contains(word), "the page of a prompt with private parameters shows '\(word)'")
         }
         #expect(page.contains("A lighthouse in the fog, public text."), "the prompt itself is public")

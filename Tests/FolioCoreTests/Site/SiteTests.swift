@@ -349,11 +349,12 @@ import Testing
         return found
     }
 
-    /// What the gateway charged, in words: one unit, token or image is singular however Kling writes it.
+    /// What the gateway charged, in words, as the gateway wrote the amount: only "1" is singular.
     @Test func aCostIsCountedInWords() {
         #expect(SitePages.describeCost(.object([("final_unit_deduction", .string("1"))])) == "1 unit")
         #expect(SitePages.describeCost(.object([("final_unit_deduction", .int(1))])) == "1 unit")
         #expect(SitePages.describeCost(.object([("final_unit_deduction", .string("2.5"))])) == "2.5 units")
+        #expect(SitePages.describeCost(.object([("final_unit_deduction", .string("1.0"))])) == "1.0 units")
         #expect(SitePages.describeCost(.object([("totalTokenCount", .int(1290))])) == "1290 tokens")
         #expect(SitePages.describeCost(.object([("image_count", .int(1))])) == "1 image")
         #expect(SitePages.describeCost(.object([("image_count", .int(4))])) == "4 images")
