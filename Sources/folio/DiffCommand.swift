@@ -18,12 +18,14 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let build = try await options.run([.load])
         guard let project = build.project else { return }
-        let environment = ProcessInfo.processInfo.environment
-        let diff = try await ProjectDiff.make(project: project, lock: build.lock, revision: revision, environment: environment)
-        let report = DiffReport(diff: diff, thumbnails: try DiffReport.thumbnails(diff, project: project.root, environment: environment))
         let file =
             out.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL }
             ?? project.root.appendingPathComponent("folio-diff.html")
+        // Before anything is compared: a mistyped --out never replaces a prompt, folio.lock or a file of the user's.
+        try DiffReport.destination.check(file, shown: out ?? "folio-diff.html", project: project.root)
+        let environment = ProcessInfo.processInfo.environment
+        let diff = try await ProjectDiff.make(project: project, lock: build.lock, revision: revision, environment: environment)
+        let report = DiffReport(diff: diff, thumbnails: try DiffReport.thumbnails(diff, project: project.root, environment: environment))
         do {
             try AtomicFile.write(Array(report.html.utf8), to: file)
         } catch {

@@ -32,7 +32,8 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var verbosity: Verbosity
 
     func run() throws {
-        try Scaffold.makeProject(in: URL(fileURLWithPath: directory), theme: theme)
+        let folder = try Scaffold.projectFolder(directory, workingFolder: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        try Scaffold.makeProject(in: folder, theme: theme)
         guard !verbosity.quiet else { return }
         print("created a Folio project in \(directory)")
         if theme { print("  \(directory)/templates/ holds the built-in theme: edit it, or delete a file to use the built-in one") }

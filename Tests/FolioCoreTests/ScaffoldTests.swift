@@ -3,6 +3,27 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct ScaffoldTests {
+    /// No name, a quoted `~` and the folders a project would litter are refused, and nothing is written.
+    @Test(arguments: ["", "  ", "/", "~", "~/gallery", "/etc", "/usr"])
+    func initRefusesAFolderThatIsNoProjectsOwn(folder: String) throws {
+        let created = try runFolio(["init", folder])
+        #expect(created.status == 2, "\(created.stdout)\(created.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/folio.yml"))
+        #expect(!created.stdout.contains("created"), "\(created.stdout)")
+    }
+
+    @Test func initRefusesTheHomeFolderAsHOMENamesIt() throws {
+        let home = TestPaths.temporaryFolder("folio-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        let created = try runFolio(["init", home.path], environment: environment)
+        #expect(created.status == 2)
+        #expect(created.stderr.contains("a home folder"), "\(created.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.path).isEmpty)
+    }
+
     @Test func initMakesAProjectThatChecksAndBuildsWithTheSimulator() throws {
         let parent = TestPaths.temporaryFolder("folio-init")
         defer { try? FileManager.default.removeItem(at: parent) }

@@ -86,6 +86,12 @@ public struct DiffReport: Sendable {
 
     // MARK: - The page
 
+    /// Where `folio diff --out` may write: an earlier report is replaced, nothing else is.
+    public static let destination = ReportFile(kind: "the report", writer: "folio diff") { bytes in
+        let head = String(decoding: bytes.prefix(1024), as: UTF8.self)
+        return head.hasPrefix("<!doctype html>") && head.contains("<title>Folio diff: ")
+    }
+
     /// The whole page.
     public var html: String {
         let revision = "\(diff.revision) (\(diff.commit.prefix(12)))"

@@ -36,9 +36,28 @@ public struct GatewayEndpoint: Sendable {
         return octets[0] == "127"
     }
 
-    /// Removes the key from text that may have echoed it (an error body, a message).
+    /// Removes the key from text that may have echoed it (an error body, a message), also when the
+    /// echo is escaped: JSON may write `/` as `\/` and any character as `\u002f`, a URL `%2F`.
     public func scrub(_ text: String) -> String {
-        key.count >= 4 ? text.replacingOccurrences(of: key, with: "[redacted]") : text
+        guard key.count >= 4 else { return text }
+        let plain = text.replacingOccurrences(of: key, with: "[redacted]")
+        guard plain.contains("\\") || plain.contains("%"), let escaped = Self.escapedEcho(of: key) else { return plain }
+        return escaped.stringByReplacingMatches(in: plain, range: NSRange(plain.startIndex..., in: plain), withTemplate: "[redacted]")
+    }
+
+    /// Matches `key` with any of its characters written as itself, a JSON escape or URL escapes
+    /// (letter case ignored: a key told apart only by case is redacted too, which costs nothing).
+    static func escapedEcho(of key: String) -> NSRegularExpression? {
+        var pattern = ""
+        for scalar in key.unicodeScalars {
+            var ways = [NSRegularExpression.escapedPattern(for: String(scalar))]
+            if scalar == "/" { ways.append(#"\\/"#) }
+            let utf16 = String(scalar).utf16.map { #"\\u"# + String(format: "%04x", $0) }.joined()
+            ways.append(utf16)
+            ways.append(String(scalar).utf8.map { String(format: "%%%02x", $0) }.joined())
+            pattern += "(?:" + ways.joined(separator: "|") + ")"
+        }
+        return try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }
 }
 

@@ -64,6 +64,12 @@ public struct SavedPlan: Sendable, Equatable {
         name.hasPrefix("/") ? URL(fileURLWithPath: name) : folder.appendingPathComponent(name)
     }
 
+    /// Where `folio plan --out` may write: an earlier plan is replaced, nothing else is.
+    public static let destination = ReportFile(kind: "the plan", writer: "folio plan --out") { bytes in
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return false }
+        return document["version"]?.intValue != nil && document["inputs"] != nil && document["entries"] != nil
+    }
+
     /// `folio plan --out`: writes the plan to `url` atomically.
     public func write(to url: URL) throws(FolioError) {
         do {

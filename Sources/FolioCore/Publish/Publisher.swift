@@ -62,8 +62,9 @@ public enum PublishTarget: Sendable, Equatable {
         ]
         let system: Set = ["bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "root", "run", "sbin", "sys", "usr"]
         if parts.isEmpty || (parts.count == 1 && tops.contains(parts[0])) || (parts.count == 2 && system.contains(parts[0])) { return true }
-        let home = FileManager.default.homeDirectoryForCurrentUser.resolvingSymlinksInPath().path
-        return path == home
+        // The account's home, and $HOME when it names another.
+        let homes = [FileManager.default.homeDirectoryForCurrentUser.path] + (ProcessInfo.processInfo.environment["HOME"].map { [$0] } ?? [])
+        return homes.contains { !$0.isEmpty && URL(fileURLWithPath: $0).resolvingSymlinksInPath().path == path }
     }
 }
 

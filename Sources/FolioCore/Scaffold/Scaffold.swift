@@ -46,6 +46,28 @@ public enum Scaffold {
         (".gitignore", "site/\n.folio/\n"),
     ]
 
+    /// The folder `folio init DIR` names, relative to `workingFolder`. Refused (exit 2): an empty
+    /// name, a `~` the shell did not expand (quoted: it would be taken for a folder named `~`, or
+    /// some other user's home), and `/`, a home folder or a system folder, which a project would litter.
+    public static func projectFolder(_ text: String, workingFolder: URL) throws(FolioError) -> URL {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw FolioError("folio init needs a folder to create the project in, such as 'folio init my-gallery'", exit: .invalidInput)
+        }
+        if text.hasPrefix("~") {
+            throw FolioError(
+                "'\(text)' starts with a ~ the shell did not expand (it was quoted); write the folder out, such as \"$HOME/my-gallery\"",
+                path: text, exit: .invalidInput)
+        }
+        let folder = URL(fileURLWithPath: text, relativeTo: workingFolder).standardizedFileURL
+        if PublishTarget.isSystemFolder(folder) {
+            throw FolioError(
+                "\(folder.path) is /, a home folder or a system folder; a project needs a folder of its own, such as \(folder.path == "/" ? "~" : folder.path)/my-gallery",
+                path: text, exit: .invalidInput)
+        }
+        // As written, so messages name it as the user did.
+        return text.hasPrefix("/") ? folder : URL(fileURLWithPath: text, relativeTo: workingFolder)
+    }
+
     /// Creates a project in `folder` (made if missing): `projectFiles`, and with `theme` every file of
     /// the built-in theme in `templates/`. Refuses a folder that already holds a project, or a theme
     /// file that is already there. Returns the paths written, relative to `folder`.

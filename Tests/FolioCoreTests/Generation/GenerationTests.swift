@@ -273,6 +273,16 @@ import Testing
         let endpoint = try? GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-secret-value")
         #expect(endpoint?.scrub("bad key sk-secret-value given") == "bad key [redacted] given")
     }
+
+    /// A gateway that echoes the key escaped (JSON writes `/` as `\/`, or any character as
+    /// `\u00XX`; a URL writes `%2F`) has it redacted too; text that only resembles it is kept.
+    @Test func anEscapedEchoOfTheKeyIsRedacted() throws {
+        let endpoint = try GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-SEC+RET/MARK=ER")
+        #expect(endpoint.scrub(#"{"detail":"invalid key sk-SEC+RET\/MARK=ER"}"#) == #"{"detail":"invalid key [redacted]"}"#)
+        #expect(endpoint.scrub(#"key sk-SEC\u002bRET\u002FMARK\u003dER!"#) == "key [redacted]!")
+        #expect(endpoint.scrub("?key=sk-SEC%2BRET%2fMARK%3DER&x=1") == "?key=[redacted]&x=1")
+        #expect(endpoint.scrub(#"sk-SEC+RET\/MARK=EX and 100%"#) == #"sk-SEC+RET\/MARK=EX and 100%"#)
+    }
 }
 
 @Suite(.serialized) struct StatusTests {

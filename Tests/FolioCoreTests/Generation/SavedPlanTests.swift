@@ -174,6 +174,38 @@ import Testing
         }
     }
 
+    /// A mistyped `--out` costs nothing: `plan --out` and `diff --out` never replace the project's
+    /// own files (folio.lock, folio.yml, a prompt, a paid image) or a file they did not write; an
+    /// earlier plan is replaced.
+    @Test func planAndDiffOutNeverReplaceTheProjectsFilesOrAForeignOne() async throws {
+        try await GenerationHarness.with(files: Self.files) { harness in
+            #expect(try await Self.folio(harness, "build", "--quiet").status == 0)
+            let before = snapshot(harness.root)
+            try Self.write("my notes\n", "notes.txt", in: harness)
+            let asset = try #require(before.keys.first { $0.hasPrefix("assets/") && $0.hasSuffix(".png") })
+            let cases: [(String, String)] = [
+                ("folio.lock", "folio.lock is the project's own file, so the plan is not written there"),
+                ("folio.yml", "is the project's own file"), ("prompts/fox.md", "is inside the project's prompts/ folder"),
+                ("prompts/new.json", "is inside the project's prompts/ folder"), (asset, "is inside the project's assets/ folder"),
+                ("notes.txt", "notes.txt is already there and is not the plan 'folio plan --out' wrote (it is never overwritten)"),
+            ]
+            for (out, message) in cases {
+                let planned = try await Self.folio(harness, "plan", "--out", harness.root.appendingPathComponent(out).path)
+                #expect(planned.status == 2, "plan --out \(out)")
+                #expect(planned.stderr.contains(message), "\(planned.stderr)")
+                let diffed = try await Self.folio(harness, "diff", "--out", harness.root.appendingPathComponent(out).path)
+                #expect(diffed.status == 2, "diff --out \(out)")
+            }
+            var after = snapshot(harness.root)
+            #expect(after.removeValue(forKey: "notes.txt") != nil)
+            #expect(after == before, "nothing of the project changed")
+            // An earlier plan is replaced.
+            let plan = harness.root.appendingPathComponent("plan.json").path
+            #expect(try await Self.folio(harness, "plan", "--out", plan).status == 0)
+            #expect(try await Self.folio(harness, "plan", "--out", plan).status == 0)
+        }
+    }
+
     /// A plan file comes from anyone: its input paths reach stderr escaped and cut short.
     @Test func aPlanFilesInputPathIsEscapedInItsError() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("folio-plan-\(UUID().uuidString)")
