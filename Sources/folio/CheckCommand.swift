@@ -13,9 +13,25 @@ struct CheckCommand: AsyncParsableCommand {
 
     @Option(help: "With --published: the output folder (default: output in folio.yml, site).") var out: String?
 
+    var checkOptions: BuildOptions {
+        var build = options.buildOptions
+        build.out = out
+        return build
+    }
+
     func run() async throws {
         if published {
-            try await options.run(Pipeline.checkPublished) { $0.out = out }
+            guard options.json else {
+                try await options.run(Pipeline.checkPublished) { $0.out = out }
+                return
+            }
+            // Only the JSON on standard output; a project that does not load still says why on standard error.
+            let printer = BuildPrinter(quiet: true, verbose: false)
+            var build = BuildState(options: checkOptions, observer: { await printer.handle($0) })
+            try await Pipeline.run(Pipeline.checkPublished, &build)
+            guard let check = build.published else { return }
+            Console.json(check.json)
+            if !check.problems.isEmpty { throw FolioError.exit(.partial) }
             return
         }
         let report = try await CheckReport.run(project: options.projectURL)

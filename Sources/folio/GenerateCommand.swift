@@ -50,6 +50,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @OptionGroup var options: ProjectOptions
     @OptionGroup var generation: GenerateOptions
 
+    func validate() throws { try options.refuseJSON(in: "generate") }
+
     func run() async throws {
         try await options.run(Pipeline.generate) { generation.apply(to: &$0) }
     }
@@ -64,6 +66,8 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var options: ProjectOptions
     @OptionGroup var generation: GenerateOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws { try options.refuseJSON(in: "build") }
 
     func run() async throws {
         try await options.run(Pipeline.build) {
@@ -91,6 +95,8 @@ struct RenderCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws { try options.refuseJSON(in: "render") }
 
     func run() async throws {
         try await options.run(Pipeline.render) { output.apply(to: &$0) }
@@ -120,6 +126,8 @@ struct PublishCommand: AsyncParsableCommand {
     var allowPartial = false
 
     @Flag(help: "List what would change; change nothing.") var dryRun = false
+
+    func validate() throws { try options.refuseJSON(in: "publish") }
 
     func run() async throws {
         if destination != nil, branch != nil { throw FolioError("give a destination or --branch, not both", exit: .invalidInput) }

@@ -76,6 +76,8 @@ struct CleanCommand: AsyncParsableCommand {
 
     @Flag(help: "Delete what is listed.") var yes = false
 
+    func validate() throws { try options.refuseJSON(in: "clean") }
+
     func run() async throws {
         let build = try await options.run([.load, .clean]) { $0.deleteUnreferenced = yes }
         guard let plan = build.clean else { return }

@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(SimulatedImageDetail.help + " Needs --simulate.")) var imageDetail: SimulatedImageDetail?
 
     func validate() throws {
+        try options.refuseJSON(in: "serve")
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         try SimulatedImageDetail.validate(imageDetail, simulate: simulate)
     }

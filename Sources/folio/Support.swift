@@ -7,7 +7,7 @@ import Foundation
 struct ProjectOptions: ParsableArguments {
     @Option(name: .long, help: "The project folder.") var project: String = "."
 
-    @Flag(name: .long, help: "Machine-readable output.") var json = false
+    @Flag(name: .long, help: "Machine-readable output (plan, status, check, diff).") var json = false
 
     @OptionGroup var verbosity: Verbosity
 
@@ -35,6 +35,12 @@ struct ProjectOptions: ParsableArguments {
     }
 
     var printer: BuildPrinter { BuildPrinter(quiet: quiet, verbose: verbose) }
+
+    /// `--json` on a command that prints no JSON is refused (exit 2) rather than ignored: a script
+    /// that parses what it prints must not be handed text.
+    func refuseJSON(in command: String) throws {
+        if json { throw ValidationError("--json is not available for 'folio \(command)'; plan, status, check and diff print JSON") }
+    }
 }
 
 /// `--verbose` and `--quiet`, which every command takes (one that has nothing more to say accepts `--verbose`).

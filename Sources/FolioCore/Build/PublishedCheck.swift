@@ -12,6 +12,11 @@ public struct PublishedCheck: Sendable {
     /// All files searched for private values.
     public var files = 0
 
+    /// `folio check --published --json`: `{"problems": ["…"], "images": 42, "files": 120}`.
+    public var json: JSONValue {
+        .object([("problems", .array(problems.map { .string($0) })), ("images", .int(images)), ("files", .int(files))])
+    }
+
     /// Checks the site in `site` against the project and its lockfile.
     public static func run(project: LoadedProject, lock: Lockfile, site: URL) -> PublishedCheck {
         var check = PublishedCheck()

@@ -85,8 +85,10 @@ extension Status {
     /// The closing line: what was spent in all, beside the estimate, in the currency of `prices:`.
     static func costLines(_ json: JSONValue) -> [String] {
         let currency = json["currency"]?.stringValue
-        let spent = Money.text(json["spent"].flatMap(CostTotals.number), currency: currency)
+        let amount = json["spent"].flatMap(CostTotals.number)
         let estimate = Money.text(json["estimated_cost"].flatMap(CostTotals.number), currency: currency)
-        return ["", "spent \(spent) as the gateway reported it, against an estimate of \(estimate) at the prices in folio.yml"]
+        // Nothing received and nothing reported: nothing was spent, and the gateway said nothing of it.
+        let spent = amount == 0 ? "nothing spent yet" : "spent \(Money.text(amount, currency: currency)) as the gateway reported it"
+        return ["", "\(spent), against an estimate of \(estimate) at the prices in folio.yml"]
     }
 }

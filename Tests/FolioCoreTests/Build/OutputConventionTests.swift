@@ -128,6 +128,33 @@ import Testing
         #expect(both.stderr.contains("--verbose and --quiet cannot be used together"))
     }
 
+    /// `--json` is machine-readable output where SPEC §4 promises it (plan, status, check, and
+    /// check --published), and refused (exit 2, nothing done) where a command prints none: a script
+    /// that parses the output is never handed text.
+    @Test func jsonIsJSONOrRefused() throws {
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let project = folder.appendingPathComponent("gallery")
+        #expect(try runFolio(["init", project.path, "--quiet"]).status == 0)
+        for command in ["build", "generate", "render", "publish", "clean", "serve"] {
+            let refused = try runFolio([command, "--project", project.path, "--json"])
+            #expect(refused.status == 2, "folio \(command) --json")
+            #expect(refused.stderr.contains("--json is not available for 'folio \(command)'"), "\(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: project.appendingPathComponent("site").path), "nothing was rendered")
+        for arguments in [["plan"], ["status"], ["check"]] {
+            let result = try runFolio(arguments + ["--project", project.path, "--json"])
+            #expect(result.status == 0, "\(arguments) \(result.stderr)")
+            #expect((try? JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))) != nil, "\(arguments): \(result.stdout)")
+        }
+        // Nothing rendered yet: check --published says why, as JSON, and exits 4.
+        let published = try runFolio(["check", "--published", "--project", project.path, "--json"])
+        #expect(published.status == 4)
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(published.stdout.utf8))
+        #expect(json["problems"]?.arrayValue?.first?.stringValue?.contains("is not a site this project rendered") == true, "\(published.stdout)")
+        #expect(json["images"]?.intValue == 0)
+    }
+
     @Test func quietLeavesOnlyWhatWentWrong() throws {
         let folder = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -318,6 +318,33 @@ import Testing
     }
 }
 
+@Suite(.serialized) struct UnsentSyncEntryTests {
+    /// A run stopped while a sync call waited for its slot leaves an entry with nothing sent: status,
+    /// plan and the next build take it for new (nothing created, nothing paid), not for pending.
+    @Test func aSyncEntryWithNothingSentIsNewNotPending() async throws {
+        try await GenerationHarness.with(files: ["prompts/w.md": promptFile("gemini", "two watches", "n: 2")]) { h in
+            _ = try await h.generate()
+            var lock = try Lockfile.load(project: h.root)
+            lock.entries["w"]?.state = .pending
+            lock.entries["w"]?.outputs = []
+            lock.entries["w"]?.inFlight = []
+            try lock.write(project: h.root)
+            let status = try runFolio(["status", "--project", h.root.path, "--json"])
+            let json = try JSONDecoder().decode(JSONValue.self, from: Data(status.stdout.utf8))
+            #expect(json["entries"]?.arrayValue?.first?["state"]?.stringValue == "new", "\(status.stdout)")
+            let project = await ProjectLoader.load(h.root)
+            let plan = Planner.plan(project.prompts, lock: lock, project: h.root)
+            #expect(plan.entries.first?.action == .new)
+            #expect(plan.entries.first?.requests == 2)
+            // One in flight is in doubt: still pending (uncertain), never sent again by itself.
+            lock.entries["w"]?.inFlight = [0]
+            let doubtful = Planner.plan(project.prompts, lock: lock, project: h.root)
+            #expect(doubtful.entries.first?.state.name == "pending")
+            #expect(doubtful.entries.first?.requests == 0)
+        }
+    }
+}
+
 @Suite(.serialized) struct SyncResumeTests {
     @Test func aSyncPromptInterruptedBetweenVariantsOnlyMakesTheMissingOnes() async throws {
         try await GenerationHarness.with(files: ["prompts/w.md": promptFile("gemini", "three watches", "n: 3")]) { h in
