@@ -12,6 +12,20 @@ import Testing
         #expect(!created.stdout.contains("created"), "\(created.stdout)")
     }
 
+    @Test func anIdThatClimbsGetsASuggestionWithoutTheClimb() throws {
+        let project = TestPaths.temporaryFolder("folio-new")
+        defer { try? FileManager.default.removeItem(at: project) }
+        for (id, suggestion) in [("../../evil", "evil"), ("a/../b", "a/b"), ("/abs/Café Poster", "abs/cafe-poster"), ("..", "prompt")] {
+            #expect(throws: FolioError.self) { try Scaffold.newPrompt(id: id, route: "gemini", project: project) }
+            do {
+                try Scaffold.newPrompt(id: id, route: "gemini", project: project)
+            } catch {
+                #expect(error.message.hasSuffix("try '\(suggestion)'"), "\(id): \(error.message)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: project.path).isEmpty)
+    }
+
     @Test func initRefusesTheHomeFolderAsHOMENamesIt() throws {
         let home = TestPaths.temporaryFolder("folio-home")
         defer { try? FileManager.default.removeItem(at: home) }

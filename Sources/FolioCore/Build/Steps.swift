@@ -48,7 +48,7 @@ extension BuildStep {
         }
         // Generating and cleaning rewrite folio.lock: never beside another process that writes it.
         if state.runs(.generate) {
-            state.runLock = try RunLock.acquire(project: project.root, command: "generate")
+            state.runLock = try RunLock.acquire(project: project.root, command: state.runs(.renderImages) ? "build" : "generate")
         } else if state.options.deleteUnreferenced {
             state.runLock = try RunLock.acquire(project: project.root, command: "clean --yes")
         } else if state.runs(.renderImages) {
@@ -69,7 +69,8 @@ extension BuildStep {
     /// The plan, computed once: each prompt's action and the requests a build sends.
     public static let plan = BuildStep("plan") { state in
         guard let project = state.project else { return }
-        if state.options.simulate, let real = state.lock.entries.first(where: { !$0.value.simulated }) {
+        // The first real entry by id: the message names the same one on every run.
+        if state.options.simulate, let real = state.lock.entries.filter({ !$0.value.simulated }).min(by: { $0.key < $1.key }) {
             throw FolioError(
                 """
                 folio.lock holds real generations ('\(real.key)' among them); --simulate would mix simulated images into them. \

@@ -116,7 +116,16 @@ public final class GatewayHTTP: Sendable {
             let timedOut = error == .readTimeout || error == .connectTimeout || error == .deadlineExceeded
             return TransportFailure(message: scrub(Self.describe(error)), timedOut: timedOut, mayHaveArrived: !neverConnected(error))
         }
-        return TransportFailure(message: scrub("\(error)"), timedOut: false, mayHaveArrived: !neverConnected(error))
+        return TransportFailure(message: scrub(describe(other: error)), timedOut: false, mayHaveArrived: !neverConnected(error))
+    }
+
+    /// A system error in words (`connection refused`), rather than NIO's own description of it
+    /// (`connection reset (error set): Connection refused) (errno: 111)`).
+    static func describe(other error: any Error) -> String {
+        if let error = error as? IOError, error.errnoCode != 0 {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        return "\(error)"
     }
 
     /// Whether `error` says for certain that no connection was made, so nothing was sent.

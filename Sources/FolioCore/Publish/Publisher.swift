@@ -35,8 +35,12 @@ public enum PublishTarget: Sendable, Equatable {
             let branch = String(text.dropFirst(4))
             // A plain branch name: no option, no revision syntax, no path tricks.
             let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./"))
+            // A branch's own name, not a ref path: `refs/heads/main` or `heads/main` would make a second
+            // branch that git then finds ambiguous, beside the one meant.
+            let refPaths = ["refs/", "heads/", "remotes/", "tags/"]
             guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.hasPrefix("/"), !branch.hasSuffix("/"), !branch.contains(".."),
-                branch.unicodeScalars.allSatisfy({ allowed.contains($0) })
+                !branch.contains("//"), !branch.hasSuffix(".lock"), !branch.hasSuffix("."), branch != "HEAD",
+                !refPaths.contains(where: branch.hasPrefix), branch.unicodeScalars.allSatisfy({ allowed.contains($0) })
             else { return nil }
             return .gitBranch(branch)
         }

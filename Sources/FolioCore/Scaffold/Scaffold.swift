@@ -145,7 +145,9 @@ public enum Scaffold {
     public static func newPrompt(id: String, route: String, project: URL) throws(FolioError) -> String {
         let segments = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !segments.isEmpty, segments.allSatisfy(Slug.fits) else {
-            let suggestion = segments.map { Slug.suggest($0) }.joined(separator: "/")
+            // Segments with nothing to keep (empty, `.`, `..`) are left out: `../../evil` suggests `evil`.
+            let kept = segments.filter { $0.contains { $0.isLetter || $0.isNumber } }.map { Slug.suggest($0) }
+            let suggestion = kept.isEmpty ? "prompt" : kept.joined(separator: "/")
             throw FolioError("'\(id)' does not fit the id rule (lowercase a-z, 0-9 and '-' segments); try '\(suggestion)'", exit: .invalidInput)
         }
         guard let routeID = RouteID(rawValue: route) else {
