@@ -57,6 +57,10 @@ public enum OutputFolder {
         if stat(real, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
             return "the \(role) \(name) is a file, not a folder; \(why)"
         }
+        // A link to nothing: the folder could only be made where the link points, which Folio does not do.
+        if lstat(outputPath, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, stat(outputPath, &info) != 0 {
+            return "the \(role) \(name) is a symbolic link to \(real), which does not exist; make that folder, or name another"
+        }
         return nil
     }
 

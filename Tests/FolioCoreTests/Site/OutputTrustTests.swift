@@ -50,6 +50,19 @@ func snapshot(_ root: URL) -> [String: String] {
         #expect(snapshot(fixture.root) == before, "\(out): the project is byte for byte the same")
     }
 
+    /// A link to nothing as the output: refused before anything is locked or rendered (exit 2), not
+    /// a failure half way through the render.
+    @Test func aDanglingLinkAsTheOutputIsRefusedUpFront() async throws {
+        let fixture = try await project()
+        defer { fixture.remove() }
+        let link = fixture.root.appendingPathComponent("public")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: fixture.root.path + "-nowhere/site")
+        let result = try runFolio(["render", "--project", fixture.root.path, "--out", link.path])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("is a symbolic link to") && result.stderr.contains("which does not exist"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root.path + "-nowhere"))
+    }
+
     @Test func anOutputInFolioYmlThatIsTheProjectIsRefusedByCheckAndRender() async throws {
         let fixture = try await project()
         defer { fixture.remove() }
