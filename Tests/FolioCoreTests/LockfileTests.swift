@@ -167,6 +167,11 @@ import Testing
             "{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"kling\", \"model\": \"m\", \"state\": \"done\"}}}",
             "folio.lock is damaged: unexpected value at entries.a.state"
         ),
+        // Valid JSON with a number no field holds: named at its key, not called "not valid JSON".
+        (
+            "{\"version\": 1, \"entries\": {\"a\": {\"input_hash\": \"x\", \"route\": \"kling\", \"model\": \"m\", \"state\": \"succeeded\", \"outputs\": [{\"index\": 0, \"bytes\": 1e30}]}}}",
+            "folio.lock is damaged: entries.a.outputs[0].bytes = 1e+30 does not fit where it stands"
+        ),
     ])
     func aCorruptLockfileIsRefusedWithAWayOut(text: String, prefix: String) {
         do {

@@ -82,6 +82,13 @@ extension Lockfile {
         } catch let error as FolioError {
             throw error
         } catch let error as DecodingError {
+            // Foundation calls valid JSON with a number no field can hold (`"bytes": 1e30`) not JSON.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, context.underlyingError == nil,
+                let number = Self.misfitNumber(in: data)
+            {
+                throw FolioError(
+                    "\(fileName) is damaged: \(number) does not fit where it stands (too large, or not a whole number). \(recovery)", path: fileName)
+            }
             throw FolioError("\(fileName) is damaged: \(describe(error)). \(recovery)", path: fileName)
         } catch {
             throw FolioError("\(fileName) is not valid JSON: \(error.localizedDescription). \(recovery)", path: fileName)
@@ -110,6 +117,28 @@ extension Lockfile {
         }
         if let damage { throw FolioError("\(fileName) is damaged: \(damage.message). \(recovery)", path: fileName) }
         return Lockfile(entries: entries)
+    }
+
+    /// The first number of a file that is valid JSON, at its key (`entries.fox.outputs[0].bytes = 1e30`),
+    /// that no field of Folio's can hold: too large for an Int, or a fraction where a whole number is
+    /// read; nil when the file is not JSON or has none.
+    static func misfitNumber(in data: Data) -> String? {
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
+        // The keys Folio reads as whole numbers; elsewhere (a gateway's cost report) a fraction is fine.
+        let whole: Set = ["version", "index", "bytes", "width", "height", "in_flight"]
+        func find(_ value: JSONValue, _ path: String, _ key: String) -> String? {
+            switch value {
+            case .double(let number) where abs(number) >= 9.2e18 || (whole.contains(key) && number.rounded() != number):
+                return "\(path) = \(number)"
+            case .object(let pairs):
+                for (name, member) in pairs { if let found = find(member, path.isEmpty ? name : "\(path).\(name)", name) { return found } }
+            case .array(let items):
+                for (index, item) in items.enumerated() { if let found = find(item, "\(path)[\(index)]", key) { return found } }
+            default: break
+            }
+            return nil
+        }
+        return find(document, "", "")
     }
 
     private static func describe(_ error: DecodingError) -> String {
