@@ -18,11 +18,12 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let build = try await options.run([.load])
         guard let project = build.project else { return }
-        let file =
+        let named =
             out.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL }
             ?? project.root.appendingPathComponent("folio-diff.html")
-        // Before anything is compared: a mistyped --out never replaces a prompt, folio.lock or a file of the user's.
-        try DiffReport.destination.check(file, shown: out ?? "folio-diff.html", project: project.root)
+        // Before anything is compared: a mistyped --out never replaces a prompt, folio.lock or a file
+        // of the user's. Written exactly where it was checked.
+        let file = try DiffReport.destination.check(named, shown: out ?? "folio-diff.html", project: project.root)
         let environment = ProcessInfo.processInfo.environment
         let diff = try await ProjectDiff.make(project: project, lock: build.lock, revision: revision, environment: environment)
         let report = DiffReport(diff: diff, thumbnails: try DiffReport.thumbnails(diff, project: project.root, environment: environment))

@@ -26,8 +26,8 @@ struct PlanCommand: AsyncParsableCommand {
         let build = try await options.run(Pipeline.plan) { ($0.retryFailed, $0.regenerate, $0.simulate) = (retryFailed, regenerate, simulate) }
         guard let plan = build.plan else { return }
         if let out {
-            let file = SavedPlan.file(out, in: build.options.workingFolder)
-            try SavedPlan.destination.check(file, shown: out, project: build.options.project)
+            // Written exactly where it was checked.
+            let file = try SavedPlan.destination.check(SavedPlan.file(out, in: build.options.workingFolder), shown: out, project: build.options.project)
             try SavedPlan(build).write(to: file)
             let requests = "\(plan.requests) request\(plan.requests == 1 ? "" : "s")"
             if !options.quiet { Console.error("wrote \(out); 'folio build --plan \(out)' sends exactly its \(requests), or nothing", tone: .dim) }

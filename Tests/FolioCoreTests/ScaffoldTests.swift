@@ -3,13 +3,26 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct ScaffoldTests {
-    /// No name, a quoted `~` and the folders a project would litter are refused, and nothing is written.
-    @Test(arguments: ["", "  ", "/", "~", "~/gallery", "/etc", "/usr"])
-    func initRefusesAFolderThatIsNoProjectsOwn(folder: String) throws {
+    /// No name and a quoted `~` are refused by the command, and nothing is written.
+    @Test(arguments: ["", "  ", "\n", "~", "~/gallery"])
+    func initRefusesNoNameAndAQuotedTilde(folder: String) throws {
         let created = try runFolio(["init", folder])
         #expect(created.status == 2, "\(created.stdout)\(created.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: "/folio.yml"))
         #expect(!created.stdout.contains("created"), "\(created.stdout)")
+    }
+
+    /// The folders a project would litter, asked of the rule itself (a test that ran `init /` would,
+    /// were the rule broken, write into / on a machine that runs tests as root).
+    @Test(arguments: ["/", "/etc", "/usr", "/usr/lib", "/home", "/home/someone-else", "/tmp", "/var"])
+    func initRefusesSystemAndHomeFolders(folder: String) {
+        #expect(throws: FolioError.self) { try Scaffold.projectFolder(folder, workingFolder: URL(fileURLWithPath: "/tmp")) }
+    }
+
+    @Test func initTakesAFolderOfItsOwnAsWritten() throws {
+        let folder = try Scaffold.projectFolder("my-gallery", workingFolder: URL(fileURLWithPath: "/tmp/work"))
+        #expect(folder.relativePath == "my-gallery")
+        #expect(folder.path == "/tmp/work/my-gallery")
+        #expect(try Scaffold.projectFolder("/srv/gallery", workingFolder: URL(fileURLWithPath: "/tmp")).path == "/srv/gallery")
     }
 
     @Test func anIdThatClimbsGetsASuggestionWithoutTheClimb() throws {

@@ -49,6 +49,12 @@ struct Downloader: Sendable {
             mime: header.mime)
     }
 
+    /// A URL from the gateway or a redirect as a message shows it: the key scrubbed before it is cut
+    /// to 80 characters, so no part of it survives the cut.
+    func shown(_ url: String) -> String {
+        String(http.endpoint.scrub(url).prefix(80))
+    }
+
     /// Downloads `url` (http or https only; redirects followed by hand, http(s) only, at most 3).
     func download(_ url: String) async throws(DownloadFailure) -> StoredAsset {
         var current = url
@@ -57,7 +63,7 @@ struct Downloader: Sendable {
                 parsed.host != nil
             else {
                 throw DownloadFailure(
-                    message: "refusing to download from '\(current.prefix(80))': only http and https URLs are fetched", gone: false, retryable: false)
+                    message: "refusing to download from '\(shown(current))': only http and https URLs are fetched", gone: false, retryable: false)
             }
             // A URL from folio.lock is data from wherever the project came from: it may not send this
             // machine's requests to its own services (loopback, link-local) unless the gateway is here too.
@@ -68,7 +74,7 @@ struct Downloader: Sendable {
                     local
                     ? "an image URL may not point at this machine unless ANYINT_BASE_URL names a gateway on it"
                     : "against a gateway on this machine (ANYINT_BASE_URL), images come only from this machine"
-                throw DownloadFailure(message: "refusing to download from '\(current.prefix(80))': \(why)", gone: false, retryable: false)
+                throw DownloadFailure(message: "refusing to download from '\(shown(current))': \(why)", gone: false, retryable: false)
             }
             var request = HTTPClientRequest(url: current)
             request.method = .GET

@@ -41,7 +41,9 @@ public struct GatewayEndpoint: Sendable {
     public func scrub(_ text: String) -> String {
         guard key.count >= 4 else { return text }
         let plain = text.replacingOccurrences(of: key, with: "[redacted]")
-        guard plain.contains("\\") || plain.contains("%"), let escaped = Self.escapedEcho(of: key) else { return plain }
+        guard plain.contains("\\") || plain.contains("%") else { return plain }
+        // Fails closed: text that cannot be searched for an escaped echo is not shown at all.
+        guard let escaped = Self.escapedEcho(of: key) else { return "[redacted: a message that could not be checked for the API key]" }
         return escaped.stringByReplacingMatches(in: plain, range: NSRange(plain.startIndex..., in: plain), withTemplate: "[redacted]")
     }
 

@@ -87,8 +87,11 @@ extension Status {
         let currency = json["currency"]?.stringValue
         let amount = json["spent"].flatMap(CostTotals.number)
         let estimate = Money.text(json["estimated_cost"].flatMap(CostTotals.number), currency: currency)
-        // Nothing received and nothing reported: nothing was spent, and the gateway said nothing of it.
-        let spent = amount == 0 ? "nothing spent yet" : "spent \(Money.text(amount, currency: currency)) as the gateway reported it"
+        // No entry received an image or had a cost reported: nothing to price (a gallery priced at 0
+        // that was generated still says what the gateway reported).
+        let entries = json["entries"]?.arrayValue ?? []
+        let nothing = entries.allSatisfy { ($0["outputs"]?.arrayValue ?? []).isEmpty && ($0["cost"] ?? .null) == .null }
+        let spent = nothing ? "nothing spent yet" : "spent \(Money.text(amount, currency: currency)) as the gateway reported it"
         return ["", "\(spent), against an estimate of \(estimate) at the prices in folio.yml"]
     }
 }

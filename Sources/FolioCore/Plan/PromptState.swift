@@ -28,8 +28,9 @@ public enum PromptState: Sendable, Hashable {
         switch entry.state {
         case .submitting: return .submitting
         case .pending where prompt.generation.route.rules.style == .sync && entry.outputs.isEmpty && entry.inFlight.isEmpty:
-            // A sync route's entry is begun before its first call waits for a slot: a run stopped
-            // then sent nothing, and nothing was created or paid for (SPEC: pending is a task created).
+            // A sync route's entry is begun before its first call waits for a slot. With no variant in
+            // flight or received (a run stopped before sending, or retries that ran out on answers that
+            // charged nothing), nothing was created or paid for (SPEC: pending is a task created).
             return .new
         case .pending: return .pending(checked())
         case .failed: return .failed

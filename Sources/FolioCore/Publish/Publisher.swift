@@ -39,7 +39,9 @@ public enum PublishTarget: Sendable, Equatable {
             // branch that git then finds ambiguous, beside the one meant.
             let refPaths = ["refs/", "heads/", "remotes/", "tags/"]
             guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.hasPrefix("/"), !branch.hasSuffix("/"), !branch.contains(".."),
-                !branch.contains("//"), !branch.hasSuffix(".lock"), !branch.hasSuffix("."), branch != "HEAD",
+                !branch.contains("//"), !branch.hasSuffix("."), branch != "HEAD",
+                // git's rules for each part: none starts with a dot or ends with `.lock`.
+                branch.split(separator: "/").allSatisfy({ !$0.hasPrefix(".") && !$0.hasSuffix(".lock") }),
                 !refPaths.contains(where: branch.hasPrefix), branch.unicodeScalars.allSatisfy({ allowed.contains($0) })
             else { return nil }
             return .gitBranch(branch)

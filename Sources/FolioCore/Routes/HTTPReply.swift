@@ -12,9 +12,10 @@ struct HTTPReply: Sendable {
 
     var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
 
-    /// At most 500 characters of the body for messages, scrubbed before it is cut so no part of a secret survives.
+    /// At most 500 characters of the body for messages, scrubbed before it is cut so no part of a
+    /// secret survives. Only the first 64 KB are read: megabytes of base64 need no scrubbing to be dropped.
     func excerpt(scrub: (String) -> String) -> String {
-        let text = scrub(String(decoding: body, as: UTF8.self))
+        let text = scrub(String(decoding: body.prefix(64 * 1024), as: UTF8.self))
             .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
         return text.count > 500 ? String(text.prefix(497)) + "..." : text
     }

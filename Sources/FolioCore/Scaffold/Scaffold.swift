@@ -50,7 +50,7 @@ public enum Scaffold {
     /// name, a `~` the shell did not expand (quoted: it would be taken for a folder named `~`, or
     /// some other user's home), and `/`, a home folder or a system folder, which a project would litter.
     public static func projectFolder(_ text: String, workingFolder: URL) throws(FolioError) -> URL {
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw FolioError("folio init needs a folder to create the project in, such as 'folio init my-gallery'", exit: .invalidInput)
         }
         if text.hasPrefix("~") {
@@ -58,14 +58,18 @@ public enum Scaffold {
                 "'\(text)' starts with a ~ the shell did not expand (it was quoted); write the folder out, such as \"$HOME/my-gallery\"",
                 path: text, exit: .invalidInput)
         }
-        let folder = URL(fileURLWithPath: text, relativeTo: workingFolder).standardizedFileURL
-        if PublishTarget.isSystemFolder(folder) {
+        // A folder, whether or not it exists yet: relative paths are taken inside it.
+        let base = URL(fileURLWithPath: workingFolder.path, isDirectory: true)
+        let folder = URL(fileURLWithPath: text, relativeTo: base).standardizedFileURL
+        // `/home/<someone>` is a home folder too, whoever's it is.
+        let parts = folder.resolvingSymlinksInPath().path.split(separator: "/")
+        if PublishTarget.isSystemFolder(folder) || (parts.count == 2 && parts[0] == "home") {
             throw FolioError(
-                "\(folder.path) is /, a home folder or a system folder; a project needs a folder of its own, such as \(folder.path == "/" ? "~" : folder.path)/my-gallery",
+                "\(folder.path) is /, a home folder or a system folder; a project needs a folder of its own, such as ~/my-gallery",
                 path: text, exit: .invalidInput)
         }
         // As written, so messages name it as the user did.
-        return text.hasPrefix("/") ? folder : URL(fileURLWithPath: text, relativeTo: workingFolder)
+        return text.hasPrefix("/") ? folder : URL(fileURLWithPath: text, relativeTo: base)
     }
 
     /// Creates a project in `folder` (made if missing): `projectFiles`, and with `theme` every file of

@@ -142,6 +142,7 @@ import Testing
             #expect(refused.stderr.contains("--json is not available for 'folio \(command)'"), "\(refused.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: project.appendingPathComponent("site").path), "nothing was rendered")
+        #expect(try runFolio(["status", "--project", project.path]).stdout.contains("nothing spent yet, against an estimate of"))
         for arguments in [["plan"], ["status"], ["check"]] {
             let result = try runFolio(arguments + ["--project", project.path, "--json"])
             #expect(result.status == 0, "\(arguments) \(result.stderr)")

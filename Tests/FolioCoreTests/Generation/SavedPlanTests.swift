@@ -196,6 +196,14 @@ import Testing
                 let diffed = try await Self.folio(harness, "diff", "--out", harness.root.appendingPathComponent(out).path)
                 #expect(diffed.status == 2, "diff --out \(out)")
             }
+            // Another project's own files are as safe: `--project` names this one, --out lands in that one.
+            let other = TestPaths.temporaryFolder("folio-other-project")
+            defer { try? FileManager.default.removeItem(at: other) }
+            try Data("title: Other\n".utf8).write(to: other.appendingPathComponent("folio.yml"))
+            let elsewhere = try await Self.folio(harness, "plan", "--out", other.appendingPathComponent("prompts/new.md").path)
+            #expect(elsewhere.status == 2)
+            #expect(elsewhere.stderr.contains("is inside the project \(other.resolvingSymlinksInPath().path)'s prompts/ folder"), "\(elsewhere.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: other.appendingPathComponent("prompts").path))
             var after = snapshot(harness.root)
             #expect(after.removeValue(forKey: "notes.txt") != nil)
             #expect(after == before, "nothing of the project changed")

@@ -132,7 +132,7 @@ import Testing
             project.path, project.appendingPathComponent("site").path, project.appendingPathComponent("site/new").path, "s3://Not_A_Bucket/prefix",
             "ftp://example.com/site", "git:--upload-pack=x",
             // A ref path, not a branch's name: it would make a second branch beside the one meant.
-            "git:refs/heads/main", "git:heads/main", "git:HEAD", "git:gh-pages.lock",
+            "git:refs/heads/main", "git:heads/main", "git:HEAD", "git:gh-pages.lock", "git:a.lock/b", "git:x/.hidden",
         ] {
             let result = try runFolio(["publish", bad, "--project", project.path], environment: Self.environment)
             #expect(result.status == 2, "\(bad): \(result.stderr)")
