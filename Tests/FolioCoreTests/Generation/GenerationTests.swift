@@ -285,32 +285,6 @@ import Testing
     }
 }
 
-/// What a failed connection is called, in words a user reads in `folio status` and the build's output.
-@Suite struct TransportWordingTests {
-    @Test func aRefusedConnectionSaysSoPlainly() async throws {
-        // A port nothing listens on: bound for a moment, then closed.
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        close(socket)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let http = GatewayHTTP(endpoint: try GatewayEndpoint(baseURL: "http://127.0.0.1:\(port)", key: "sk-test-key"))
-        do {
-            _ = try await http.gateway(.GET, "/v1/tasks/x")
-            Issue.record("a closed port answered")
-        } catch {
-            #expect(error.message.contains("connection refused"), "\(error.message)")
-            #expect(!error.message.contains("errno"), "\(error.message)")
-            #expect(!error.mayHaveArrived, "nothing was sent")
-        }
-        await http.shutdown()
-    }
-}
-
 @Suite(.serialized) struct StatusTests {
     @Test func statusShowsStatesTaskIDsAndFailures() async throws {
         try await GenerationHarness.with(files: [

@@ -86,6 +86,8 @@ import Testing
         } catch {
             #expect(!error.mayHaveArrived, "\(error.message)")
             #expect(Classify.transport(error).forPaidCreate.kind != .uncertain)
+            // In words a user reads, not NIO's "connection reset (error set): … (errno: 111)".
+            #expect(error.message.contains("connection refused") && !error.message.contains("errno"), "\(error.message)")
         }
         await http.shutdown()
     }
