@@ -47,6 +47,51 @@ public struct GatewayEndpoint: Sendable {
         return escaped.stringByReplacingMatches(in: plain, range: NSRange(plain.startIndex..., in: plain), withTemplate: "[redacted]")
     }
 
+    /// A gateway answer with every echo of the key redacted, before anything reads it: a task id, a
+    /// URL, a cost report or a message that carried it would otherwise reach folio.lock and the site.
+    /// Answers are searched first for the key's longest run of letters and digits (which no encoder
+    /// escapes), so a megabyte of base64 without it is passed on untouched.
+    func scrubbed(_ body: [UInt8]) -> [UInt8] {
+        guard key.count >= 4 else { return body }
+        let marker = Self.marker(of: key)
+        if !marker.isEmpty, !Self.contains(body, marker) { return body }
+        return Array(scrub(String(decoding: body, as: UTF8.self)).utf8)
+    }
+
+    /// Whether `needle` occurs in `haystack`: `memchr` to each place its first byte occurs, then a compare.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
+        return haystack.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { pin in
+                guard let base = hay.baseAddress else { return false }
+                var offset = 0
+                let last = hay.count - pin.count
+                while offset <= last, let found = memchr(base + offset, Int32(first), last - offset + 1) {
+                    let at = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(base + at, pin.baseAddress!, pin.count) == 0 { return true }
+                    offset = at + 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// The key's longest run of ASCII letters and digits, when at least 4 long; else empty (search everything).
+    static func marker(of key: String) -> [UInt8] {
+        var longest: ArraySlice<UInt8> = []
+        var start = 0
+        let bytes = Array(key.utf8)
+        for index in 0...bytes.count {
+            let byte = index < bytes.count ? bytes[index] : 0
+            let alphanumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            if !alphanumeric {
+                if index - start > longest.count { longest = bytes[start..<index] }
+                start = index + 1
+            }
+        }
+        return longest.count >= 4 ? Array(longest) : []
+    }
+
     /// Matches `key` with any of its characters written as itself, a JSON escape or URL escapes
     /// (letter case ignored: a key told apart only by case is redacted too, which costs nothing).
     static func escapedEcho(of key: String) -> NSRegularExpression? {
@@ -107,7 +152,7 @@ public final class GatewayHTTP: Sendable {
             let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return HTTPReply(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: Array(buffer: body))
+                body: endpoint.scrubbed(Array(buffer: body)))
         } catch {
             throw Self.transportFailure(error, scrub: endpoint.scrub)
         }

@@ -283,6 +283,25 @@ import Testing
         #expect(endpoint.scrub("?key=sk-SEC%2BRET%2fMARK%3DER&x=1") == "?key=[redacted]&x=1")
         #expect(endpoint.scrub(#"sk-SEC+RET\/MARK=EX and 100%"#) == #"sk-SEC+RET\/MARK=EX and 100%"#)
     }
+
+    /// A gateway answer that carries the key in an id, a URL or a cost report has it redacted before
+    /// anything reads it (nothing of it reaches folio.lock); an answer without it is passed on as it came.
+    @Test func anAnswerThatEchoesTheKeyIsScrubbedBeforeItIsRead() throws {
+        let endpoint = try GatewayEndpoint(baseURL: "https://api.anyint.ai", key: "sk-SEC+RET/MARK=ER")
+        #expect(GatewayEndpoint.marker(of: "sk-SEC+RET/MARK=ER") == Array("MARK".utf8))
+        let body = Array(#"{"task_id":"sk-SEC+RET\/MARK=ER","url":"https://cdn/x.png?k=sk-SEC%2BRET%2FMARK%3DER","usage":{"k":"sk-SEC+RET/MARK=ER"}}"#.utf8)
+        let scrubbed = endpoint.scrubbed(body)
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(scrubbed))
+        #expect(json["task_id"]?.stringValue == "[redacted]")
+        #expect(json["url"]?.stringValue == "https://cdn/x.png?k=[redacted]")
+        #expect(json["usage"]?["k"]?.stringValue == "[redacted]")
+        let clean = Array(#"{"task_id":"t-1","data":"iVBORw0KGgo\/AAAA"}"#.utf8)
+        #expect(endpoint.scrubbed(clean) == clean)
+        #expect(GatewayEndpoint.contains(Array("xxMARMARKyy".utf8), Array("MARK".utf8)))
+        #expect(!GatewayEndpoint.contains(Array("xxMARMAR".utf8), Array("MARK".utf8)))
+        #expect(GatewayEndpoint.contains(Array("MARK".utf8), Array("MARK".utf8)))
+        #expect(!GatewayEndpoint.contains(Array("MAR".utf8), Array("MARK".utf8)))
+    }
 }
 
 @Suite(.serialized) struct StatusTests {
