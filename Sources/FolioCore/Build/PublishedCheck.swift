@@ -82,7 +82,7 @@ public struct PublishedCheck: Sendable {
             let relative = String(url.path.dropFirst(site.path.count + 1))
             guard !relative.hasPrefix(".folio"), let bytes = FastFiles.read(url.path) else { continue }
             files += 1
-            for secret in secrets where secret.forms.contains(where: { OriginalMetadata.contains(bytes[...], $0) }) {
+            for secret in secrets where secret.forms.contains(where: { ByteSearch.contains(bytes[...], $0) }) {
                 problems.append("\(relative) holds the private \(secret.field) of '\(secret.id)'")
             }
         }

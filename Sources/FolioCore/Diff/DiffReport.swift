@@ -89,8 +89,11 @@ public struct DiffReport: Sendable {
     /// Where `folio diff --out` may write: an earlier report is replaced, nothing else is.
     public static let destination = ReportFile(kind: "the report", writer: "folio diff") { bytes in
         let head = String(decoding: bytes.prefix(1024), as: UTF8.self)
-        return head.hasPrefix("<!doctype html>") && head.contains("<title>Folio diff: ")
+        return head.hasPrefix("<!doctype html>") && head.contains("<title>\(titlePrefix)")
     }
+
+    /// How the report's `<title>` begins, which tells an earlier report from any other HTML.
+    static let titlePrefix = "Folio diff: "
 
     /// The whole page.
     public var html: String {
@@ -102,7 +105,7 @@ public struct DiffReport: Sendable {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-            <title>Folio diff: \(e(revision)) → working tree</title>
+            <title>\(Self.titlePrefix)\(e(revision)) → working tree</title>
             <style>\(Self.style)</style>
             </head>
             <body>

@@ -54,26 +54,8 @@ public struct GatewayEndpoint: Sendable {
     func scrubbed(_ body: [UInt8]) -> [UInt8] {
         guard key.count >= 4 else { return body }
         let marker = Self.marker(of: key)
-        if !marker.isEmpty, !Self.contains(body, marker) { return body }
+        if !marker.isEmpty, !ByteSearch.contains(body[...], marker) { return body }
         return Array(scrub(String(decoding: body, as: UTF8.self)).utf8)
-    }
-
-    /// Whether `needle` occurs in `haystack`: `memchr` to each place its first byte occurs, then a compare.
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
-        return haystack.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { pin in
-                guard let base = hay.baseAddress else { return false }
-                var offset = 0
-                let last = hay.count - pin.count
-                while offset <= last, let found = memchr(base + offset, Int32(first), last - offset + 1) {
-                    let at = base.distance(to: UnsafeRawPointer(found))
-                    if memcmp(base + at, pin.baseAddress!, pin.count) == 0 { return true }
-                    offset = at + 1
-                }
-                return false
-            }
-        }
     }
 
     /// The key's longest run of ASCII letters and digits, when at least 4 long; else empty (search everything).

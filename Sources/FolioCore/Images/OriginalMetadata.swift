@@ -97,7 +97,7 @@ extension OriginalMetadata {
         /// found by its `<?xpacket begin … ?>` … `<?xpacket end … ?>` wrapper (within 16 MiB).
         static func wrappedPacket(_ b: [UInt8]) -> Packet? {
             let begin = Array("<?xpacket begin".utf8), end = Array("<?xpacket end".utf8), close = Array("?>".utf8)
-            func find(_ needle: [UInt8], from start: Int) -> Int? { OriginalMetadata.firstIndex(of: needle, in: b[...], from: start) }
+            func find(_ needle: [UInt8], from start: Int) -> Int? { ByteSearch.firstIndex(of: needle, in: b[...], from: start) }
             guard let first = find(begin, from: 0), let last = find(end, from: first), let stop = find(close, from: last) else { return nil }
             guard stop + 2 - first <= maxPacket else { return .unreadable }
             return .plain(first..<stop + 2)
@@ -257,7 +257,7 @@ extension OriginalMetadata {
         var packet = packet
         // Writers pad packets; trailing NULs are not XML.
         while let last = packet.last, last == 0 || last == 0x20 || last == 0x0A || last == 0x0D || last == 0x09 { packet.removeLast() }
-        guard !packet.isEmpty, packet.count <= Self.maxPacket, !Self.contains(packet, Self.doctype) else {
+        guard !packet.isEmpty, packet.count <= Self.maxPacket, !ByteSearch.contains(packet, Self.doctype) else {
             xmp = .unreadable
             return
         }
@@ -360,23 +360,6 @@ extension OriginalMetadata {
     }
 
     static let doctype = Array("<!DOCTYPE".utf8)
-
-    /// Whether `needle` occurs in `haystack`.
-    static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        firstIndex(of: needle, in: haystack) != nil
-    }
-
-    /// Where `needle` first starts in `haystack`, from `start` on (the one byte search of this folder).
-    static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>, from start: Int? = nil) -> Int? {
-        guard let first = needle.first else { return nil }
-        var i = start ?? haystack.startIndex
-        while i < haystack.endIndex, let at = haystack[i...].firstIndex(of: first) {
-            guard at + needle.count <= haystack.endIndex else { return nil }
-            if haystack[at..<at + needle.count].elementsEqual(needle) { return at }
-            i = at + 1
-        }
-        return nil
-    }
 }
 
 // MARK: - Inflate

@@ -66,8 +66,12 @@ public struct SavedPlan: Sendable, Equatable {
 
     /// Where `folio plan --out` may write: an earlier plan is replaced, nothing else is.
     public static let destination = ReportFile(kind: "the plan", writer: "folio plan --out") { bytes in
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return false }
-        return document["version"]?.intValue != nil && document["inputs"] != nil && document["entries"] != nil
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))).map(isPlanShaped) ?? false
+    }
+
+    /// A plan file's shape, whatever its version: an object with `"version"`, `"inputs"` and `"entries"`.
+    static func isPlanShaped(_ document: JSONValue) -> Bool {
+        document["version"]?.intValue != nil && document["inputs"] != nil && document["entries"] != nil
     }
 
     /// `folio plan --out`: writes the plan to `url` atomically.
@@ -139,7 +143,7 @@ extension SavedPlan {
         guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = document else {
             throw refuse("is not a plan written by 'folio plan --out': not a JSON object")
         }
-        guard let version = document["version"]?.intValue, document["inputs"] != nil, document["entries"] != nil else {
+        guard isPlanShaped(document), let version = document["version"]?.intValue else {
             throw refuse("is not a plan written by 'folio plan --out': it has no \"version\", \"inputs\" and \"entries\"")
         }
         guard version <= currentVersion else {

@@ -297,10 +297,10 @@ import Testing
         #expect(json["usage"]?["k"]?.stringValue == "[redacted]")
         let clean = Array(#"{"task_id":"t-1","data":"iVBORw0KGgo\/AAAA"}"#.utf8)
         #expect(endpoint.scrubbed(clean) == clean)
-        #expect(GatewayEndpoint.contains(Array("xxMARMARKyy".utf8), Array("MARK".utf8)))
-        #expect(!GatewayEndpoint.contains(Array("xxMARMAR".utf8), Array("MARK".utf8)))
-        #expect(GatewayEndpoint.contains(Array("MARK".utf8), Array("MARK".utf8)))
-        #expect(!GatewayEndpoint.contains(Array("MAR".utf8), Array("MARK".utf8)))
+        #expect(ByteSearch.contains(Array("xxMARMARKyy".utf8)[...], Array("MARK".utf8)))
+        #expect(!ByteSearch.contains(Array("xxMARMAR".utf8)[...], Array("MARK".utf8)))
+        #expect(ByteSearch.contains(Array("MARK".utf8)[...], Array("MARK".utf8)))
+        #expect(!ByteSearch.contains(Array("MAR".utf8)[...], Array("MARK".utf8)))
     }
 }
 

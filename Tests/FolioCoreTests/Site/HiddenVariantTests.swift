@@ -36,7 +36,7 @@ import Testing
     /// Every file of the output folder, Folio's own records included, whose name or contents hold `text`.
     static func files(in site: URL, holding text: String) -> [String] {
         FastFiles.walk(site.path).filter { path in
-            path.contains(text) || OriginalMetadata.contains((FastFiles.read(site.path + "/" + path) ?? [])[...], Array(text.utf8))
+            path.contains(text) || ByteSearch.contains((FastFiles.read(site.path + "/" + path) ?? [])[...], Array(text.utf8))
         }
     }
 
